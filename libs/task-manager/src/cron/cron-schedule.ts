@@ -1,0 +1,80 @@
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+
+const FIELD_COUNTS = new Set([5, 6]);
+
+/** A parsed cron expression in a time zone, computing slots (epoch milliseconds). */
+export class CronSchedule {
+  private readonly iterator: CronExpression;
+
+  private constructor(
+    readonly expression: string,
+    readonly timeZone: string,
+  ) {
+    this.iterator = CronExpressionParser.parse(expression, { tz: timeZone, strict: false });
+  }
+
+  /**
+   * Parses `expression` (5 fields, or 6 with seconds first) in `timeZone`.
+   * @throws Error with a readable message when the expression or time zone is invalid.
+   */
+  static parse(expression: string, timeZone = 'UTC'): CronSchedule {
+    const problem = CronSchedule.validate(expression, timeZone);
+    if (problem) throw new Error(problem);
+    return new CronSchedule(expression.trim(), timeZone);
+  }
+
+  /** Returns why `expression`/`timeZone` is unusable, or undefined when it is fine. */
+  static validate(expression: unknown, timeZone: unknown = 'UTC'): string | undefined {
+    if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) {
+      return `unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as "Europe/Paris")`;
+    }
+    if (typeof expression !== 'string' || expression.trim() === '') {
+      return 'cron expression is empty';
+    }
+    const fields = expression.trim().split(/\s+/);
+    if (!FIELD_COUNTS.has(fields.length)) {
+      return `cron expression "${expression}" has ${fields.length} field(s); expected 5 (minute hour day month weekday) or 6 (second first)`;
+    }
+    try {
+      CronExpressionParser.parse(expression.trim(), { tz: timeZone }).next();
+    } catch (error) {
+      return `invalid cron expression "${expression}": ${(error as Error).message}`;
+    }
+    return undefined;
+  }
+
+  /** First slot strictly after `afterMs`. */
+  nextAfter(afterMs: number): number {
+    this.iterator.reset(new Date(afterMs));
+    return this.iterator.next().getTime();
+  }
+
+  /** The latest slots in [`fromMs`, `atMs`], at most `limit` of them, oldest first. */
+  latestSlots(fromMs: number, atMs: number, limit: number): number[] {
+    const slots: number[] = [];
+    this.iterator.reset(new Date(atMs + 1));
+    while (slots.length < limit) {
+      const slot = this.iterator.prev().getTime();
+      if (slot < fromMs) break;
+      slots.push(slot);
+    }
+    return slots.reverse();
+  }
+}
+
+const knownZones = new Map<string, boolean>();
+
+/** Whether `zone` is an IANA time zone this runtime knows. */
+export function isValidTimeZone(zone: string): boolean {
+  let known = knownZones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      known = zone.length > 0;
+    } catch {
+      known = false;
+    }
+    knownZones.set(zone, known);
+  }
+  return known;
+}

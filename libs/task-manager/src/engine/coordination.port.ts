@@ -1,0 +1,190 @@
+/**
+ * The engine's coordination port: everything the engine needs from a shared backend, in narrow parts.
+ * The Redis driver (`redis/redis-coordination.ts`) is the real implementation; loops depend only on the
+ * part they use, so tests can pass plain fakes and an in-process driver can be added without touching them.
+ */
+
+/** A schedule entry to register: the task, the signature of its schedule, and its first slot. */
+export interface ScheduleEntry {
+  taskId: string;
+  signature: string;
+  firstSlot: number;
+}
+
+/** Something due, as read from the schedule (`scheduled`) or the one-off queue (`oneOff`). */
+export type DueItem =
+  | { source: 'scheduled'; taskId: string; slot: number; rawScore: string }
+  | { source: 'oneOff'; taskId: string; slot: number; attempt: number; kind: RunKind; member: string };
+
+/** Why a run exists. */
+export type RunKind = 'scheduled' | 'misfire' | 'trigger' | 'retry';
+
+/** One item of a publish batch. */
+export interface PublishItem {
+  due: DueItem;
+  /** Next slot of a scheduled item (ignored for one-off items). */
+  nextSlot: number;
+  /** Slots to publish runs for (a scheduled item may publish 0, 1 or several: misfire policy). */
+  slots: number[];
+  highPriority: boolean;
+  allowParallel: boolean;
+  attempt: number;
+  kind: RunKind;
+}
+
+export type PublishStatus = 'published' | 'moved' | 'disabled' | 'backoff' | 'busy' | 'deferred' | 'skipped';
+
+/** Result of a publish batch. */
+export interface PublishResult {
+  statuses: PublishStatus[];
+  /** Earliest due time after the batch (ms), or null when nothing is scheduled. */
+  earliestDue: number | null;
+}
+
+/** Leader lease: acquisition with a fencing token, compare-and-set renewal and release. */
+export interface LeadershipPort {
+  acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
+  /** Renews the lease; also reports the earliest due time so the leader needs no separate poll. */
+  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; earliestDue: number | null }>;
+  release(token: string): Promise<void>;
+}
+
+/** The schedule, written by the leader only (every write checks the fencing token). */
+export interface SchedulePort {
+  register(entries: ScheduleEntry[]): Promise<number>;
+  fetchDue(nowMs: number, limit: number): Promise<DueItem[]>;
+  /** Earliest due time of the schedule and the one-off queue (ms), or null when both are empty. */
+  peekEarliest(): Promise<number | null>;
+  /** @throws LeadershipLostError when `token` is stale; nothing is changed then. */
+  publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult>;
+  /** Re-publishes runs whose lease expired; returns their task ids. @throws LeadershipLostError */
+  reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]>;
+  /** Recreates the consumer groups if they are missing (e.g. after FLUSHALL). */
+  ensureGroups(): Promise<void>;
+}
+
+/** A run delivered to this worker. */
+export interface RunMessage {
+  messageId: string;
+  highPriority: boolean;
+  taskId: string;
+  slot: number;
+  attempt: number;
+  kind: RunKind;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  status: 'success' | 'failed';
+  startedAt: number;
+  durationSeconds: number;
+  error: string | null;
+}
+
+/** Retry/backoff parameters applied when a run fails. */
+export interface BackoffPolicy {
+  retryBackoff: number;
+  retryBackoffMax: number;
+  retryBackoffMultiplier: number;
+  maxAttempts: number;
+}
+
+/** 'recorded', 'recordedAfterLoss' (its message vanished with its stream), or 'lost' (taken over elsewhere). */
+export type CompletionResult = 'recorded' | 'recordedAfterLoss' | 'lost';
+
+/** The run queue, as seen by a worker. */
+export interface RunQueuePort {
+  /** Blocks up to `blockMs` for runs, high priority first; at most `count` per priority. */
+  read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]>;
+  /** Marks runs as started; false for a run refused because another run of its task holds the marker. */
+  start(runs: Array<{ run: RunMessage; allowParallel: boolean }>, leaseTtlMs: number): Promise<boolean[]>;
+  /** Heartbeat of held runs (`started` false: delivered, not started); returns the indexes of lost runs. */
+  renew(consumer: string, held: Array<{ run: RunMessage; started: boolean }>, leaseTtlMs: number): Promise<number[]>;
+  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult>;
+  /** Acknowledges a run without recording it (its task is unknown here, e.g. deleted). */
+  discard(run: RunMessage): Promise<void>;
+  /** Interrupts a pending blocking read (for shutdown). */
+  interrupt(): void;
+}
+
+/** Per-task state as stored. */
+export interface TaskState {
+  disabled: boolean;
+  nextRun: number | null;
+  retryAfter: number | null;
+  retryDelay: number | null;
+  failures: number;
+  runningUntil: number | null;
+  lastStatus: string | null;
+  lastRun: number | null;
+}
+
+/** One history entry. */
+export interface RunRecord {
+  id: string;
+  startedAt: number;
+  durationSeconds: number;
+  status: string;
+  error: string | null;
+  workerId: string;
+  scheduledAt: number;
+  attempt: number;
+  kind: string;
+}
+
+/** Task state operations used by the service and the API. */
+export interface TaskStatePort {
+  setDisabled(taskIds: string[], disabled: boolean): Promise<void>;
+  resetRetry(taskIds: string[]): Promise<void>;
+  trigger(taskIds: string[], nowMs: number): Promise<void>;
+  clearHistory(taskIds: string[]): Promise<void>;
+  readStates(taskIds: string[]): Promise<TaskState[]>;
+  readHistory(taskId: string, limit: number): Promise<RunRecord[]>;
+}
+
+/** A cluster-wide change notice. */
+export interface ChangeNotice {
+  type: 'schedule' | 'tasks' | 'leader-released';
+  origin: string;
+}
+
+/** Cluster-wide change notices (pub/sub). */
+export interface NoticePort {
+  publish(notice: ChangeNotice): Promise<void>;
+  subscribe(listener: (notice: ChangeNotice) => void): Promise<void>;
+}
+
+/** Worker registry. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  lastSeen: number;
+}
+
+export interface WorkerRegistryPort {
+  announce(info: Omit<WorkerInfo, 'lastSeen'>): Promise<void>;
+  list(): Promise<WorkerInfo[]>;
+  remove(workerId: string): Promise<void>;
+  /** Drops workers not seen for `staleMs`; returns their ids. */
+  prune(staleMs: number, nowMs: number): Promise<string[]>;
+}
+
+/** Connection lifecycle and health. */
+export interface BackendLifecycle {
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  isHealthy(): boolean;
+}
+
+/** The whole port. */
+export interface CoordinationPort {
+  readonly lifecycle: BackendLifecycle;
+  readonly leadership: LeadershipPort;
+  readonly schedule: SchedulePort;
+  readonly runs: RunQueuePort;
+  readonly state: TaskStatePort;
+  readonly notices: NoticePort;
+  readonly workers: WorkerRegistryPort;
+}

@@ -1,0 +1,69 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import type { TaskContext } from '../decorators/task-context.interface.js';
+import type { TaskDefinition } from '../registry/task-definition.js';
+import type { RunMessage, RunOutcome } from './coordination.port.js';
+import { runIdOf } from '../registry/task-id.js';
+
+/** Why a run's signal was aborted. */
+export type AbortCause = 'timeout' | 'shutdown' | 'lease-lost';
+
+/** Error used as the abort reason of a run's signal. */
+export class RunAbortedError extends Error {
+  override readonly name = 'RunAbortedError';
+  constructor(readonly abortCause: AbortCause, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Invokes one task handler with `(kwargs, ctx)` and turns its end into an outcome. A `timeoutMs` aborts the
+ * signal and ends the run as failed without waiting for a handler that ignores the signal.
+ */
+export class RunExecutor {
+  constructor(
+    private readonly workerId: string,
+    private readonly loggerFactory: (context: string) => LoggerService = (context) => new Logger(context),
+  ) {}
+
+  async execute(task: TaskDefinition, run: RunMessage, controller: AbortController): Promise<RunOutcome> {
+    const startedAt = Date.now();
+    const ctx: TaskContext = {
+      groupName: task.groupName,
+      taskName: task.name,
+      scheduledAt: new Date(run.slot),
+      attempt: run.attempt,
+      runId: runIdOf(task.id, run.slot, run.attempt),
+      workerId: this.workerId,
+      signal: controller.signal,
+      logger: this.loggerFactory(`Task ${task.groupName}/${task.name}`),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = Promise.resolve().then(() => task.handler(task.kwargs ?? {}, ctx));
+      if (task.timeoutMs !== null) {
+        const timeoutMs = task.timeoutMs;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const reason = new RunAbortedError('timeout', `timed out after ${timeoutMs} ms`);
+            controller.abort(reason);
+            reject(reason);
+          }, timeoutMs);
+        });
+        result.catch(() => undefined);
+        await Promise.race([result, timedOut]);
+      } else {
+        await result;
+      }
+      return { status: 'success', startedAt, durationSeconds: (Date.now() - startedAt) / 1000, error: null };
+    } catch (error) {
+      return { status: 'failed', startedAt, durationSeconds: (Date.now() - startedAt) / 1000, error: describeError(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return text.slice(0, 2000);
+}

@@ -1,0 +1,34 @@
+import type { TaskRegistry } from '../registry/task-registry.js';
+import type { TaskDefinition } from '../registry/task-definition.js';
+import type { ScheduleEntry, SchedulePort } from './coordination.port.js';
+
+/** Signature of a task's schedule: a change of expression or time zone resets its next slot. */
+export function scheduleSignature(task: TaskDefinition): string {
+  return `${task.expression}|${task.timeZone}`;
+}
+
+/**
+ * Puts tasks on the shared schedule: a task already there with the same signature keeps its slot; a new
+ * task's first run is its first cron slot after now (never "at once").
+ */
+export class ScheduleRegistrar {
+  constructor(
+    private readonly schedule: SchedulePort,
+    private readonly registry: TaskRegistry,
+  ) {}
+
+  entryOf(task: TaskDefinition, nowMs = Date.now()): ScheduleEntry {
+    return { taskId: task.id, signature: scheduleSignature(task), firstSlot: task.schedule.nextAfter(nowMs) };
+  }
+
+  /** Registers every task of the registry; returns how many entries were created or replaced. */
+  registerAll(): Promise<number> {
+    const now = Date.now();
+    return this.schedule.register(this.registry.listTasks().map((task) => this.entryOf(task, now)));
+  }
+
+  register(tasks: TaskDefinition[]): Promise<number> {
+    const now = Date.now();
+    return this.schedule.register(tasks.map((task) => this.entryOf(task, now)));
+  }
+}

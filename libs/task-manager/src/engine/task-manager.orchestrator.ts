@@ -1,0 +1,176 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type LoggerService, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { TASK_MANAGER_COORDINATION, TASK_MANAGER_LOGGER, TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER } from '../task-manager.constants.js';
+import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
+import { TaskRegistry } from '../registry/task-registry.js';
+import type { ChangeNotice, CoordinationPort } from './coordination.port.js';
+import { Consumer } from './consumer.js';
+import { LeaderElector } from './leader-elector.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { Reconciler } from './reconciler.js';
+import { RunExecutor } from './run-executor.js';
+import { ScheduleRegistrar } from './schedule-registrar.js';
+import { Scheduler } from './scheduler.js';
+import type { WorkerIdentity } from './worker-identity.js';
+
+/**
+ * Owns the engine's background work and its lifecycle: registers the schedule and starts the consumer,
+ * the heartbeat and the election on application bootstrap; on shutdown gives leadership up first (so
+ * another instance takes over at once), then drains running handlers within `shutdownTimeoutMs`, and
+ * closes the Redis connections last.
+ */
+@Injectable()
+export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly registrar: ScheduleRegistrar;
+  private readonly scheduler: Scheduler;
+  private readonly elector: LeaderElector;
+  private readonly reconciler: Reconciler;
+  private readonly consumer: Consumer;
+  private readonly leaseKeeper: LeaseKeeper;
+  private started = false;
+  private stopping?: Promise<void>;
+
+  constructor(
+    @Inject(TASK_MANAGER_RESOLVED_OPTIONS) private readonly options: ResolvedTaskManagerOptions,
+    @Inject(TASK_MANAGER_COORDINATION) private readonly port: CoordinationPort,
+    @Inject(TASK_MANAGER_WORKER) private readonly worker: WorkerIdentity,
+    @Inject(TASK_MANAGER_LOGGER) private readonly logger: LoggerService,
+    private readonly registry: TaskRegistry,
+  ) {
+    const heartbeatMs = options.leaderHeartbeatInterval * 1000;
+    const runHeartbeatMs = options.runningHeartbeatInterval * 1000;
+    const leaseTtlMs = runHeartbeatMs * 3;
+    const loseLeadership = () => this.elector.lose();
+    this.registrar = new ScheduleRegistrar(port.schedule, registry);
+    this.scheduler = new Scheduler(
+      port.schedule,
+      registry,
+      {
+        batchSize: 1000,
+        misfireToleranceMs: options.misfireToleranceMs,
+        misfireMaxRuns: options.misfireMaxRuns,
+        unknownTaskPostponeMs: options.reconciliationInterval * 1000,
+        maxSleepMs: heartbeatMs,
+        errorRetryMs: Math.max(50, options.pollInterval * 1000),
+      },
+      loseLeadership,
+      logger,
+    );
+    this.reconciler = new Reconciler(
+      port.schedule,
+      port.workers,
+      this.registrar,
+      {
+        reconciliationMs: options.reconciliationInterval * 1000,
+        reclaimMs: Math.min(runHeartbeatMs, 1000),
+        leaseTtlMs,
+        staleWorkerMs: Math.max(leaseTtlMs * 2, 30_000),
+        reclaimBatch: 100,
+      },
+      loseLeadership,
+      () => this.scheduler.wake(),
+      logger,
+    );
+    this.elector = new LeaderElector(
+      port.leadership,
+      worker.id,
+      { heartbeatMs, retryMs: options.leaderRetryInterval * 1000 },
+      {
+        onGained: (token) => {
+          this.scheduler.start(token);
+          this.reconciler.start(token);
+          void this.reconciler.reconcile();
+        },
+        onLost: () => {
+          this.scheduler.stop();
+          this.reconciler.stop();
+        },
+        onEarliestDue: (earliest) => this.scheduler.noteEarliest(earliest),
+      },
+      logger,
+    );
+    this.consumer = new Consumer(
+      port.runs,
+      registry,
+      new RunExecutor(worker.id),
+      worker.id,
+      {
+        concurrency: options.concurrentTasks,
+        blockMs: options.streamBlockMs,
+        leaseTtlMs,
+        backoff: {
+          retryBackoff: options.retryBackoff,
+          retryBackoffMax: options.retryBackoffMax,
+          retryBackoffMultiplier: options.retryBackoffMultiplier,
+        },
+      },
+      logger,
+    );
+    this.leaseKeeper = new LeaseKeeper(port.runs, worker.id, runHeartbeatMs, leaseTtlMs, () => this.consumer.heldRuns(), logger);
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  get isRunning(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  get runningCount(): number {
+    return this.consumer.runningCount;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.autoStart) await this.start();
+  }
+
+  /** Connects and starts the engine (called on bootstrap unless `autoStart` is false). Idempotent. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.port.lifecycle.connect();
+    await this.registrar.registerAll();
+    await this.port.notices.subscribe((notice) => this.onNotice(notice));
+    await this.port.workers.announce({ id: this.worker.id, host: this.worker.host, pid: this.worker.pid, startedAt: this.worker.startedAt });
+    await this.port.notices.publish({ type: 'schedule', origin: this.worker.id });
+    this.consumer.start();
+    this.leaseKeeper.start();
+    this.elector.start();
+    this.logger.log(`Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`);
+  }
+
+  /** Asks the leader (wherever it runs) to look at the schedule now. */
+  async notifyScheduleChanged(): Promise<void> {
+    if (this.elector.isLeader) this.scheduler.wake();
+    await this.port.notices.publish({ type: 'schedule', origin: this.worker.id });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+    await this.port.lifecycle.close();
+  }
+
+  /** Gives leadership up, stops taking runs and drains running ones within `shutdownTimeoutMs`. Idempotent. */
+  stop(): Promise<void> {
+    if (!this.started) return Promise.resolve();
+    this.stopping ??= (async () => {
+      this.scheduler.stop();
+      this.reconciler.stop();
+      const released = await this.elector.stop();
+      if (released) await this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }).catch(() => undefined);
+      await this.consumer.stop(this.options.shutdownTimeoutMs);
+      this.leaseKeeper.stop();
+      await this.port.workers.remove(this.worker.id).catch(() => undefined);
+    })();
+    return this.stopping;
+  }
+
+  private onNotice(notice: ChangeNotice): void {
+    if (notice.type === 'leader-released' && notice.origin !== this.worker.id) this.elector.poke();
+    if (notice.type === 'schedule' && this.elector.isLeader) this.scheduler.wake();
+  }
+}

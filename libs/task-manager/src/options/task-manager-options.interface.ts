@@ -1,0 +1,136 @@
+import type { LoggerService } from '@nestjs/common';
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * How to reach Redis: a `redis://` / `rediss://` URL, or ioredis options
+ * (host, port, username, password, db, tls, sentinels, ...) optionally with a `url`.
+ */
+export type TaskManagerRedisOptions = string | (RedisOptions & { url?: string });
+
+/** What the leader does with slots that passed while no leader was running. */
+export type MisfirePolicy = 'runOnce' | 'skip' | 'runAll';
+
+/** Options of `TaskManagerModule.forRoot()` / `forRootAsync()`. Durations follow the seed: seconds unless the name ends in `Ms`. */
+export interface TaskManagerModuleOptions {
+  /**
+   * Redis connection.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  redis?: TaskManagerRedisOptions;
+  /**
+   * Namespace of every Redis key of this deployment (wrapped in a `{hash tag}` so all keys live in one
+   * Cluster slot). Must be set, or derivable from the application name (`appName`, or the `name` of the
+   * package.json in the working directory). Instances of one deployment must share it.
+   */
+  keyPrefix?: string;
+  /** Application name from which `keyPrefix` is derived when it is not given. */
+  appName?: string;
+  /**
+   * Maximum task executions this instance runs at once.
+   * @default 2
+   */
+  concurrentTasks?: number;
+  /**
+   * Seconds after which a task's run history expires (refreshed on each run).
+   * @default 432000
+   */
+  statisticsRedisExpiration?: number;
+  /**
+   * Runs kept in each task's history.
+   * @default 500
+   */
+  statisticsHistoryRuns?: number;
+  /**
+   * Whether a task may start while a previous run of it is queued or running (task > group > this).
+   * @default true
+   */
+  allowParallel?: boolean;
+  /**
+   * Seed compatibility (`poll_interval`), reported by `GET /config`. Our leader does not poll: it sleeps on
+   * a local timer until the earliest due slot and wakes on change notices; this value only sets how long it
+   * waits before looking again after a Redis error.
+   * @default 0.1
+   */
+  pollInterval?: number;
+  /**
+   * Name of this service: the consumer group every instance joins, and the prefix of worker ids.
+   * @default 'nest-task-manager'
+   */
+  workerServiceName?: string;
+  /**
+   * How long a worker's XREADGROUP blocks when no run is queued, in milliseconds.
+   * @default 1000
+   */
+  streamBlockMs?: number;
+  /**
+   * Seconds between two renewals of the leader lease; the lease lives 3 times as long.
+   * @default 3
+   */
+  leaderHeartbeatInterval?: number;
+  /**
+   * Seconds between two attempts of a follower to become leader (followers also try as soon as the
+   * current lease expires or is released).
+   * @default 5
+   */
+  leaderRetryInterval?: number;
+  /**
+   * Seconds between two reconciliation passes of the leader (re-adding missing schedule entries,
+   * recreating consumer groups, dropping stale workers).
+   * @default 30
+   */
+  reconciliationInterval?: number;
+  /**
+   * First backoff delay after a failure, in seconds.
+   * @default 1
+   */
+  retryBackoff?: number;
+  /**
+   * Largest backoff delay, in seconds.
+   * @default 60
+   */
+  retryBackoffMax?: number;
+  /**
+   * Factor applied to the backoff delay after each consecutive failure.
+   * @default 2
+   */
+  retryBackoffMultiplier?: number;
+  /**
+   * Seconds between two renewals of a running task's lease; a lease lives 3 times as long, after
+   * which a run of a dead instance is re-executed elsewhere.
+   * @default 3
+   */
+  runningHeartbeatInterval?: number;
+  /**
+   * Default time zone of cron expressions (IANA name).
+   * @default 'UTC'
+   */
+  timeZone?: string;
+  /**
+   * Default misfire policy: what the leader does with slots older than `misfireToleranceMs`.
+   * @default 'runOnce'
+   */
+  misfirePolicy?: MisfirePolicy;
+  /**
+   * A slot this late when the leader sees it counts as missed.
+   * @default 5000
+   */
+  misfireToleranceMs?: number;
+  /**
+   * Most runs the `runAll` misfire policy publishes for one task at once.
+   * @default 10
+   */
+  misfireMaxRuns?: number;
+  /**
+   * How long shutdown waits for running handlers before aborting them, in milliseconds.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Start the engine (leader election, consumer) on application bootstrap. Set to false for
+   * API-only instances; call `TaskManagerService.start()` to start it later.
+   * @default true
+   */
+  autoStart?: boolean;
+  /** Replaces the default `Logger` of the library. */
+  logger?: LoggerService;
+}

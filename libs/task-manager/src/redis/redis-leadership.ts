@@ -1,0 +1,30 @@
+import type { LeadershipPort } from '../engine/coordination.port.js';
+import type { RedisScripts } from './redis-scripts.js';
+import type { TaskManagerKeys } from './task-manager-keys.js';
+
+/** Leader lease in Redis: SET NX PX with a fencing epoch; renewal and release are compare-and-set scripts. */
+export class RedisLeadership implements LeadershipPort {
+  constructor(
+    private readonly scripts: RedisScripts,
+    private readonly keys: TaskManagerKeys,
+  ) {}
+
+  async acquire(workerId: string, ttlMs: number) {
+    const [epoch, ttl] = await this.scripts.run<[number, number]>('acquireLeader', [this.keys.leader, this.keys.epoch], [workerId, ttlMs]);
+    if (epoch > 0) return { token: `${workerId}|${epoch}`, epoch };
+    return { retryInMs: ttl > 0 ? ttl : 0 };
+  }
+
+  async renew(token: string, ttlMs: number) {
+    const [renewed, earliest] = await this.scripts.run<[number, number?]>(
+      'renewLeader',
+      [this.keys.leader, this.keys.schedule, this.keys.oneOff],
+      [token, ttlMs],
+    );
+    return { renewed: renewed === 1, earliestDue: earliest !== undefined && earliest >= 0 ? earliest : null };
+  }
+
+  async release(token: string): Promise<void> {
+    await this.scripts.run('releaseLeader', [this.keys.leader], [token]);
+  }
+}

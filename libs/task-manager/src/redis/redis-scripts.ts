@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/** Version carried by the ioredis command names, so two library versions never share a script name. */
+const SCRIPT_NAMESPACE = 'nestTaskManager_v1_';
+
+/** Lua scripts of the engine, one per `lua/<name>-<numKeys>.lua` file. */
+const SCRIPT_FILES = {
+  acquireLeader: 'acquire-leader-2.lua',
+  renewLeader: 'renew-leader-3.lua',
+  releaseLeader: 'release-leader-1.lua',
+  registerTasks: 'register-tasks-2.lua',
+  publishRuns: 'publish-runs-5.lua',
+  reclaimRuns: 'reclaim-runs-3.lua',
+  startRuns: 'start-runs-0.lua',
+  renewRuns: 'renew-runs-3.lua',
+  completeRun: 'complete-run-4.lua',
+  triggerTasks: 'trigger-tasks-1.lua',
+  deleteTask: 'delete-task-4.lua',
+  discardRun: 'discard-run-1.lua',
+} as const;
+
+export type ScriptName = keyof typeof SCRIPT_FILES;
+
+const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
+
+function source(name: ScriptName): { lua: string; numberOfKeys: number } {
+  let script = sources.get(name);
+  if (!script) {
+    const file = SCRIPT_FILES[name];
+    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+    script = { lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'), numberOfKeys };
+    sources.set(name, script);
+  }
+  return script;
+}
+
+type Arg = string | number;
+
+/**
+ * Runs the engine's Lua scripts on one client. Scripts are registered with ioredis `defineCommand`,
+ * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
+ */
+export class RedisScripts {
+  constructor(private readonly client: Redis) {
+    for (const name of Object.keys(SCRIPT_FILES) as ScriptName[]) {
+      const { lua, numberOfKeys } = source(name);
+      client.defineCommand(SCRIPT_NAMESPACE + name, { lua, numberOfKeys });
+    }
+  }
+
+  /** Runs script `name` with its keys and arguments. */
+  run<T = unknown>(name: ScriptName, keys: string[], args: Arg[]): Promise<T> {
+    const command = (this.client as unknown as Record<string, (...a: Arg[]) => Promise<T>>)[SCRIPT_NAMESPACE + name];
+    return command.call(this.client, ...keys, ...args);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
+import type { RedisScripts } from './redis-scripts.js';
+import type { TaskManagerKeys } from './task-manager-keys.js';
+
+const STATE_FIELDS = ['disabled', 'retry_after', 'retry_delay', 'failures', 'running_until', 'last_status', 'last_run'] as const;
+
+/** Per-task state, history and the operations of the management API, in pipelined round trips. */
+export class RedisTaskState implements TaskStatePort {
+  constructor(
+    private readonly client: Redis,
+    private readonly scripts: RedisScripts,
+    private readonly keys: TaskManagerKeys,
+    private readonly notice: () => string,
+  ) {}
+
+  async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const id of taskIds) {
+      if (disabled) pipeline.hset(this.keys.taskState(id), 'disabled', '1');
+      else pipeline.hdel(this.keys.taskState(id), 'disabled');
+    }
+    pipeline.publish(this.keys.events, this.notice());
+    await execOrThrow(pipeline.exec());
+  }
+
+  async resetRetry(taskIds: string[]): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const id of taskIds) pipeline.hdel(this.keys.taskState(id), 'retry_after', 'retry_delay', 'failures');
+    await execOrThrow(pipeline.exec());
+  }
+
+  async trigger(taskIds: string[], nowMs: number): Promise<void> {
+    await this.scripts.run('triggerTasks', [this.keys.oneOff], [this.keys.taskStatePrefix, nowMs, this.keys.events, this.notice(), taskIds.length, ...taskIds]);
+  }
+
+  async clearHistory(taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.client.unlink(...taskIds.map((id) => this.keys.history(id)));
+  }
+
+  async readStates(taskIds: string[]): Promise<TaskState[]> {
+    if (taskIds.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    pipeline.zmscore(this.keys.schedule, ...taskIds);
+    for (const id of taskIds) pipeline.hmget(this.keys.taskState(id), ...STATE_FIELDS);
+    const results = await execOrThrow(pipeline.exec());
+    const scores = results[0] as Array<string | null>;
+    return taskIds.map((_, i) => {
+      const [disabled, retryAfter, retryDelay, failures, runningUntil, lastStatus, lastRun] = results[i + 1] as Array<string | null>;
+      return {
+        disabled: disabled !== null,
+        nextRun: numberOrNull(scores[i]),
+        retryAfter: numberOrNull(retryAfter),
+        retryDelay: numberOrNull(retryDelay),
+        failures: Number(failures ?? 0),
+        runningUntil: numberOrNull(runningUntil),
+        lastStatus,
+        lastRun: numberOrNull(lastRun),
+      };
+    });
+  }
+
+  async readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
+    const entries = (await this.client.xrevrange(this.keys.history(taskId), '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
+    return entries.reverse().map(([id, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+      return {
+        id,
+        startedAt: Number(f.ts),
+        durationSeconds: Number(f.d),
+        status: f.st,
+        error: f.e ? f.e : null,
+        workerId: f.w,
+        scheduledAt: Number(f.s),
+        attempt: Number(f.a ?? 1),
+        kind: f.k ?? 'scheduled',
+      };
+    });
+  }
+}
+
+function numberOrNull(value: string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+async function execOrThrow(pending: Promise<Array<[Error | null, unknown]> | null>): Promise<unknown[]> {
+  const results = (await pending) ?? [];
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
+}

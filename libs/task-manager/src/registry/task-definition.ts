@@ -1,0 +1,54 @@
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import type { TaskHandler } from '../decorators/task-context.interface.js';
+import type { MisfirePolicy } from '../options/task-manager-options.interface.js';
+import type { CronSchedule } from '../cron/cron-schedule.js';
+
+/** A task group as registered. */
+export interface TaskGroupDefinition {
+  readonly name: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly allowParallel?: boolean;
+  /** Class that declared the group (for messages). */
+  readonly className: string;
+}
+
+/** A function usable by dynamic tasks. */
+export interface RegisteredFunction {
+  readonly groupName: string;
+  readonly name: string;
+  readonly handler: TaskHandler;
+  /** class-validator DTO validating the kwargs, when declared. */
+  readonly kwargsType?: new () => object;
+  /** `Class.method`, for messages. */
+  readonly source: string;
+}
+
+/** A task with every option resolved (task > group > module). */
+export interface TaskDefinition {
+  /** Redis identity, see `encodeTaskId`. */
+  readonly id: string;
+  readonly groupName: string;
+  readonly name: string;
+  readonly expression: string;
+  readonly timeZone: string;
+  readonly schedule: CronSchedule;
+  readonly kwargs: TaskKwargs | null;
+  readonly description: string | null;
+  readonly tags: readonly string[];
+  readonly highPriority: boolean;
+  readonly allowParallel: boolean;
+  /** Per-task override as declared (null: module default applies). */
+  readonly retryBackoff: number | null;
+  readonly retryBackoffMax: number | null;
+  readonly misfirePolicy: MisfirePolicy;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number | null;
+  /** True for tasks created at runtime (persisted in Redis). */
+  readonly dynamic: boolean;
+  /** Registered function name (dynamic tasks), else null. */
+  readonly functionName: string | null;
+  readonly handler: TaskHandler;
+  /** `Class.method`, for messages. */
+  readonly source: string;
+}
