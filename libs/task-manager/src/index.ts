@@ -1,15 +1,41 @@
 export { TaskManagerModule } from './task-manager.module.js';
 export { TASK_MANAGER_MODULE_OPTIONS } from './task-manager.module-definition.js';
 export { TaskManagerService } from './task-manager.service.js';
-export type { TaskView, TaskRef, TaskFilter, TaskManagerHealth } from './task-manager.service.js';
-export { TaskGroup, type TaskGroupOptions } from './decorators/task-group.decorator.js';
-export { Task, type TaskOptions, type TaskKwargs } from './decorators/task.decorator.js';
-export { RegisterFunction, type RegisterFunctionOptions } from './decorators/register-function.decorator.js';
-export type { TaskContext, TaskHandler } from './decorators/task-context.interface.js';
-export type { TaskManagerModuleOptions, TaskManagerRedisOptions, MisfirePolicy } from './options/task-manager-options.interface.js';
+export type {
+  TaskView,
+  TaskRef,
+  TaskFilter,
+  TaskManagerHealth,
+} from './task-manager.service.js';
+export {
+  TaskGroup,
+  type TaskGroupOptions,
+} from './decorators/task-group.decorator.js';
+export {
+  Task,
+  type TaskOptions,
+  type TaskKwargs,
+} from './decorators/task.decorator.js';
+export {
+  RegisterFunction,
+  type RegisterFunctionOptions,
+} from './decorators/register-function.decorator.js';
+export type {
+  TaskContext,
+  TaskHandler,
+} from './decorators/task-context.interface.js';
+export type {
+  TaskManagerModuleOptions,
+  TaskManagerRedisOptions,
+  MisfirePolicy,
+} from './options/task-manager-options.interface.js';
 export type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
 export { TaskRegistry } from './registry/task-registry.js';
-export type { TaskDefinition, TaskGroupDefinition, RegisteredFunction } from './registry/task-definition.js';
+export type {
+  TaskDefinition,
+  TaskGroupDefinition,
+  RegisteredFunction,
+} from './registry/task-definition.js';
 export { encodeTaskId, decodeTaskId } from './registry/task-id.js';
 export type { RunRecord, TaskState } from './engine/coordination.port.js';
 export { TaskManagerConfigurationError } from './errors/task-manager-configuration.error.js';

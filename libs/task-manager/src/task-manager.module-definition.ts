@@ -7,7 +7,12 @@ export const {
   MODULE_OPTIONS_TOKEN: TASK_MANAGER_MODULE_OPTIONS,
   OPTIONS_TYPE: TASK_MANAGER_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: TASK_MANAGER_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<TaskManagerModuleOptions>({ moduleName: 'TaskManager' })
+} = new ConfigurableModuleBuilder<TaskManagerModuleOptions>({
+  moduleName: 'TaskManager',
+})
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras({ isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();

@@ -1,12 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CoordinationPort, RunRecord, TaskState } from './engine/coordination.port.js';
+import type {
+  CoordinationPort,
+  RunRecord,
+  TaskState,
+} from './engine/coordination.port.js';
 import { TaskManagerOrchestrator } from './engine/task-manager.orchestrator.js';
 import type { WorkerIdentity } from './engine/worker-identity.js';
 import { TaskNotFoundError } from './errors/task-not-found.error.js';
 import type { TaskDefinition } from './registry/task-definition.js';
 import { encodeTaskId } from './registry/task-id.js';
 import { TaskRegistry, type TaskFilter } from './registry/task-registry.js';
-import { TASK_MANAGER_COORDINATION, TASK_MANAGER_WORKER } from './task-manager.constants.js';
+import {
+  TASK_MANAGER_COORDINATION,
+  TASK_MANAGER_WORKER,
+} from './task-manager.constants.js';
 
 export type { TaskFilter } from './registry/task-registry.js';
 
@@ -64,7 +71,11 @@ export class TaskManagerService {
     const tasks = this.registry.listTasks(filter);
     const states = await this.port.state.readStates(tasks.map((t) => t.id));
     const now = Date.now();
-    return tasks.map((task, i) => ({ task, state: states[i], isRunning: (states[i].runningUntil ?? 0) > now }));
+    return tasks.map((task, i) => ({
+      task,
+      state: states[i],
+      isRunning: (states[i].runningUntil ?? 0) > now,
+    }));
   }
 
   /** Disables matching tasks (persisted, never expires); returns them. */
@@ -96,9 +107,16 @@ export class TaskManagerService {
    * Run history of one task, oldest first.
    * @throws TaskNotFoundError when no such task is registered.
    */
-  async getStatistics(groupName: string, taskName: string, limit = 10_000): Promise<RunRecord[]> {
+  async getStatistics(
+    groupName: string,
+    taskName: string,
+    limit = 10_000,
+  ): Promise<RunRecord[]> {
     const id = encodeTaskId(groupName, taskName);
-    if (!this.registry.getTask(id)) throw new TaskNotFoundError(`No task "${taskName}" in group "${groupName}"`);
+    if (!this.registry.getTask(id))
+      throw new TaskNotFoundError(
+        `No task "${taskName}" in group "${groupName}"`,
+      );
     return this.port.state.readHistory(id, limit);
   }
 
@@ -106,7 +124,8 @@ export class TaskManagerService {
   health(): TaskManagerHealth {
     const redisConnected = this.port.lifecycle.isHealthy();
     return {
-      status: redisConnected && this.orchestrator.isRunning ? 'healthy' : 'unhealthy',
+      status:
+        redisConnected && this.orchestrator.isRunning ? 'healthy' : 'unhealthy',
       redisConnected,
       workerId: this.worker.id,
       workerStartedAt: new Date(this.worker.startedAt),
@@ -115,7 +134,10 @@ export class TaskManagerService {
     };
   }
 
-  private async act(filter: TaskFilter, action: (ids: string[]) => Promise<void>): Promise<TaskRef[]> {
+  private async act(
+    filter: TaskFilter,
+    action: (ids: string[]) => Promise<void>,
+  ): Promise<TaskRef[]> {
     const tasks = this.registry.listTasks(filter);
     if (tasks.length > 0) await action(tasks.map((t) => t.id));
     return tasks.map((t) => ({ groupName: t.groupName, taskName: t.name }));

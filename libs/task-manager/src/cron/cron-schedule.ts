@@ -10,7 +10,10 @@ export class CronSchedule {
     readonly expression: string,
     readonly timeZone: string,
   ) {
-    this.iterator = CronExpressionParser.parse(expression, { tz: timeZone, strict: false });
+    this.iterator = CronExpressionParser.parse(expression, {
+      tz: timeZone,
+      strict: false,
+    });
   }
 
   /**
@@ -24,7 +27,10 @@ export class CronSchedule {
   }
 
   /** Returns why `expression`/`timeZone` is unusable, or undefined when it is fine. */
-  static validate(expression: unknown, timeZone: unknown = 'UTC'): string | undefined {
+  static validate(
+    expression: unknown,
+    timeZone: unknown = 'UTC',
+  ): string | undefined {
     if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) {
       return `unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as "Europe/Paris")`;
     }

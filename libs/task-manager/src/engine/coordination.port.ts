@@ -14,7 +14,14 @@ export interface ScheduleEntry {
 /** Something due, as read from the schedule (`scheduled`) or the one-off queue (`oneOff`). */
 export type DueItem =
   | { source: 'scheduled'; taskId: string; slot: number; rawScore: string }
-  | { source: 'oneOff'; taskId: string; slot: number; attempt: number; kind: RunKind; member: string };
+  | {
+      source: 'oneOff';
+      taskId: string;
+      slot: number;
+      attempt: number;
+      kind: RunKind;
+      member: string;
+    };
 
 /** Why a run exists. */
 export type RunKind = 'scheduled' | 'misfire' | 'trigger' | 'retry';
@@ -32,7 +39,14 @@ export interface PublishItem {
   kind: RunKind;
 }
 
-export type PublishStatus = 'published' | 'moved' | 'disabled' | 'backoff' | 'busy' | 'deferred' | 'skipped';
+export type PublishStatus =
+  | 'published'
+  | 'moved'
+  | 'disabled'
+  | 'backoff'
+  | 'busy'
+  | 'deferred'
+  | 'skipped';
 
 /** Result of a publish batch. */
 export interface PublishResult {
@@ -43,9 +57,15 @@ export interface PublishResult {
 
 /** Leader lease: acquisition with a fencing token, compare-and-set renewal and release. */
 export interface LeadershipPort {
-  acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
+  acquire(
+    workerId: string,
+    ttlMs: number,
+  ): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
   /** Renews the lease; also reports the earliest due time so the leader needs no separate poll. */
-  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; earliestDue: number | null }>;
+  renew(
+    token: string,
+    ttlMs: number,
+  ): Promise<{ renewed: boolean; earliestDue: number | null }>;
   release(token: string): Promise<void>;
 }
 
@@ -56,9 +76,17 @@ export interface SchedulePort {
   /** Earliest due time of the schedule and the one-off queue (ms), or null when both are empty. */
   peekEarliest(): Promise<number | null>;
   /** @throws LeadershipLostError when `token` is stale; nothing is changed then. */
-  publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult>;
+  publish(
+    token: string,
+    nowMs: number,
+    items: PublishItem[],
+  ): Promise<PublishResult>;
   /** Re-publishes runs whose lease expired; returns their task ids. @throws LeadershipLostError */
-  reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]>;
+  reclaimExpired(
+    token: string,
+    leaseTtlMs: number,
+    limit: number,
+  ): Promise<string[]>;
   /** Recreates the consumer groups if they are missing (e.g. after FLUSHALL). */
   ensureGroups(): Promise<void>;
 }
@@ -97,10 +125,22 @@ export interface RunQueuePort {
   /** Blocks up to `blockMs` for runs, high priority first; at most `count` per priority. */
   read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]>;
   /** Marks runs as started; false for a run refused because another run of its task holds the marker. */
-  start(runs: Array<{ run: RunMessage; allowParallel: boolean }>, leaseTtlMs: number): Promise<boolean[]>;
+  start(
+    runs: Array<{ run: RunMessage; allowParallel: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<boolean[]>;
   /** Heartbeat of held runs (`started` false: delivered, not started); returns the indexes of lost runs. */
-  renew(consumer: string, held: Array<{ run: RunMessage; started: boolean }>, leaseTtlMs: number): Promise<number[]>;
-  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult>;
+  renew(
+    consumer: string,
+    held: Array<{ run: RunMessage; started: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<number[]>;
+  complete(
+    consumer: string,
+    run: RunMessage,
+    outcome: RunOutcome,
+    backoff: BackoffPolicy,
+  ): Promise<CompletionResult>;
   /** Acknowledges a run without recording it (its task is unknown here, e.g. deleted). */
   discard(run: RunMessage): Promise<void>;
   /** Interrupts a pending blocking read (for shutdown). */

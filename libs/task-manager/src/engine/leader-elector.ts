@@ -65,7 +65,9 @@ export class LeaderElector {
       await this.port.release(token);
       return true;
     } catch (error) {
-      this.logger.warn(`Could not release leadership: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not release leadership: ${(error as Error).message}`,
+      );
       return false;
     }
   }
@@ -100,18 +102,24 @@ export class LeaderElector {
     try {
       const result = await this.port.acquire(this.workerId, this.ttlMs);
       if (this.stopped) {
-        if ('token' in result) await this.port.release(result.token).catch(() => undefined);
+        if ('token' in result)
+          await this.port.release(result.token).catch(() => undefined);
         return;
       }
       if ('token' in result) {
         this.token = result.token;
         this.lastRenewed = Date.now();
-        this.logger.log(`${this.workerId} became the leader (epoch ${result.epoch})`);
+        this.logger.log(
+          `${this.workerId} became the leader (epoch ${result.epoch})`,
+        );
         this.listener.onGained(result.token, result.epoch);
         next = this.settings.heartbeatMs;
       } else {
         // Try again right after the current lease would expire, if that comes before the retry interval.
-        next = Math.min(this.settings.retryMs, result.retryInMs + 25 + Math.random() * 50);
+        next = Math.min(
+          this.settings.retryMs,
+          result.retryInMs + 25 + Math.random() * 50,
+        );
       }
     } catch {
       // Redis unreachable: the connection layer logs it once; keep trying at the retry interval.
@@ -124,15 +132,22 @@ export class LeaderElector {
       const { renewed, earliestDue } = await this.port.renew(token, this.ttlMs);
       if (token !== this.token) return;
       if (!renewed) {
-        this.logger.warn(`${this.workerId} lost its leader lease (it expired or was taken over)`);
+        this.logger.warn(
+          `${this.workerId} lost its leader lease (it expired or was taken over)`,
+        );
         this.lose();
         return;
       }
       this.lastRenewed = Date.now();
       this.listener.onEarliestDue(earliestDue);
     } catch {
-      if (token === this.token && Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs) {
-        this.logger.warn(`${this.workerId} could not renew its leader lease in time; stepping down`);
+      if (
+        token === this.token &&
+        Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs
+      ) {
+        this.logger.warn(
+          `${this.workerId} could not renew its leader lease in time; stepping down`,
+        );
         this.lose();
         return;
       }
@@ -140,7 +155,11 @@ export class LeaderElector {
     if (!this.stopped && this.token === token) {
       // After a failure, retry sooner so the lease is renewed before it can expire.
       const sinceRenew = Date.now() - this.lastRenewed;
-      this.schedule(sinceRenew > this.settings.heartbeatMs ? this.settings.heartbeatMs / 3 : this.settings.heartbeatMs);
+      this.schedule(
+        sinceRenew > this.settings.heartbeatMs
+          ? this.settings.heartbeatMs / 3
+          : this.settings.heartbeatMs,
+      );
     }
   }
 }

@@ -38,12 +38,23 @@ export class LeaseKeeper {
     this.beating = true;
     try {
       const runs = this.held().filter((h) => !h.lost);
-      const lost = await this.port.renew(this.workerId, runs.map((h) => ({ run: h.run, started: h.started })), this.leaseTtlMs);
+      const lost = await this.port.renew(
+        this.workerId,
+        runs.map((h) => ({ run: h.run, started: h.started })),
+        this.leaseTtlMs,
+      );
       for (const index of lost) {
         const held = runs[index];
         held.lost = true;
-        this.logger.warn(`Lease of run ${held.run.taskId}@${held.run.slot} was lost (taken over after it expired); aborting it here`);
-        held.controller.abort(new RunAbortedError('lease-lost', 'the run lease expired and the run was taken over'));
+        this.logger.warn(
+          `Lease of run ${held.run.taskId}@${held.run.slot} was lost (taken over after it expired); aborting it here`,
+        );
+        held.controller.abort(
+          new RunAbortedError(
+            'lease-lost',
+            'the run lease expired and the run was taken over',
+          ),
+        );
       }
     } catch {
       // Redis unreachable: reported by the connection layer; leases are renewed on the next beat.

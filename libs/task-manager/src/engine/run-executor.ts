@@ -10,7 +10,10 @@ export type AbortCause = 'timeout' | 'shutdown' | 'lease-lost';
 /** Error used as the abort reason of a run's signal. */
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';
-  constructor(readonly abortCause: AbortCause, message: string) {
+  constructor(
+    readonly abortCause: AbortCause,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -22,10 +25,16 @@ export class RunAbortedError extends Error {
 export class RunExecutor {
   constructor(
     private readonly workerId: string,
-    private readonly loggerFactory: (context: string) => LoggerService = (context) => new Logger(context),
+    private readonly loggerFactory: (context: string) => LoggerService = (
+      context,
+    ) => new Logger(context),
   ) {}
 
-  async execute(task: TaskDefinition, run: RunMessage, controller: AbortController): Promise<RunOutcome> {
+  async execute(
+    task: TaskDefinition,
+    run: RunMessage,
+    controller: AbortController,
+  ): Promise<RunOutcome> {
     const startedAt = Date.now();
     const ctx: TaskContext = {
       groupName: task.groupName,
@@ -39,12 +48,17 @@ export class RunExecutor {
     };
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = Promise.resolve().then(() => task.handler(task.kwargs ?? {}, ctx));
+      const result = Promise.resolve().then(() =>
+        task.handler(task.kwargs ?? {}, ctx),
+      );
       if (task.timeoutMs !== null) {
         const timeoutMs = task.timeoutMs;
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            const reason = new RunAbortedError('timeout', `timed out after ${timeoutMs} ms`);
+            const reason = new RunAbortedError(
+              'timeout',
+              `timed out after ${timeoutMs} ms`,
+            );
             controller.abort(reason);
             reject(reason);
           }, timeoutMs);
@@ -54,9 +68,19 @@ export class RunExecutor {
       } else {
         await result;
       }
-      return { status: 'success', startedAt, durationSeconds: (Date.now() - startedAt) / 1000, error: null };
+      return {
+        status: 'success',
+        startedAt,
+        durationSeconds: (Date.now() - startedAt) / 1000,
+        error: null,
+      };
     } catch (error) {
-      return { status: 'failed', startedAt, durationSeconds: (Date.now() - startedAt) / 1000, error: describeError(error) };
+      return {
+        status: 'failed',
+        startedAt,
+        durationSeconds: (Date.now() - startedAt) / 1000,
+        error: describeError(error),
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -64,6 +88,9 @@ export class RunExecutor {
 }
 
 function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  const text =
+    error instanceof Error
+      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+      : String(error);
   return text.slice(0, 2000);
 }

@@ -18,13 +18,19 @@ export class ScheduleRegistrar {
   ) {}
 
   entryOf(task: TaskDefinition, nowMs = Date.now()): ScheduleEntry {
-    return { taskId: task.id, signature: scheduleSignature(task), firstSlot: task.schedule.nextAfter(nowMs) };
+    return {
+      taskId: task.id,
+      signature: scheduleSignature(task),
+      firstSlot: task.schedule.nextAfter(nowMs),
+    };
   }
 
   /** Registers every task of the registry; returns how many entries were created or replaced. */
   registerAll(): Promise<number> {
     const now = Date.now();
-    return this.schedule.register(this.registry.listTasks().map((task) => this.entryOf(task, now)));
+    return this.schedule.register(
+      this.registry.listTasks().map((task) => this.entryOf(task, now)),
+    );
   }
 
   register(tasks: TaskDefinition[]): Promise<number> {

@@ -2,7 +2,11 @@ import type { LoggerService } from '@nestjs/common';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
 import type { PublishItem, SchedulePort } from './coordination.port.js';
-import { planDueItem, planUnknown, type PlannerSettings } from './slot-planner.js';
+import {
+  planDueItem,
+  planUnknown,
+  type PlannerSettings,
+} from './slot-planner.js';
 
 /** Settings of the scheduling loop. */
 export interface SchedulerSettings extends PlannerSettings {
@@ -71,10 +75,13 @@ export class Scheduler {
   private setTimer(at: number): void {
     this.clearTimer();
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timerAt = Infinity;
-      void this.tick();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Infinity;
+        void this.tick();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private clearTimer(): void {
@@ -99,7 +106,9 @@ export class Scheduler {
       } else {
         const items: PublishItem[] = due.map((item) => {
           const task = this.registry.getTask(item.taskId);
-          return task ? planDueItem(task, item, now, this.settings) : planUnknown(item, now, this.settings.unknownTaskPostponeMs);
+          return task
+            ? planDueItem(task, item, now, this.settings)
+            : planUnknown(item, now, this.settings.unknownTaskPostponeMs);
         });
         const result = await this.port.publish(token, now, items);
         earliest = result.earliestDue;
@@ -117,7 +126,10 @@ export class Scheduler {
     this.ticking = false;
     if (!this.token) return;
     const now = Date.now();
-    const next = full || this.again ? now : Math.min(earliest ?? Infinity, now + this.settings.maxSleepMs);
+    const next =
+      full || this.again
+        ? now
+        : Math.min(earliest ?? Infinity, now + this.settings.maxSleepMs);
     this.setTimer(Math.min(next, this.timerAt));
   }
 }

@@ -1,5 +1,17 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type LoggerService, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TASK_MANAGER_COORDINATION, TASK_MANAGER_LOGGER, TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER } from '../task-manager.constants.js';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type LoggerService,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  TASK_MANAGER_COORDINATION,
+  TASK_MANAGER_LOGGER,
+  TASK_MANAGER_RESOLVED_OPTIONS,
+  TASK_MANAGER_WORKER,
+} from '../task-manager.constants.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskRegistry } from '../registry/task-registry.js';
 import type { ChangeNotice, CoordinationPort } from './coordination.port.js';
@@ -19,7 +31,12 @@ import type { WorkerIdentity } from './worker-identity.js';
  * closes the Redis connections last.
  */
 @Injectable()
-export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class TaskManagerOrchestrator
+  implements
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
+{
   private readonly registrar: ScheduleRegistrar;
   private readonly scheduler: Scheduler;
   private readonly elector: LeaderElector;
@@ -30,7 +47,8 @@ export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeAp
   private stopping?: Promise<void>;
 
   constructor(
-    @Inject(TASK_MANAGER_RESOLVED_OPTIONS) private readonly options: ResolvedTaskManagerOptions,
+    @Inject(TASK_MANAGER_RESOLVED_OPTIONS)
+    private readonly options: ResolvedTaskManagerOptions,
     @Inject(TASK_MANAGER_COORDINATION) private readonly port: CoordinationPort,
     @Inject(TASK_MANAGER_WORKER) private readonly worker: WorkerIdentity,
     @Inject(TASK_MANAGER_LOGGER) private readonly logger: LoggerService,
@@ -105,7 +123,14 @@ export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeAp
       },
       logger,
     );
-    this.leaseKeeper = new LeaseKeeper(port.runs, worker.id, runHeartbeatMs, leaseTtlMs, () => this.consumer.heldRuns(), logger);
+    this.leaseKeeper = new LeaseKeeper(
+      port.runs,
+      worker.id,
+      runHeartbeatMs,
+      leaseTtlMs,
+      () => this.consumer.heldRuns(),
+      logger,
+    );
   }
 
   get isLeader(): boolean {
@@ -131,18 +156,31 @@ export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeAp
     await this.port.lifecycle.connect();
     await this.registrar.registerAll();
     await this.port.notices.subscribe((notice) => this.onNotice(notice));
-    await this.port.workers.announce({ id: this.worker.id, host: this.worker.host, pid: this.worker.pid, startedAt: this.worker.startedAt });
-    await this.port.notices.publish({ type: 'schedule', origin: this.worker.id });
+    await this.port.workers.announce({
+      id: this.worker.id,
+      host: this.worker.host,
+      pid: this.worker.pid,
+      startedAt: this.worker.startedAt,
+    });
+    await this.port.notices.publish({
+      type: 'schedule',
+      origin: this.worker.id,
+    });
     this.consumer.start();
     this.leaseKeeper.start();
     this.elector.start();
-    this.logger.log(`Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`);
+    this.logger.log(
+      `Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`,
+    );
   }
 
   /** Asks the leader (wherever it runs) to look at the schedule now. */
   async notifyScheduleChanged(): Promise<void> {
     if (this.elector.isLeader) this.scheduler.wake();
-    await this.port.notices.publish({ type: 'schedule', origin: this.worker.id });
+    await this.port.notices.publish({
+      type: 'schedule',
+      origin: this.worker.id,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -161,7 +199,10 @@ export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeAp
       this.scheduler.stop();
       this.reconciler.stop();
       const released = await this.elector.stop();
-      if (released) await this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }).catch(() => undefined);
+      if (released)
+        await this.port.notices
+          .publish({ type: 'leader-released', origin: this.worker.id })
+          .catch(() => undefined);
       await this.consumer.stop(this.options.shutdownTimeoutMs);
       this.leaseKeeper.stop();
       await this.port.workers.remove(this.worker.id).catch(() => undefined);
@@ -170,7 +211,9 @@ export class TaskManagerOrchestrator implements OnApplicationBootstrap, BeforeAp
   }
 
   private onNotice(notice: ChangeNotice): void {
-    if (notice.type === 'leader-released' && notice.origin !== this.worker.id) this.elector.poke();
-    if (notice.type === 'schedule' && this.elector.isLeader) this.scheduler.wake();
+    if (notice.type === 'leader-released' && notice.origin !== this.worker.id)
+      this.elector.poke();
+    if (notice.type === 'schedule' && this.elector.isLeader)
+      this.scheduler.wake();
   }
 }

@@ -11,33 +11,58 @@ import type { TaskManagerModuleOptions } from './task-manager-options.interface.
 const MISFIRE_POLICIES = ['runOnce', 'skip', 'runAll'];
 
 /** Applies defaults to `options` and validates them; throws one error listing every problem. */
-export function resolveOptions(options: TaskManagerModuleOptions = {}, cwd = process.cwd()): ResolvedTaskManagerOptions {
+export function resolveOptions(
+  options: TaskManagerModuleOptions = {},
+  cwd = process.cwd(),
+): ResolvedTaskManagerOptions {
   const problems: string[] = [];
-  const num = (key: keyof TaskManagerModuleOptions, fallback: number, check: 'positive' | 'int' | 'nonNegative' = 'positive') => {
+  const num = (
+    key: keyof TaskManagerModuleOptions,
+    fallback: number,
+    check: 'positive' | 'int' | 'nonNegative' = 'positive',
+  ) => {
     const value = options[key] ?? fallback;
     const ok =
       typeof value === 'number' &&
       Number.isFinite(value) &&
       (check === 'nonNegative' ? value >= 0 : value > 0) &&
       (check !== 'int' || Number.isInteger(value));
-    if (!ok) problems.push(`${key} must be a ${check === 'int' ? 'positive integer' : check === 'nonNegative' ? 'number >= 0' : 'positive number'} (got ${JSON.stringify(value)})`);
+    if (!ok)
+      problems.push(
+        `${key} must be a ${check === 'int' ? 'positive integer' : check === 'nonNegative' ? 'number >= 0' : 'positive number'} (got ${JSON.stringify(value)})`,
+      );
     return value as number;
   };
   const bool = (key: keyof TaskManagerModuleOptions, fallback: boolean) => {
     const value = options[key] ?? fallback;
-    if (typeof value !== 'boolean') problems.push(`${key} must be true or false (got ${JSON.stringify(value)})`);
+    if (typeof value !== 'boolean')
+      problems.push(
+        `${key} must be true or false (got ${JSON.stringify(value)})`,
+      );
     return value as boolean;
   };
 
   const { redis, redisUrl } = resolveRedis(options.redis, problems);
   const keyPrefix = resolveKeyPrefix(options, cwd, problems);
   const timeZone = options.timeZone ?? 'UTC';
-  if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) problems.push(`timeZone ${JSON.stringify(timeZone)} is not an IANA time zone`);
+  if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))
+    problems.push(
+      `timeZone ${JSON.stringify(timeZone)} is not an IANA time zone`,
+    );
   const misfirePolicy = options.misfirePolicy ?? 'runOnce';
-  if (!MISFIRE_POLICIES.includes(misfirePolicy)) problems.push(`misfirePolicy must be one of ${MISFIRE_POLICIES.join(', ')} (got ${JSON.stringify(misfirePolicy)})`);
-  const workerServiceName = options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
-  if (typeof workerServiceName !== 'string' || !/^[\w.-]{1,100}$/.test(workerServiceName)) {
-    problems.push(`workerServiceName must be 1-100 letters, digits, "_", "." or "-" (got ${JSON.stringify(workerServiceName)})`);
+  if (!MISFIRE_POLICIES.includes(misfirePolicy))
+    problems.push(
+      `misfirePolicy must be one of ${MISFIRE_POLICIES.join(', ')} (got ${JSON.stringify(misfirePolicy)})`,
+    );
+  const workerServiceName =
+    options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
+  if (
+    typeof workerServiceName !== 'string' ||
+    !/^[\w.-]{1,100}$/.test(workerServiceName)
+  ) {
+    problems.push(
+      `workerServiceName must be 1-100 letters, digits, "_", "." or "-" (got ${JSON.stringify(workerServiceName)})`,
+    );
   }
 
   const resolved: ResolvedTaskManagerOptions = {
@@ -66,13 +91,23 @@ export function resolveOptions(options: TaskManagerModuleOptions = {}, cwd = pro
     autoStart: bool('autoStart', true),
     logger: options.logger,
   };
-  if (resolved.retryBackoffMax < resolved.retryBackoff) problems.push(`retryBackoffMax (${resolved.retryBackoffMax}) must be >= retryBackoff (${resolved.retryBackoff})`);
-  if (resolved.retryBackoffMultiplier < 1) problems.push(`retryBackoffMultiplier must be >= 1 (got ${resolved.retryBackoffMultiplier})`);
-  if (problems.length > 0) throw new TaskManagerConfigurationError(messages.invalidOptions(problems));
+  if (resolved.retryBackoffMax < resolved.retryBackoff)
+    problems.push(
+      `retryBackoffMax (${resolved.retryBackoffMax}) must be >= retryBackoff (${resolved.retryBackoff})`,
+    );
+  if (resolved.retryBackoffMultiplier < 1)
+    problems.push(
+      `retryBackoffMultiplier must be >= 1 (got ${resolved.retryBackoffMultiplier})`,
+    );
+  if (problems.length > 0)
+    throw new TaskManagerConfigurationError(messages.invalidOptions(problems));
   return resolved;
 }
 
-function resolveRedis(input: TaskManagerModuleOptions['redis'], problems: string[]): { redis: RedisOptions; redisUrl?: string } {
+function resolveRedis(
+  input: TaskManagerModuleOptions['redis'],
+  problems: string[],
+): { redis: RedisOptions; redisUrl?: string } {
   if (input === undefined) return { redis: { host: '127.0.0.1', port: 6379 } };
   if (typeof input === 'string') return parseUrl(input, {}, problems);
   if (typeof input !== 'object' || input === null) {
@@ -80,28 +115,44 @@ function resolveRedis(input: TaskManagerModuleOptions['redis'], problems: string
     return { redis: {} };
   }
   const { url, ...rest } = input;
-  return url === undefined ? { redis: { ...rest } } : parseUrl(url, rest, problems);
+  return url === undefined
+    ? { redis: { ...rest } }
+    : parseUrl(url, rest, problems);
 }
 
-function parseUrl(url: string, rest: RedisOptions, problems: string[]): { redis: RedisOptions; redisUrl?: string } {
+function parseUrl(
+  url: string,
+  rest: RedisOptions,
+  problems: string[],
+): { redis: RedisOptions; redisUrl?: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    problems.push('redis URL is not a valid URL (expected redis://[user:password@]host:port[/db] or rediss://...)');
+    problems.push(
+      'redis URL is not a valid URL (expected redis://[user:password@]host:port[/db] or rediss://...)',
+    );
     return { redis: rest };
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    problems.push(`redis URL must start with redis:// or rediss:// (got ${parsed.protocol}//)`);
+    problems.push(
+      `redis URL must start with redis:// or rediss:// (got ${parsed.protocol}//)`,
+    );
     return { redis: rest };
   }
-  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
-  if (db !== undefined && !Number.isInteger(db)) problems.push('redis URL database (the path) must be an integer');
+  const db =
+    parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db))
+    problems.push('redis URL database (the path) must be an integer');
   const redis: RedisOptions = {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username
+      ? { username: decodeURIComponent(parsed.username) }
+      : {}),
+    ...(parsed.password
+      ? { password: decodeURIComponent(parsed.password) }
+      : {}),
     ...(db !== undefined ? { db } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
     ...rest,
@@ -109,21 +160,33 @@ function parseUrl(url: string, rest: RedisOptions, problems: string[]): { redis:
   return { redis, redisUrl: url };
 }
 
-function resolveKeyPrefix(options: TaskManagerModuleOptions, cwd: string, problems: string[]): string {
+function resolveKeyPrefix(
+  options: TaskManagerModuleOptions,
+  cwd: string,
+  problems: string[],
+): string {
   const prefix = options.keyPrefix ?? options.appName ?? readPackageName(cwd);
   if (prefix === undefined || prefix === '') {
     problems.push(messages.missingKeyPrefix());
     return '';
   }
-  if (typeof prefix !== 'string' || /[{}\s]/.test(prefix) || prefix.length > 200) {
-    problems.push(`keyPrefix must be a string of at most 200 characters without "{", "}" or whitespace (got ${JSON.stringify(prefix)})`);
+  if (
+    typeof prefix !== 'string' ||
+    /[{}\s]/.test(prefix) ||
+    prefix.length > 200
+  ) {
+    problems.push(
+      `keyPrefix must be a string of at most 200 characters without "{", "}" or whitespace (got ${JSON.stringify(prefix)})`,
+    );
   }
   return prefix;
 }
 
 function readPackageName(cwd: string): string | undefined {
   try {
-    const name = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).name;
+    const name = JSON.parse(
+      readFileSync(join(cwd, 'package.json'), 'utf8'),
+    ).name;
     return typeof name === 'string' && name.length > 0 ? name : undefined;
   } catch {
     return undefined;

@@ -5,7 +5,8 @@ import type { RedisOptions } from 'ioredis';
  * How to reach Redis: a `redis://` / `rediss://` URL, or ioredis options
  * (host, port, username, password, db, tls, sentinels, ...) optionally with a `url`.
  */
-export type TaskManagerRedisOptions = string | (RedisOptions & { url?: string });
+export type TaskManagerRedisOptions =
+  string | (RedisOptions & { url?: string });
 
 /** What the leader does with slots that passed while no leader was running. */
 export type MisfirePolicy = 'runOnce' | 'skip' | 'runAll';

@@ -15,7 +15,11 @@ import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { TaskManagerKeys } from './task-manager-keys.js';
 
 /** Builds the Redis driver of the coordination port. */
-export function createRedisCoordination(options: ResolvedTaskManagerOptions, workerId: string, logger: LoggerService = new Logger('TaskManager')): CoordinationPort {
+export function createRedisCoordination(
+  options: ResolvedTaskManagerOptions,
+  workerId: string,
+  logger: LoggerService = new Logger('TaskManager'),
+): CoordinationPort {
   const keys = new TaskManagerKeys(options.keyPrefix);
   const connections = new RedisConnections(options.redis, logger);
   const client = connections.get('command');
@@ -30,7 +34,9 @@ export function createRedisCoordination(options: ResolvedTaskManagerOptions, wor
         const info = await client.info('server');
         const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0.0.0';
         if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
-          throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
+          throw new TaskManagerConfigurationError(
+            messages.redisTooOld(version, MIN_REDIS_VERSION),
+          );
         }
         await schedule.ensureGroups();
       },
@@ -39,10 +45,17 @@ export function createRedisCoordination(options: ResolvedTaskManagerOptions, wor
     },
     leadership: new RedisLeadership(scripts, keys),
     schedule,
-    runs: new RedisRunQueue(connections, scripts, keys, group, {
-      maxRuns: options.statisticsHistoryRuns,
-      ttlSeconds: Math.ceil(options.statisticsRedisExpiration),
-    }, () => schedule.ensureGroups()),
+    runs: new RedisRunQueue(
+      connections,
+      scripts,
+      keys,
+      group,
+      {
+        maxRuns: options.statisticsHistoryRuns,
+        ttlSeconds: Math.ceil(options.statisticsRedisExpiration),
+      },
+      () => schedule.ensureGroups(),
+    ),
     state: new RedisTaskState(client, scripts, keys, notice),
     notices: new RedisNotices(connections, keys),
     workers: new RedisWorkerRegistry(client, keys),

@@ -10,7 +10,11 @@ export class RedisLeadership implements LeadershipPort {
   ) {}
 
   async acquire(workerId: string, ttlMs: number) {
-    const [epoch, ttl] = await this.scripts.run<[number, number]>('acquireLeader', [this.keys.leader, this.keys.epoch], [workerId, ttlMs]);
+    const [epoch, ttl] = await this.scripts.run<[number, number]>(
+      'acquireLeader',
+      [this.keys.leader, this.keys.epoch],
+      [workerId, ttlMs],
+    );
     if (epoch > 0) return { token: `${workerId}|${epoch}`, epoch };
     return { retryInMs: ttl > 0 ? ttl : 0 };
   }
@@ -21,7 +25,10 @@ export class RedisLeadership implements LeadershipPort {
       [this.keys.leader, this.keys.schedule, this.keys.oneOff],
       [token, ttlMs],
     );
-    return { renewed: renewed === 1, earliestDue: earliest !== undefined && earliest >= 0 ? earliest : null };
+    return {
+      renewed: renewed === 1,
+      earliestDue: earliest !== undefined && earliest >= 0 ? earliest : null,
+    };
   }
 
   async release(token: string): Promise<void> {

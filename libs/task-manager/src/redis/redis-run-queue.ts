@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { BackoffPolicy, CompletionResult, RunKind, RunMessage, RunOutcome, RunQueuePort } from '../engine/coordination.port.js';
+import type {
+  BackoffPolicy,
+  CompletionResult,
+  RunKind,
+  RunMessage,
+  RunOutcome,
+  RunQueuePort,
+} from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import type { RedisConnections } from './redis-connections.js';
@@ -25,18 +32,38 @@ export class RedisRunQueue implements RunQueuePort {
    * first, so a backlog of high-priority runs is always drained before any normal one; once both streams
    * are empty it blocks on both (one command per `blockMs` when idle).
    */
-  async read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]> {
+  async read(
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<RunMessage[]> {
     const client = this.connections.get('blocking');
     if (client.status === 'wait') await client.connect();
     try {
       if (!this.idle) {
-        const high = await this.xread(client, consumer, count, undefined, [this.keys.streamHigh]);
-        const normal = high.length < count ? await this.xread(client, consumer, count - high.length, undefined, [this.keys.streamNormal]) : [];
+        const high = await this.xread(client, consumer, count, undefined, [
+          this.keys.streamHigh,
+        ]);
+        const normal =
+          high.length < count
+            ? await this.xread(
+                client,
+                consumer,
+                count - high.length,
+                undefined,
+                [this.keys.streamNormal],
+              )
+            : [];
         if (high.length + normal.length > 0) return [...high, ...normal];
       }
-      const runs = await this.xread(client, consumer, count, blockMs, [this.keys.streamHigh, this.keys.streamNormal]);
+      const runs = await this.xread(client, consumer, count, blockMs, [
+        this.keys.streamHigh,
+        this.keys.streamNormal,
+      ]);
       this.idle = runs.length === 0;
-      return runs.sort((a, b) => Number(b.highPriority) - Number(a.highPriority));
+      return runs.sort(
+        (a, b) => Number(b.highPriority) - Number(a.highPriority),
+      );
     } catch (error) {
       this.idle = false;
       if (String((error as Error).message).includes('NOGROUP')) {
@@ -47,51 +74,124 @@ export class RedisRunQueue implements RunQueuePort {
     }
   }
 
-  private async xread(client: Redis, consumer: string, count: number, blockMs: number | undefined, streams: string[]): Promise<RunMessage[]> {
+  private async xread(
+    client: Redis,
+    consumer: string,
+    count: number,
+    blockMs: number | undefined,
+    streams: string[],
+  ): Promise<RunMessage[]> {
     const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const reply = (await client.xreadgroup(
-      'GROUP', this.group, consumer, 'COUNT', count, ...(block as ['BLOCK', number]),
-      'STREAMS', ...streams, ...streams.map(() => '>'),
+      'GROUP',
+      this.group,
+      consumer,
+      'COUNT',
+      count,
+      ...(block as ['BLOCK', number]),
+      'STREAMS',
+      ...streams,
+      ...streams.map(() => '>'),
     )) as StreamReply;
     const runs: RunMessage[] = [];
     for (const [stream, entries] of reply ?? []) {
       const highPriority = stream === this.keys.streamHigh;
-      for (const [messageId, fields] of entries) runs.push(parseRun(messageId, highPriority, fields));
+      for (const [messageId, fields] of entries)
+        runs.push(parseRun(messageId, highPriority, fields));
     }
     return runs;
   }
 
-  async start(runs: Array<{ run: RunMessage; allowParallel: boolean }>, leaseTtlMs: number): Promise<boolean[]> {
-    const args: Array<string | number> = [this.keys.taskStatePrefix, leaseTtlMs, runs.length];
-    for (const { run, allowParallel } of runs) args.push(run.taskId, deliveryTag(run), allowParallel ? '1' : '0');
+  async start(
+    runs: Array<{ run: RunMessage; allowParallel: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<boolean[]> {
+    const args: Array<string | number> = [
+      this.keys.taskStatePrefix,
+      leaseTtlMs,
+      runs.length,
+    ];
+    for (const { run, allowParallel } of runs)
+      args.push(run.taskId, deliveryTag(run), allowParallel ? '1' : '0');
     const reply = await this.scripts.run<number[]>('startRuns', [], args);
     return reply.map((ok) => ok === 1);
   }
 
-  async renew(consumer: string, held: Array<{ run: RunMessage; started: boolean }>, leaseTtlMs: number): Promise<number[]> {
-    const args: Array<string | number> = [this.group, consumer, leaseTtlMs, Date.now(), this.keys.taskStatePrefix, held.length];
-    for (const { run, started } of held) args.push(run.highPriority ? 'h' : 'n', run.messageId, started ? run.taskId : '');
-    const lost = await this.scripts.run<number[]>('renewRuns', [this.keys.workers, this.keys.streamHigh, this.keys.streamNormal], args);
+  async renew(
+    consumer: string,
+    held: Array<{ run: RunMessage; started: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<number[]> {
+    const args: Array<string | number> = [
+      this.group,
+      consumer,
+      leaseTtlMs,
+      Date.now(),
+      this.keys.taskStatePrefix,
+      held.length,
+    ];
+    for (const { run, started } of held)
+      args.push(
+        run.highPriority ? 'h' : 'n',
+        run.messageId,
+        started ? run.taskId : '',
+      );
+    const lost = await this.scripts.run<number[]>(
+      'renewRuns',
+      [this.keys.workers, this.keys.streamHigh, this.keys.streamNormal],
+      args,
+    );
     return lost.map((index) => index - 1);
   }
 
-  async complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult> {
+  async complete(
+    consumer: string,
+    run: RunMessage,
+    outcome: RunOutcome,
+    backoff: BackoffPolicy,
+  ): Promise<CompletionResult> {
     const reply = await this.scripts.run<number>(
       'completeRun',
-      [this.keys.stream(run.highPriority), this.keys.taskState(run.taskId), this.keys.history(run.taskId), this.keys.oneOff],
       [
-        this.group, run.messageId, run.highPriority ? 'h' : 'n', outcome.status,
-        outcome.startedAt, outcome.durationSeconds, outcome.error ?? '', consumer,
-        run.slot, run.attempt, this.history.maxRuns, this.history.ttlSeconds,
-        backoff.retryBackoff, backoff.retryBackoffMax, backoff.retryBackoffMultiplier, backoff.maxAttempts,
-        run.taskId, run.kind,
+        this.keys.stream(run.highPriority),
+        this.keys.taskState(run.taskId),
+        this.keys.history(run.taskId),
+        this.keys.oneOff,
+      ],
+      [
+        this.group,
+        run.messageId,
+        run.highPriority ? 'h' : 'n',
+        outcome.status,
+        outcome.startedAt,
+        outcome.durationSeconds,
+        outcome.error ?? '',
+        consumer,
+        run.slot,
+        run.attempt,
+        this.history.maxRuns,
+        this.history.ttlSeconds,
+        backoff.retryBackoff,
+        backoff.retryBackoffMax,
+        backoff.retryBackoffMultiplier,
+        backoff.maxAttempts,
+        run.taskId,
+        run.kind,
       ],
     );
-    return reply === 1 ? 'recorded' : reply === 2 ? 'recordedAfterLoss' : 'lost';
+    return reply === 1
+      ? 'recorded'
+      : reply === 2
+        ? 'recordedAfterLoss'
+        : 'lost';
   }
 
   async discard(run: RunMessage): Promise<void> {
-    await this.scripts.run('discardRun', [this.keys.stream(run.highPriority)], [this.group, run.messageId]);
+    await this.scripts.run(
+      'discardRun',
+      [this.keys.stream(run.highPriority)],
+      [this.group, run.messageId],
+    );
   }
 
   interrupt(): void {
@@ -103,9 +203,14 @@ function deliveryTag(run: RunMessage): string {
   return `${run.highPriority ? 'h' : 'n'}|${run.messageId}`;
 }
 
-function parseRun(messageId: string, highPriority: boolean, fields: string[]): RunMessage {
+function parseRun(
+  messageId: string,
+  highPriority: boolean,
+  fields: string[],
+): RunMessage {
   const value = (name: string) => {
-    for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+    for (let i = 0; i < fields.length; i += 2)
+      if (fields[i] === name) return fields[i + 1];
     return undefined;
   };
   return {

@@ -29,7 +29,10 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
   if (!script) {
     const file = SCRIPT_FILES[name];
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-    script = { lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'), numberOfKeys };
+    script = {
+      lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'),
+      numberOfKeys,
+    };
     sources.set(name, script);
   }
   return script;
@@ -51,7 +54,9 @@ export class RedisScripts {
 
   /** Runs script `name` with its keys and arguments. */
   run<T = unknown>(name: ScriptName, keys: string[], args: Arg[]): Promise<T> {
-    const command = (this.client as unknown as Record<string, (...a: Arg[]) => Promise<T>>)[SCRIPT_NAMESPACE + name];
+    const command = (
+      this.client as unknown as Record<string, (...a: Arg[]) => Promise<T>>
+    )[SCRIPT_NAMESPACE + name];
     return command.call(this.client, ...keys, ...args);
   }
 }

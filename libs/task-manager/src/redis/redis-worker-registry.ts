@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
+import type {
+  WorkerInfo,
+  WorkerRegistryPort,
+} from '../engine/coordination.port.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
 /** Live workers: a ZSET of last-seen times (refreshed by each worker's heartbeat script) and a HASH of descriptions. */
@@ -32,17 +35,32 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
       } catch {
         // A malformed description only loses the details, not the worker.
       }
-      workers.push({ host: '', pid: 0, startedAt: 0, ...info, id, lastSeen: Number(seen[i + 1]) });
+      workers.push({
+        host: '',
+        pid: 0,
+        startedAt: 0,
+        ...info,
+        id,
+        lastSeen: Number(seen[i + 1]),
+      });
     }
     return workers;
   }
 
   async remove(workerId: string): Promise<void> {
-    await this.client.pipeline().zrem(this.keys.workers, workerId).hdel(this.keys.workerInfo, workerId).exec();
+    await this.client
+      .pipeline()
+      .zrem(this.keys.workers, workerId)
+      .hdel(this.keys.workerInfo, workerId)
+      .exec();
   }
 
   async prune(staleMs: number, nowMs: number): Promise<string[]> {
-    const stale = await this.client.zrangebyscore(this.keys.workers, '-inf', nowMs - staleMs);
+    const stale = await this.client.zrangebyscore(
+      this.keys.workers,
+      '-inf',
+      nowMs - staleMs,
+    );
     for (const id of stale) await this.remove(id);
     return stale;
   }

@@ -11,7 +11,10 @@ export function encodeTaskId(group: string, task: string): string {
 export function decodeTaskId(id: string): { group: string; task: string } {
   const slash = id.indexOf('/');
   if (slash < 0) throw new Error(`Malformed task id "${id}"`);
-  return { group: decodeURIComponent(id.slice(0, slash)), task: decodeURIComponent(id.slice(slash + 1)) };
+  return {
+    group: decodeURIComponent(id.slice(0, slash)),
+    task: decodeURIComponent(id.slice(slash + 1)),
+  };
 }
 
 /** Id of one run of a task: the task and the slot it executes. */
