@@ -129,9 +129,12 @@ export interface RunQueuePort {
     runs: Array<{ run: RunMessage; allowParallel: boolean }>,
     leaseTtlMs: number,
   ): Promise<boolean[]>;
-  /** Heartbeat of held runs (`started` false: delivered, not started); returns the indexes of lost runs. */
+  /**
+   * The worker's heartbeat: renews the leases of held runs (`started` false: delivered, not started) and
+   * refreshes the worker's registry entry; returns the indexes of lost runs.
+   */
   renew(
-    consumer: string,
+    worker: WorkerDescription,
     held: Array<{ run: RunMessage; started: boolean }>,
     leaseTtlMs: number,
   ): Promise<number[]>;
@@ -200,11 +203,19 @@ export interface WorkerInfo {
   host: string;
   pid: number;
   startedAt: number;
+  /** Last heartbeat (ms). */
   lastSeen: number;
+  /** Holds the leader lease. */
+  isLeader: boolean;
+  /** Runs executing on it at its last heartbeat. */
+  running: number;
 }
 
+/** What a worker says of itself on each heartbeat. */
+export type WorkerDescription = Omit<WorkerInfo, 'lastSeen'>;
+
 export interface WorkerRegistryPort {
-  announce(info: Omit<WorkerInfo, 'lastSeen'>): Promise<void>;
+  announce(info: WorkerDescription): Promise<void>;
   list(): Promise<WorkerInfo[]>;
   remove(workerId: string): Promise<void>;
   /** Drops workers not seen for `staleMs`; returns their ids. */

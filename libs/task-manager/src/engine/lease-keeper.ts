@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RunQueuePort } from './coordination.port.js';
+import type { RunQueuePort, WorkerDescription } from './coordination.port.js';
 import type { HeldRun } from './held-run.js';
 import { RunAbortedError } from './run-executor.js';
 
@@ -14,7 +14,7 @@ export class LeaseKeeper {
 
   constructor(
     private readonly port: RunQueuePort,
-    private readonly workerId: string,
+    private readonly describe: () => WorkerDescription,
     private readonly intervalMs: number,
     private readonly leaseTtlMs: number,
     private readonly held: () => HeldRun[],
@@ -39,7 +39,7 @@ export class LeaseKeeper {
     try {
       const runs = this.held().filter((h) => !h.lost);
       const lost = await this.port.renew(
-        this.workerId,
+        this.describe(),
         runs.map((h) => ({ run: h.run, started: h.started })),
         this.leaseTtlMs,
       );

@@ -14,7 +14,7 @@ import {
 } from '../task-manager.constants.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskRegistry } from '../registry/task-registry.js';
-import type { ChangeNotice, CoordinationPort } from './coordination.port.js';
+import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
 import { Consumer } from './consumer.js';
 import { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -125,12 +125,18 @@ export class TaskManagerOrchestrator
     );
     this.leaseKeeper = new LeaseKeeper(
       port.runs,
-      worker.id,
+      () => this.describe(),
       runHeartbeatMs,
       leaseTtlMs,
       () => this.consumer.heldRuns(),
       logger,
     );
+  }
+
+  /** What this worker says of itself in the worker registry. */
+  describe(): WorkerDescription {
+    const { id, host, pid, startedAt } = this.worker;
+    return { id, host, pid, startedAt, isLeader: this.elector.isLeader, running: this.consumer.runningCount };
   }
 
   get isLeader(): boolean {
@@ -156,12 +162,7 @@ export class TaskManagerOrchestrator
     await this.port.lifecycle.connect();
     await this.registrar.registerAll();
     await this.port.notices.subscribe((notice) => this.onNotice(notice));
-    await this.port.workers.announce({
-      id: this.worker.id,
-      host: this.worker.host,
-      pid: this.worker.pid,
-      startedAt: this.worker.startedAt,
-    });
+    await this.port.workers.announce(this.describe());
     await this.port.notices.publish({
       type: 'schedule',
       origin: this.worker.id,

@@ -6,6 +6,7 @@ import type {
   RunMessage,
   RunOutcome,
   RunQueuePort,
+  WorkerDescription,
 } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
@@ -118,16 +119,17 @@ export class RedisRunQueue implements RunQueuePort {
   }
 
   async renew(
-    consumer: string,
+    worker: WorkerDescription,
     held: Array<{ run: RunMessage; started: boolean }>,
     leaseTtlMs: number,
   ): Promise<number[]> {
     const args: Array<string | number> = [
       this.group,
-      consumer,
+      worker.id,
       leaseTtlMs,
       Date.now(),
       this.keys.taskStatePrefix,
+      JSON.stringify(worker),
       held.length,
     ];
     for (const { run, started } of held)
@@ -138,7 +140,12 @@ export class RedisRunQueue implements RunQueuePort {
       );
     const lost = await this.scripts.run<number[]>(
       'renewRuns',
-      [this.keys.workers, this.keys.streamHigh, this.keys.streamNormal],
+      [
+        this.keys.workers,
+        this.keys.streamHigh,
+        this.keys.streamNormal,
+        this.keys.workerInfo,
+      ],
       args,
     );
     return lost.map((index) => index - 1);

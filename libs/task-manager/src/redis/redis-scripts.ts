@@ -13,7 +13,7 @@ const SCRIPT_FILES = {
   publishRuns: 'publish-runs-5.lua',
   reclaimRuns: 'reclaim-runs-3.lua',
   startRuns: 'start-runs-0.lua',
-  renewRuns: 'renew-runs-3.lua',
+  renewRuns: 'renew-runs-4.lua',
   completeRun: 'complete-run-4.lua',
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',

@@ -1,18 +1,18 @@
 import type { Redis } from 'ioredis';
-import type {
-  WorkerInfo,
-  WorkerRegistryPort,
-} from '../engine/coordination.port.js';
+import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
-/** Live workers: a ZSET of last-seen times (refreshed by each worker's heartbeat script) and a HASH of descriptions. */
+/**
+ * Live workers: a ZSET of last-seen times and a HASH of self-descriptions, both refreshed by each worker's
+ * heartbeat script. The leader flag is read from the leader lease itself, so it is never stale.
+ */
 export class RedisWorkerRegistry implements WorkerRegistryPort {
   constructor(
     private readonly client: Redis,
     private readonly keys: TaskManagerKeys,
   ) {}
 
-  async announce(info: Omit<WorkerInfo, 'lastSeen'>): Promise<void> {
+  async announce(info: WorkerDescription): Promise<void> {
     await this.client
       .pipeline()
       .hset(this.keys.workerInfo, info.id, JSON.stringify(info))
@@ -21,11 +21,17 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
   }
 
   async list(): Promise<WorkerInfo[]> {
-    const [[, seen], [, infos]] = (await this.client
+    const results = (await this.client
       .pipeline()
       .zrange(this.keys.workers, 0, -1, 'WITHSCORES')
       .hgetall(this.keys.workerInfo)
-      .exec())! as [[null, string[]], [null, Record<string, string>]];
+      .get(this.keys.leader)
+      .exec())!;
+    for (const [error] of results) if (error) throw error;
+    const seen = results[0][1] as string[];
+    const infos = results[1][1] as Record<string, string>;
+    const leaderToken = results[2][1] as string | null;
+    const leaderId = leaderToken ? leaderToken.slice(0, leaderToken.lastIndexOf('|')) : null;
     const workers: WorkerInfo[] = [];
     for (let i = 0; i < seen.length; i += 2) {
       const id = seen[i];
@@ -39,8 +45,10 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
         host: '',
         pid: 0,
         startedAt: 0,
+        running: 0,
         ...info,
         id,
+        isLeader: id === leaderId,
         lastSeen: Number(seen[i + 1]),
       });
     }
@@ -48,20 +56,18 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
   }
 
   async remove(workerId: string): Promise<void> {
-    await this.client
-      .pipeline()
-      .zrem(this.keys.workers, workerId)
-      .hdel(this.keys.workerInfo, workerId)
-      .exec();
+    await this.client.pipeline().zrem(this.keys.workers, workerId).hdel(this.keys.workerInfo, workerId).exec();
   }
 
   async prune(staleMs: number, nowMs: number): Promise<string[]> {
-    const stale = await this.client.zrangebyscore(
-      this.keys.workers,
-      '-inf',
-      nowMs - staleMs,
-    );
-    for (const id of stale) await this.remove(id);
+    const stale = await this.client.zrangebyscore(this.keys.workers, '-inf', nowMs - staleMs);
+    if (stale.length > 0) {
+      await this.client
+        .pipeline()
+        .zrem(this.keys.workers, ...stale)
+        .hdel(this.keys.workerInfo, ...stale)
+        .exec();
+    }
     return stale;
   }
 }

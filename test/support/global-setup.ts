@@ -1,0 +1,85 @@
+/**
+ * Vitest global setup: makes sure a Redis server is available to every test file.
+ *
+ * 1. `REDIS_URL` set: use it (it must answer PING).
+ * 2. Something answers PING on 127.0.0.1:6379: use `redis://127.0.0.1:6379`.
+ * 3. Otherwise start a private `redis-server` on a free port (stopped on teardown).
+ *
+ * The URL reaches the workers twice: `project.provide('redisUrl')` (read with `inject('redisUrl')`)
+ * and `process.env.REDIS_URL` (inherited by the forked workers and by processes they spawn).
+ * Vitest runs this file once per project (and for the root project); the first run decides and the
+ * others reuse its result, so at most one server is started per Vitest process.
+ */
+import type { TestProject } from 'vitest/node';
+import {
+  pingRedis,
+  startRedisServer,
+  type RedisServerHandle,
+} from './redis.js';
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+interface SharedState {
+  url?: Promise<string>;
+  server?: RedisServerHandle;
+  users: number;
+}
+
+// Shared through globalThis: Vitest may load this module once per project.
+const STATE_KEY = Symbol.for('nestjs-task-manager.test.global-redis');
+const globals = globalThis as typeof globalThis & {
+  [STATE_KEY]?: SharedState;
+};
+const state: SharedState = (globals[STATE_KEY] ??= { users: 0 });
+
+/** Credentials in a URL are not printed. */
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+async function resolveRedisUrl(): Promise<string> {
+  const configured = process.env.REDIS_URL;
+  if (configured) {
+    if (!(await pingRedis(configured, 2_000))) {
+      throw new Error(
+        `REDIS_URL is set to ${redact(configured)} but that server does not answer PING. ` +
+          'Start it, or unset REDIS_URL to let the tests use 127.0.0.1:6379 or start their own redis-server.',
+      );
+    }
+    return configured;
+  }
+  if (await pingRedis(DEFAULT_URL, 1_000)) return DEFAULT_URL;
+
+  // startRedisServer throws a clear "apt-get install redis-server" error when it is missing.
+  state.server = await startRedisServer({ startTimeoutMs: 15_000 });
+  console.log(
+    `[global-setup] no Redis on 127.0.0.1:6379: started redis-server on ${state.server.url}`,
+  );
+  return state.server.url;
+}
+
+export default async function setup(
+  project: TestProject,
+): Promise<() => Promise<void>> {
+  state.url ??= resolveRedisUrl();
+  let url: string;
+  try {
+    url = await state.url;
+  } catch (error) {
+    state.url = undefined;
+    throw error;
+  }
+  state.users++;
+  process.env.REDIS_URL = url;
+  project.provide('redisUrl', url);
+
+  return async () => {
+    state.users--;
+    if (state.users > 0 || !state.server) return;
+    const server = state.server;
+    state.server = undefined;
+    state.url = undefined;
+    if (process.env.REDIS_URL === server.url) delete process.env.REDIS_URL;
+    await server.stop();
+  };
+}

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const librarySource = fileURLToPath(
+  new URL('./libs/task-manager/src/index.ts', import.meta.url),
+);
+
+export default defineConfig({
+  // Vitest transforms TypeScript with oxc, which by default neither emits legacy decorators nor
+  // `design:paramtypes` metadata: Nest's dependency injection needs both.
+  oxc: {
+    decorator: { legacy: true, emitDecoratorMetadata: true },
+    assumptions: { setPublicClassFields: true },
+    typescript: { removeClassFieldsWithoutInitializer: true },
+  },
+  resolve: {
+    // Tests import the library exactly as users do, but run against its source (no build needed).
+    alias: [{ find: /^nestjs-task-manager$/, replacement: librarySource }],
+  },
+  test: {
+    globals: true,
+    // Finds or starts a Redis server once for the whole run and hands its URL to the workers.
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    // Test files run in parallel in child processes (each may own Redis connections, timers and
+    // child redis-server processes; forks isolate them and are killed cleanly).
+    pool: 'forks',
+    fileParallelism: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['libs/task-manager/test/**/*.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e-spec.ts'],
+        },
+      },
+    ],
+  },
+});
