@@ -49,22 +49,57 @@ export class CronSchedule {
     return undefined;
   }
 
-  /** First slot strictly after `afterMs`. */
-  nextAfter(afterMs: number): number {
-    this.iterator.reset(new Date(afterMs));
+  /**
+   * The slot that follows `slot`, itself a slot of this schedule (the leader's hot path).
+   */
+  nextAfterSlot(slot: number): number {
+    this.iterator.reset(new Date(slot));
     return this.iterator.next().getTime();
   }
 
-  /** The latest slots in [`fromMs`, `atMs`], at most `limit` of them, oldest first. */
-  latestSlots(fromMs: number, atMs: number, limit: number): number[] {
-    const slots: number[] = [];
-    this.iterator.reset(new Date(atMs + 1));
-    while (slots.length < limit) {
-      const slot = this.iterator.prev().getTime();
-      if (slot < fromMs) break;
-      slots.push(slot);
+  /**
+   * First slot strictly after any instant `afterMs`. Walks from the latest slot at or before `afterMs`, so
+   * that on a daylight-saving fall-back night a daily slot whose wall-clock time repeats (e.g. 02:30 in
+   * Europe/Paris) is not produced a second time.
+   */
+  nextAfter(afterMs: number): number {
+    let previous: number;
+    try {
+      this.iterator.reset(new Date(afterMs + 1));
+      previous = this.iterator.prev().getTime();
+    } catch {
+      return this.nextAfterSlot(afterMs);
     }
-    return slots.reverse();
+    let next = this.nextAfterSlot(previous);
+    while (next <= afterMs) next = this.nextAfterSlot(next);
+    return next;
+  }
+
+  /**
+   * The latest slots in [`fromMs`, `atMs`], at most `limit` of them, oldest first. The slots are chained
+   * forward from the oldest one found, so a repeated wall-clock time (DST fall-back) counts once.
+   */
+  latestSlots(fromMs: number, atMs: number, limit: number): number[] {
+    const backwards: number[] = [];
+    this.iterator.reset(new Date(atMs + 1));
+    try {
+      while (backwards.length < limit) {
+        const slot = this.iterator.prev().getTime();
+        if (slot < fromMs) break;
+        backwards.push(slot);
+      }
+    } catch {
+      // No earlier slot (start of the expression's range).
+    }
+    if (backwards.length === 0) return [];
+    const slots = [backwards[backwards.length - 1]];
+    for (
+      let next = this.nextAfterSlot(slots[0]);
+      next <= atMs;
+      next = this.nextAfterSlot(next)
+    )
+      slots.push(next);
+    return slots.slice(-limit);
   }
 }
 

@@ -36,7 +36,7 @@ export function planDueItem(
   if (due.slot >= nowMs - settings.misfireToleranceMs) {
     return {
       ...base,
-      nextSlot: task.schedule.nextAfter(due.slot),
+      nextSlot: task.schedule.nextAfterSlot(due.slot),
       slots: [due.slot],
       attempt: 1,
       kind: 'scheduled',

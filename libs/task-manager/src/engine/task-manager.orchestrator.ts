@@ -14,7 +14,11 @@ import {
 } from '../task-manager.constants.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskRegistry } from '../registry/task-registry.js';
-import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
+import type {
+  ChangeNotice,
+  CoordinationPort,
+  WorkerDescription,
+} from './coordination.port.js';
 import { Consumer } from './consumer.js';
 import { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -136,7 +140,14 @@ export class TaskManagerOrchestrator
   /** What this worker says of itself in the worker registry. */
   describe(): WorkerDescription {
     const { id, host, pid, startedAt } = this.worker;
-    return { id, host, pid, startedAt, isLeader: this.elector.isLeader, running: this.consumer.runningCount };
+    return {
+      id,
+      host,
+      pid,
+      startedAt,
+      isLeader: this.elector.isLeader,
+      running: this.consumer.runningCount,
+    };
   }
 
   get isLeader(): boolean {

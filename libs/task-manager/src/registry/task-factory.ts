@@ -14,6 +14,8 @@ import { encodeTaskId } from './task-id.js';
 /** Longest group, task or function name accepted. */
 export const MAX_NAME_LENGTH = 1024;
 const MISFIRE_POLICIES = ['runOnce', 'skip', 'runAll'];
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Returns why `name` is unusable as a group, task or function name, or undefined. */
 export function validateName(name: unknown): string | undefined {
@@ -21,6 +23,8 @@ export function validateName(name: unknown): string | undefined {
     return 'name must be a non-empty string';
   if (name.length > MAX_NAME_LENGTH)
     return `name must be at most ${MAX_NAME_LENGTH} characters (got ${name.length})`;
+  if (LONE_SURROGATE.test(name))
+    return 'name must be valid Unicode text (it contains a lone UTF-16 surrogate)';
   return undefined;
 }
 

@@ -1,0 +1,255 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CronSchedule } from '../src/cron/cron-schedule.js';
+import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
+import type {
+  RegisteredFunction,
+  TaskDefinition,
+  TaskGroupDefinition,
+} from '../src/registry/task-definition.js';
+import { encodeTaskId } from '../src/registry/task-id.js';
+import { TaskRegistry } from '../src/registry/task-registry.js';
+
+const SCHEDULE = CronSchedule.parse('* * * * *');
+
+function group(name: string, className: string): TaskGroupDefinition {
+  return { name, tags: [], className };
+}
+
+function task(
+  groupName: string,
+  name: string,
+  tags: string[] = [],
+  source = `${groupName}Tasks.${name}`,
+): TaskDefinition {
+  return {
+    id: encodeTaskId(groupName, name),
+    groupName,
+    name,
+    expression: '* * * * *',
+    timeZone: 'UTC',
+    schedule: SCHEDULE,
+    kwargs: null,
+    description: null,
+    tags,
+    highPriority: false,
+    allowParallel: true,
+    retryBackoff: null,
+    retryBackoffMax: null,
+    misfirePolicy: 'runOnce',
+    maxAttempts: 1,
+    timeoutMs: null,
+    dynamic: false,
+    functionName: null,
+    handler: () => undefined,
+    source,
+  };
+}
+
+function fn(
+  groupName: string,
+  name: string,
+  source: string,
+): RegisteredFunction {
+  return { groupName, name, handler: () => undefined, source };
+}
+
+function thrown(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  return expect.fail('expected an error');
+}
+
+describe('TaskRegistry: duplicates', () => {
+  it('rejects a duplicate group name, naming both classes', () => {
+    const registry = new TaskRegistry();
+    registry.addGroup(group('billing', 'BillingTasks'));
+    const error = thrown(() =>
+      registry.addGroup(group('billing', 'LegacyBillingTasks')),
+    );
+    expect(error).toBeInstanceOf(TaskManagerConfigurationError);
+    expect(error.message).toBe(
+      'Duplicate task group name "billing": declared by BillingTasks and by LegacyBillingTasks. Group names must be unique.',
+    );
+    expect(registry.getGroup('billing')?.className).toBe('BillingTasks');
+  });
+
+  it('rejects a duplicate task, naming the group, the task and its source', () => {
+    const registry = new TaskRegistry();
+    registry.addTask(task('billing', 'invoice', [], 'BillingTasks.invoice'));
+    const error = thrown(() =>
+      registry.addTask(
+        task('billing', 'invoice', [], 'BillingTasks.invoiceAgain'),
+      ),
+    );
+    expect(error).toBeInstanceOf(TaskManagerConfigurationError);
+    expect(error.message).toMatch(
+      /Duplicate task "invoice" in group "billing" \(declared by BillingTasks\.invoiceAgain\)/,
+    );
+    expect(registry.getTask(encodeTaskId('billing', 'invoice'))?.source).toBe(
+      'BillingTasks.invoice',
+    );
+    expect(registry.size).toBe(1);
+  });
+
+  it('keeps tasks apart whose names would collide in a separator-joined key', () => {
+    const registry = new TaskRegistry();
+    registry.addTask(task('a_b', 'c'));
+    registry.addTask(task('a', 'b_c'));
+    registry.addTask(task('a:b', 'c'));
+    registry.addTask(task('a', 'b:c'));
+    expect(registry.size).toBe(4);
+  });
+
+  it('rejects a duplicate registered function per group, naming its source', () => {
+    const registry = new TaskRegistry();
+    registry.addFunction(fn('billing', 'charge', 'BillingTasks.charge'));
+    registry.addFunction(fn('shipping', 'charge', 'ShippingTasks.charge'));
+    const error = thrown(() =>
+      registry.addFunction(fn('billing', 'charge', 'BillingTasks.chargeAgain')),
+    );
+    expect(error).toBeInstanceOf(TaskManagerConfigurationError);
+    expect(error.message).toMatch(
+      /Duplicate registered function "charge" in group "billing" \(declared by BillingTasks\.chargeAgain\)/,
+    );
+    expect(registry.getFunction('billing', 'charge')?.source).toBe(
+      'BillingTasks.charge',
+    );
+    expect(registry.getFunction('shipping', 'charge')?.source).toBe(
+      'ShippingTasks.charge',
+    );
+    expect(registry.listFunctions('billing')).toHaveLength(1);
+    expect(registry.listFunctions()).toHaveLength(2);
+  });
+
+  it('does not confuse function keys whose parts contain quotes or commas', () => {
+    const registry = new TaskRegistry();
+    registry.addFunction(fn('a","b', 'c', 'X.m'));
+    registry.addFunction(fn('a', 'b","c', 'Y.m'));
+    expect(registry.getFunction('a","b', 'c')?.source).toBe('X.m');
+    expect(registry.getFunction('a', 'b","c')?.source).toBe('Y.m');
+  });
+});
+
+describe('TaskRegistry.listTasks', () => {
+  const registry = new TaskRegistry();
+  registry.addTask(task('billing', 'invoice', ['finance', 'daily']));
+  registry.addTask(task('billing', 'remind', ['finance']));
+  registry.addTask(task('shipping', 'invoice', ['daily']));
+  registry.addTask(task('shipping', 'track', []));
+  const names = (tasks: TaskDefinition[]) =>
+    tasks.map((t) => `${t.groupName}/${t.name}`);
+
+  it('lists every task in registration order without a filter', () => {
+    expect(names(registry.listTasks())).toEqual([
+      'billing/invoice',
+      'billing/remind',
+      'shipping/invoice',
+      'shipping/track',
+    ]);
+    expect(names(registry.listTasks({}))).toHaveLength(4);
+  });
+
+  it('filters by group name', () => {
+    expect(names(registry.listTasks({ groupName: 'shipping' }))).toEqual([
+      'shipping/invoice',
+      'shipping/track',
+    ]);
+  });
+
+  it('filters by task name across groups', () => {
+    expect(names(registry.listTasks({ name: 'invoice' }))).toEqual([
+      'billing/invoice',
+      'shipping/invoice',
+    ]);
+  });
+
+  it('filters by tag', () => {
+    expect(names(registry.listTasks({ tag: 'daily' }))).toEqual([
+      'billing/invoice',
+      'shipping/invoice',
+    ]);
+    expect(names(registry.listTasks({ tag: 'finance' }))).toEqual([
+      'billing/invoice',
+      'billing/remind',
+    ]);
+  });
+
+  it('combines filters (all must match)', () => {
+    expect(
+      names(registry.listTasks({ groupName: 'billing', tag: 'daily' })),
+    ).toEqual(['billing/invoice']);
+    expect(
+      names(registry.listTasks({ groupName: 'shipping', name: 'invoice' })),
+    ).toEqual(['shipping/invoice']);
+    expect(
+      names(
+        registry.listTasks({
+          groupName: 'shipping',
+          name: 'invoice',
+          tag: 'finance',
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      names(registry.listTasks({ name: 'remind', tag: 'finance' })),
+    ).toEqual(['billing/remind']);
+  });
+
+  it('returns nothing for unknown values', () => {
+    expect(registry.listTasks({ groupName: 'nope' })).toEqual([]);
+    expect(registry.listTasks({ tag: 'nope' })).toEqual([]);
+  });
+});
+
+describe('TaskRegistry.onChange', () => {
+  it('fires on add and remove, not on removing an unknown task, and stops after unsubscribe', () => {
+    const registry = new TaskRegistry();
+    const listener = vi.fn();
+    const unsubscribe = registry.onChange(listener);
+
+    registry.addTask(task('g', 'one'));
+    expect(listener).toHaveBeenCalledTimes(1);
+    registry.addTask(task('g', 'two'));
+    expect(listener).toHaveBeenCalledTimes(2);
+
+    const removed = registry.removeTask(encodeTaskId('g', 'one'));
+    expect(removed?.name).toBe('one');
+    expect(listener).toHaveBeenCalledTimes(3);
+    expect(registry.getTask(encodeTaskId('g', 'one'))).toBeUndefined();
+
+    expect(registry.removeTask(encodeTaskId('g', 'missing'))).toBeUndefined();
+    expect(listener).toHaveBeenCalledTimes(3);
+
+    unsubscribe();
+    registry.addTask(task('g', 'three'));
+    expect(listener).toHaveBeenCalledTimes(3);
+    expect(registry.size).toBe(2);
+  });
+
+  it('does not fire for a rejected duplicate, nor for groups and functions', () => {
+    const registry = new TaskRegistry();
+    registry.addTask(task('g', 'one'));
+    const listener = vi.fn();
+    registry.onChange(listener);
+    expect(() => registry.addTask(task('g', 'one'))).toThrow(
+      TaskManagerConfigurationError,
+    );
+    registry.addGroup(group('g', 'GTasks'));
+    registry.addFunction(fn('g', 'f', 'GTasks.f'));
+    expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('calls every listener', () => {
+    const registry = new TaskRegistry();
+    const first = vi.fn();
+    const second = vi.fn();
+    registry.onChange(first);
+    registry.onChange(second);
+    registry.addTask(task('g', 'one'));
+    expect(first).toHaveBeenCalledTimes(1);
+    expect(second).toHaveBeenCalledTimes(1);
+  });
+});
