@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from './redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const workerScript = fileURLToPath(new URL('../fixtures/cluster-worker.mjs', import.meta.url));
+const workerScript = fileURLToPath(
+  new URL('../fixtures/cluster-worker.mjs', import.meta.url),
+);
 
 /** An event printed by a worker process. */
 export interface WorkerEvent {
@@ -28,7 +30,10 @@ export interface WorkerEvent {
 /** Builds the library once if its dist is missing (the worker imports the built package). */
 export function ensureLibraryBuilt(): void {
   if (existsSync(`${root}/libs/task-manager/dist/index.js`)) return;
-  const result = spawnSync('npm', ['run', 'build:lib'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['run', 'build:lib'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error('npm run build:lib failed');
 }
 
@@ -37,6 +42,7 @@ export interface WorkerSpec {
   redisUrl: string;
   prefix: string;
   tasks?: number;
+  taskMs?: number;
   longTaskCron?: string;
   longTaskMs?: number;
   options?: Record<string, unknown>;
@@ -48,7 +54,9 @@ export class WorkerProcess {
   workerId?: string;
   exited = false;
   exitCode: number | null = null;
-  stderr = '';
+  exitSignal: NodeJS.Signals | null = null;
+  /** What the process logged (stderr, and stdout lines that are not events), the last 100-200 KB. */
+  output = '';
 
   constructor(
     readonly cluster: Cluster,
@@ -61,6 +69,7 @@ export class WorkerProcess {
         REDIS_URL: spec.redisUrl,
         PREFIX: spec.prefix,
         TASKS: String(spec.tasks ?? 0),
+        TASK_MS: String(spec.taskMs ?? 0),
         LONG_TASK_CRON: spec.longTaskCron ?? '',
         LONG_TASK_MS: String(spec.longTaskMs ?? 20_000),
         OPTIONS: JSON.stringify(spec.options ?? {}),
@@ -80,18 +89,23 @@ export class WorkerProcess {
           if (event.type === 'ready') this.workerId = event.worker;
           cluster.events.push(event);
         } catch {
-          // Not an event line.
+          this.log(`${line}\n`); // a log line (Nest's logger writes to stdout)
         }
       }
     });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-      if (this.stderr.length > 200_000) this.stderr = this.stderr.slice(-100_000);
-    });
-    this.child.on('exit', (code) => {
+    this.child.stderr!.on('data', (chunk: Buffer) =>
+      this.log(chunk.toString()),
+    );
+    this.child.on('exit', (code, signal) => {
       this.exited = true;
       this.exitCode = code;
+      this.exitSignal = signal;
     });
+  }
+
+  private log(text: string): void {
+    this.output += text;
+    if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
   }
 
   get pid(): number {
@@ -99,17 +113,36 @@ export class WorkerProcess {
   }
 
   async ready(timeoutMs = 20_000): Promise<this> {
-    await waitFor(() => this.workerId !== undefined || this.exited, { timeoutMs, message: 'worker ready' });
-    if (!this.workerId) throw new Error(`worker exited before ready (code ${this.exitCode}):\n${this.stderr}`);
+    await waitFor(() => this.workerId !== undefined || this.exited, {
+      timeoutMs,
+      message: 'worker ready',
+    });
+    if (!this.workerId)
+      throw new Error(
+        `worker exited before ready (code ${this.exitCode}):\n${this.output}`,
+      );
     return this;
   }
 
+  /** Signals sent to this process, with their time. */
+  readonly signals: Array<{ signal: NodeJS.Signals; t: number }> = [];
+
   signal(signal: NodeJS.Signals): void {
-    if (!this.exited) this.child.kill(signal);
+    if (this.exited) return;
+    this.signals.push({ signal, t: Date.now() });
+    this.child.kill(signal);
+  }
+
+  /** When this process was SIGKILLed, if it was. */
+  get killedAt(): number | undefined {
+    return this.signals.find((s) => s.signal === 'SIGKILL')?.t;
   }
 
   async exit(timeoutMs = 15_000): Promise<number | null> {
-    await waitFor(() => this.exited, { timeoutMs, message: `worker ${this.pid} exit` });
+    await waitFor(() => this.exited, {
+      timeoutMs,
+      message: `worker ${this.pid} exit`,
+    });
     return this.exitCode;
   }
 }
@@ -119,7 +152,9 @@ export class Cluster {
   readonly events: WorkerEvent[] = [];
   readonly workers: WorkerProcess[] = [];
 
-  constructor(readonly base: Omit<WorkerSpec, 'redisUrl'> & { redisUrl: string }) {
+  constructor(
+    readonly base: Omit<WorkerSpec, 'redisUrl'> & { redisUrl: string },
+  ) {
     ensureLibraryBuilt();
   }
 
@@ -134,18 +169,28 @@ export class Cluster {
     return this.workers.filter((w) => !w.exited);
   }
 
-  /** The live worker currently reporting leadership, if any. */
-  leader(): WorkerProcess | undefined {
+  /** Live workers currently reporting leadership (a frozen old leader may still claim it). */
+  leaders(): WorkerProcess[] {
     const state = new Map<string, boolean>();
-    for (const e of this.events) if (e.type === 'leader') state.set(e.worker!, e.isLeader!);
-    return this.alive().find((w) => w.workerId && state.get(w.workerId));
+    for (const e of this.events)
+      if (e.type === 'leader') state.set(e.worker!, e.isLeader!);
+    return this.alive().filter((w) => w.workerId && state.get(w.workerId));
   }
 
-  async waitForLeader(timeoutMs = 15_000, exclude?: WorkerProcess): Promise<WorkerProcess> {
-    return waitFor(() => {
-      const leader = this.leader();
-      return leader && leader !== exclude ? leader : undefined;
-    }, { timeoutMs, message: 'a leader' });
+  /** The live worker currently reporting leadership, if any. */
+  leader(): WorkerProcess | undefined {
+    return this.leaders()[0];
+  }
+
+  /** Waits for a worker other than `exclude` to report leadership. */
+  async waitForLeader(
+    timeoutMs = 15_000,
+    exclude?: WorkerProcess,
+  ): Promise<WorkerProcess> {
+    return waitFor(() => this.leaders().find((w) => w !== exclude), {
+      timeoutMs,
+      message: 'a leader',
+    });
   }
 
   /** Completed executions per `task|slot`. */
@@ -157,6 +202,46 @@ export class Cluster {
       map.set(key, [...(map.get(key) ?? []), e]);
     }
     return map;
+  }
+
+  /**
+   * Checks that each task ran exactly once per slot of [from, to]. Task names: `t` for one task, else
+   * `t#1`..`t#n`. An execution counts when its handler ended on a worker that was not SIGKILLed within
+   * `killGraceMs` after it: a run whose worker died right after its handler ended (before its outcome was
+   * recorded) is legitimately re-executed elsewhere.
+   */
+  slotReport(
+    from: number,
+    to: number,
+    tasks: number,
+    killGraceMs = 250,
+  ): { missing: string[]; duplicated: string[]; executed: number } {
+    const killedAt = new Map<number, number>();
+    for (const w of this.workers)
+      if (w.killedAt !== undefined) killedAt.set(w.pid, w.killedAt);
+    const completions = this.completions(from, to);
+    const missing: string[] = [];
+    const duplicated: string[] = [];
+    let executed = 0;
+    for (let slot = Math.ceil(from / 1000) * 1000; slot <= to; slot += 1000) {
+      for (let i = 1; i <= tasks; i++) {
+        const key = `${tasks === 1 ? 't' : `t#${i}`}|${slot}`;
+        const ends = (completions.get(key) ?? []).filter((e) => {
+          const killed = killedAt.get(e.pid);
+          return killed === undefined || killed - e.t > killGraceMs;
+        });
+        const n = completions.get(key)?.length ?? 0;
+        executed += n;
+        if (n === 0) missing.push(key);
+        if (ends.length > 1) duplicated.push(key);
+      }
+    }
+    return { missing, duplicated, executed };
+  }
+
+  /** Events of one type. */
+  ofType(type: WorkerEvent['type']): WorkerEvent[] {
+    return this.events.filter((e) => e.type === type);
   }
 
   /** Kills every worker still running. */

@@ -60,7 +60,7 @@ export class LeaderElector {
     clearTimeout(this.timer);
     const token = this.token;
     if (!token) return false;
-    this.lose();
+    this.lose('shutting down; releasing the lease', true);
     try {
       await this.port.release(token);
       return true;
@@ -72,11 +72,13 @@ export class LeaderElector {
     }
   }
 
-  /** Steps down locally (a scheduling call saw a stale fencing token). */
-  lose(): void {
+  /** Steps down locally, saying why (e.g. a scheduling call was fenced off with a stale token). */
+  lose(reason: string, voluntary = false): void {
     if (!this.token) return;
     this.token = null;
-    this.logger.log(`${this.workerId} is no longer the leader`);
+    const message = `${this.workerId} is no longer the leader: ${reason}`;
+    if (voluntary) this.logger.log(message);
+    else this.logger.warn(message);
     this.listener.onLost();
     if (!this.stopped) this.schedule(this.settings.retryMs);
   }
@@ -132,10 +134,7 @@ export class LeaderElector {
       const { renewed, earliestDue } = await this.port.renew(token, this.ttlMs);
       if (token !== this.token) return;
       if (!renewed) {
-        this.logger.warn(
-          `${this.workerId} lost its leader lease (it expired or was taken over)`,
-        );
-        this.lose();
+        this.lose('its lease expired or was taken over');
         return;
       }
       this.lastRenewed = Date.now();
@@ -145,10 +144,7 @@ export class LeaderElector {
         token === this.token &&
         Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs
       ) {
-        this.logger.warn(
-          `${this.workerId} could not renew its leader lease in time; stepping down`,
-        );
-        this.lose();
+        this.lose('it could not renew its lease in time');
         return;
       }
     }

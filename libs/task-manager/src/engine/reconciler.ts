@@ -28,7 +28,7 @@ export class Reconciler {
     private readonly workers: WorkerRegistryPort,
     private readonly registrar: ScheduleRegistrar,
     private readonly settings: ReconcilerSettings,
-    private readonly onLeadershipLost: () => void,
+    private readonly onLeadershipLost: (reason: string) => void,
     private readonly onReclaimed: (taskIds: string[]) => void,
     private readonly logger: LoggerService,
   ) {}
@@ -92,7 +92,7 @@ export class Reconciler {
 
   private handle(error: unknown): void {
     if (error instanceof LeadershipLostError) {
-      this.onLeadershipLost();
+      this.onLeadershipLost(error.message);
     }
     // Other errors: Redis trouble, reported by the connection layer; the next pass tries again.
   }

@@ -36,7 +36,7 @@ export class Scheduler {
     private readonly port: SchedulePort,
     private readonly registry: TaskRegistry,
     private readonly settings: SchedulerSettings,
-    private readonly onLeadershipLost: () => void,
+    private readonly onLeadershipLost: (reason: string) => void,
     private readonly logger: LoggerService,
   ) {}
 
@@ -116,8 +116,7 @@ export class Scheduler {
     } catch (error) {
       if (error instanceof LeadershipLostError) {
         this.ticking = false;
-        this.logger.warn(error.message);
-        this.onLeadershipLost();
+        this.onLeadershipLost(error.message);
         return;
       }
       // Redis trouble: the connection layer reports it; look again shortly.

@@ -61,7 +61,7 @@ export class TaskManagerOrchestrator
     const heartbeatMs = options.leaderHeartbeatInterval * 1000;
     const runHeartbeatMs = options.runningHeartbeatInterval * 1000;
     const leaseTtlMs = runHeartbeatMs * 3;
-    const loseLeadership = () => this.elector.lose();
+    const loseLeadership = (reason: string) => this.elector.lose(reason);
     this.registrar = new ScheduleRegistrar(port.schedule, registry);
     this.scheduler = new Scheduler(
       port.schedule,
