@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const librarySource = fileURLToPath(
-  new URL('./libs/task-manager/src/index.ts', import.meta.url),
-);
+const librarySource = fileURLToPath(new URL('./libs/task-manager/src/index.ts', import.meta.url));
 
 export default defineConfig({
   // Vitest transforms TypeScript with oxc, which by default neither emits legacy decorators nor

@@ -12,9 +12,7 @@ import { ReportTasks } from './tasks/reports.tasks.js';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         redis: config.get<string>('REDIS_URL') ?? 'redis://127.0.0.1:6379',
-        keyPrefix:
-          config.get<string>('TASK_MANAGER_PREFIX') ??
-          'nestjs-task-manager-demo',
+        keyPrefix: config.get<string>('TASK_MANAGER_PREFIX') ?? 'nestjs-task-manager-demo',
       }),
     }),
   ],

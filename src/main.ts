@@ -13,9 +13,7 @@ async function bootstrap(): Promise<void> {
     app,
     new DocumentBuilder()
       .setTitle('nestjs-task-manager demo')
-      .setDescription(
-        'Demo application of nestjs-task-manager: distributed cron tasks coordinated through Redis.',
-      )
+      .setDescription('Demo application of nestjs-task-manager: distributed cron tasks coordinated through Redis.')
       .setVersion('0.1.0')
       .build(),
   );

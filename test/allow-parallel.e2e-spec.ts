@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
-import {
-  RunLog,
-  sleep,
-  startTaskApp,
-  type TaskApp,
-} from './support/task-app.js';
+import { RunLog, sleep, startTaskApp, type TaskApp } from './support/task-app.js';
 
 @TaskGroup({ name: 'Slow', allowParallel: false })
 @Injectable()
@@ -28,9 +23,7 @@ class SlowTasks {
   }
 }
 
-function overlaps(
-  runs: Array<{ startedAt: number; endedAt?: number }>,
-): number {
+function overlaps(runs: Array<{ startedAt: number; endedAt?: number }>): number {
   let count = 0;
   const sorted = [...runs].sort((a, b) => a.startedAt - b.startedAt);
   for (let i = 1; i < sorted.length; i++) {

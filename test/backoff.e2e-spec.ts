@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Task,
-  TaskGroup,
-  TaskManagerService,
-  type TaskContext,
-} from 'nestjs-task-manager';
+import { Task, TaskGroup, TaskManagerService, type TaskContext } from 'nestjs-task-manager';
 import { RunLog, startTaskApp, type TaskApp } from './support/task-app.js';
 import { waitFor } from './support/redis.js';
 
@@ -28,8 +23,7 @@ class FlakyTasks {
     this.seenDelays.push(view.state.retryDelay);
     const end = this.log.start(kwargs, ctx);
     end();
-    if (this.log.of('flaky').length <= FAILURES)
-      throw new Error(`failure #${this.log.of('flaky').length}`);
+    if (this.log.of('flaky').length <= FAILURES) throw new Error(`failure #${this.log.of('flaky').length}`);
   }
 }
 
@@ -56,23 +50,15 @@ describe('retry backoff', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(5000);
     expect(gaps[3]).toBeGreaterThanOrEqual(5000);
     // The success cleared the backoff.
-    await waitFor(
-      async () =>
-        (await app!.service.getTasks({ name: 'flaky' }))[0].state.lastStatus ===
-        'success',
-      { timeoutMs: 3000 },
-    );
+    await waitFor(async () => (await app!.service.getTasks({ name: 'flaky' }))[0].state.lastStatus === 'success', {
+      timeoutMs: 3000,
+    });
     const [view] = await app.service.getTasks({ name: 'flaky' });
     expect(view.state.retryDelay).toBeNull();
     expect(view.state.retryAfter).toBeNull();
     expect(view.state.failures).toBe(0);
     const history = await app.service.getStatistics('Flaky', 'flaky');
-    expect(history.slice(0, FAILURES).map((h) => h.status)).toEqual([
-      'failed',
-      'failed',
-      'failed',
-      'failed',
-    ]);
+    expect(history.slice(0, FAILURES).map((h) => h.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(history[0].error).toContain('failure #1');
     expect(history[FAILURES].status).toBe('success');
   }, 40_000);

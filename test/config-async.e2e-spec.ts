@@ -2,19 +2,8 @@ import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Task,
-  TaskGroup,
-  TaskManagerModule,
-  TaskManagerService,
-  type TaskContext,
-} from 'nestjs-task-manager';
-import {
-  cleanupPrefix,
-  redisUrl,
-  uniquePrefix,
-  waitFor,
-} from './support/redis.js';
+import { Task, TaskGroup, TaskManagerModule, TaskManagerService, type TaskContext } from 'nestjs-task-manager';
+import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
 import { RunLog } from './support/task-app.js';
 
 @TaskGroup({ name: 'Configured' })

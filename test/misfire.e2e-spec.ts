@@ -1,19 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Task,
-  TaskGroup,
-  TaskManagerKeys,
-  encodeTaskId,
-  type TaskContext,
-} from 'nestjs-task-manager';
-import {
-  RunLog,
-  sleep,
-  startTaskApp,
-  type TaskApp,
-} from './support/task-app.js';
+import { Task, TaskGroup, TaskManagerKeys, encodeTaskId, type TaskContext } from 'nestjs-task-manager';
+import { RunLog, sleep, startTaskApp, type TaskApp } from './support/task-app.js';
 import { redisUrl, waitFor } from './support/redis.js';
 
 const MINUTE = 60_000;
@@ -60,11 +49,7 @@ describe('misfire policies', () => {
     try {
       for (const name of ['run_once', 'skip', 'run_all']) {
         await redis.zadd(keys.schedule, stale, encodeTaskId('Misfire', name));
-        await redis.hset(
-          keys.signatures,
-          encodeTaskId('Misfire', name),
-          '* * * * *|UTC',
-        );
+        await redis.hset(keys.signatures, encodeTaskId('Misfire', name), '* * * * *|UTC');
       }
     } finally {
       redis.disconnect();
@@ -88,13 +73,10 @@ describe('misfire policies', () => {
       .sort();
     expect(all).toEqual([latest - 2 * MINUTE, latest - MINUTE, latest]);
 
-    for (const view of await app.service.getTasks())
-      expect(view.state.nextRun).toBe(latest + MINUTE);
-    await waitFor(
-      async () =>
-        (await app!.service.getStatistics('Misfire', 'run_once')).length === 1,
-      { timeoutMs: 2000 },
-    );
+    for (const view of await app.service.getTasks()) expect(view.state.nextRun).toBe(latest + MINUTE);
+    await waitFor(async () => (await app!.service.getStatistics('Misfire', 'run_once')).length === 1, {
+      timeoutMs: 2000,
+    });
     const history = await app.service.getStatistics('Misfire', 'run_once');
     expect(history[0].kind).toBe('misfire');
   });

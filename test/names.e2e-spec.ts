@@ -68,10 +68,7 @@ describe('task identity in Redis', () => {
     await app.service.disable({ groupName: 'a_b', name: 'c' });
     await app.service.disable({ groupName: 'a:x', name: 'y' });
     const states = Object.fromEntries(
-      (await app.service.getTasks()).map((v) => [
-        `${v.task.groupName}|${v.task.name}`,
-        v.state.disabled,
-      ]),
+      (await app.service.getTasks()).map((v) => [`${v.task.groupName}|${v.task.name}`, v.state.disabled]),
     );
     expect(states).toEqual({
       'a_b|c': true,
@@ -84,15 +81,10 @@ describe('task identity in Redis', () => {
     await app.service.trigger({ groupName: 'a' });
     await app.service.trigger({ groupName: '{a}' });
     await waitFor(() => app!.log.entries.length === 3, { timeoutMs: 5000 });
-    await waitFor(
-      async () => (await app!.service.getStatistics('a', 'x:y')).length === 1,
-      { timeoutMs: 3000 },
-    );
+    await waitFor(async () => (await app!.service.getStatistics('a', 'x:y')).length === 1, { timeoutMs: 3000 });
     expect(await app.service.getStatistics('a_b', 'c')).toHaveLength(0);
     expect(await app.service.getStatistics('a:x', 'y')).toHaveLength(0);
     expect(await app.service.getStatistics('a', 'b_c')).toHaveLength(1);
-    expect(await app.service.getStatistics('{a}', '}{ *?[x] ünï')).toHaveLength(
-      1,
-    );
+    expect(await app.service.getStatistics('{a}', '}{ *?[x] ünï')).toHaveLength(1);
   });
 });

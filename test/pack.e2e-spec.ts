@@ -18,12 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  cleanupPrefix,
-  redisUrl,
-  uniquePrefix,
-  waitFor,
-} from './support/redis.js';
+import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LIB = join(ROOT, 'libs', 'task-manager');
@@ -46,9 +41,7 @@ const NPM_ENV_LEAKS =
   /^npm_(config_(workspaces?|include_workspace_root|global|prefix|location|dry_run|package_lock_only|ignore_scripts)|lifecycle_|package_)/i;
 
 function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !NPM_ENV_LEAKS.test(key)),
-  );
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !NPM_ENV_LEAKS.test(key)));
 }
 
 interface RunResult {
@@ -95,9 +88,7 @@ function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    const mtime = entry.isDirectory()
-      ? newestMtime(path)
-      : statSync(path).mtimeMs;
+    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
     newest = Math.max(newest, mtime);
   }
   return newest;
@@ -106,10 +97,7 @@ function newestMtime(dir: string): number {
 /** Builds the library unless dist/ exists and is newer than every source file. */
 async function ensureLibraryBuilt(): Promise<void> {
   const entry = join(LIB, 'dist', 'index.js');
-  if (
-    existsSync(entry) &&
-    statSync(entry).mtimeMs >= newestMtime(join(LIB, 'src'))
-  ) {
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(LIB, 'src'))) {
     return;
   }
   await run('npm', ['run', 'build', '--workspace', 'nestjs-task-manager'], {
@@ -123,8 +111,7 @@ async function ensureLibraryBuilt(): Promise<void> {
 function rootVersion(name: string): string {
   const installed = join(ROOT, 'node_modules', name, 'package.json');
   if (existsSync(installed)) {
-    return (JSON.parse(readFileSync(installed, 'utf8')) as { version: string })
-      .version;
+    return (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version;
   }
   const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
@@ -218,11 +205,11 @@ describe('packed library (npm pack + install in a fresh app)', () => {
     workDir = mkdtempSync(join(tmpdir(), 'ntm-pack-'));
 
     // --ignore-scripts: dist/ is fresh (checked above); prepack would rebuild it under other tests' feet.
-    const packed = await run(
-      'npm',
-      ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir],
-      { cwd: LIB, env: npmEnv(), timeoutMs: 60_000 },
-    );
+    const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], {
+      cwd: LIB,
+      env: npmEnv(),
+      timeoutMs: 60_000,
+    });
     const [info] = JSON.parse(packed.stdout) as {
       filename: string;
       files: { path: string }[];
@@ -255,17 +242,11 @@ describe('packed library (npm pack + install in a fresh app)', () => {
         2,
       ),
     );
-    await run(
-      'npm',
-      [
-        'install',
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-      ],
-      { cwd: appDir, env: npmEnv(), timeoutMs: 150_000 },
-    );
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: appDir,
+      env: npmEnv(),
+      timeoutMs: 150_000,
+    });
     writeFileSync(join(appDir, 'app.mjs'), APP_SOURCE);
 
     const outFile = join(workDir, 'ticks.jsonl');
@@ -284,9 +265,7 @@ describe('packed library (npm pack + install in a fresh app)', () => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<string>((resolve) =>
-      child.once('exit', (code, signal) =>
-        resolve(signal ?? `exit code ${code}`),
-      ),
+      child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
     );
     const failIfExited = exited.then((how) => {
       throw new Error(`The app exited (${how}):\n${output.slice(-6_000)}`);
@@ -303,15 +282,10 @@ describe('packed library (npm pack + install in a fresh app)', () => {
     try {
       await Promise.race([ticked, failIfExited]);
     } catch (error) {
-      throw new Error(
-        `${(error as Error).message}\n--- app output ---\n${output.slice(-6_000)}`,
-      );
+      throw new Error(`${(error as Error).message}\n--- app output ---\n${output.slice(-6_000)}`);
     }
     // Let it run for about 3 s in all.
-    await Promise.race([
-      sleep(Math.max(0, 3_000 - (Date.now() - startedAt))),
-      failIfExited,
-    ]);
+    await Promise.race([sleep(Math.max(0, 3_000 - (Date.now() - startedAt))), failIfExited]);
 
     const ticks = readTicks(outFile);
     expect(ticks.length).toBeGreaterThanOrEqual(1);
@@ -332,9 +306,6 @@ describe('packed library (npm pack + install in a fresh app)', () => {
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const how = await exited;
     clearTimeout(killer);
-    expect(
-      how,
-      `the app did not stop on SIGTERM:\n${output.slice(-4_000)}`,
-    ).not.toBe('SIGKILL');
+    expect(how, `the app did not stop on SIGTERM:\n${output.slice(-4_000)}`).not.toBe('SIGKILL');
   }, 180_000);
 });

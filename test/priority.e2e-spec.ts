@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
-import {
-  RunLog,
-  sleep,
-  startTaskApp,
-  type TaskApp,
-} from './support/task-app.js';
+import { RunLog, sleep, startTaskApp, type TaskApp } from './support/task-app.js';
 import { waitFor } from './support/redis.js';
 
 const NEVER = '0 0 1 1 *'; // only runs when triggered during the test
@@ -66,14 +61,6 @@ describe('priorities', () => {
     await app.service.trigger({ tag: 'urgent' });
     await waitFor(() => app!.log.entries.length === 7, { timeoutMs: 15000 });
     const order = app.log.entries.map((e) => e.task.split('#')[0]);
-    expect(order).toEqual([
-      'blocker',
-      'urgent',
-      'urgent',
-      'urgent',
-      'normal',
-      'normal',
-      'normal',
-    ]);
+    expect(order).toEqual(['blocker', 'urgent', 'urgent', 'urgent', 'normal', 'normal', 'normal']);
   });
 });

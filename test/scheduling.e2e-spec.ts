@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
-import {
-  RunLog,
-  sleep,
-  startTaskApp,
-  untilNextSecond,
-  type TaskApp,
-} from './support/task-app.js';
+import { RunLog, sleep, startTaskApp, untilNextSecond, type TaskApp } from './support/task-app.js';
 
 @TaskGroup({ name: 'Clock', tags: ['clock'] })
 @Injectable()
@@ -63,9 +57,7 @@ describe('scheduling on one instance', () => {
     const windowStart = Date.now();
     await sleep(5000);
     const windowEnd = Date.now();
-    const runs = app.log
-      .of('every_second')
-      .filter((r) => r.slot > windowStart && r.slot <= windowEnd - 300);
+    const runs = app.log.of('every_second').filter((r) => r.slot > windowStart && r.slot <= windowEnd - 300);
     const slots = runs.map((r) => r.slot);
     expect(runs.length).toBeGreaterThanOrEqual(4);
     expect(new Set(slots).size).toBe(slots.length); // each slot once
@@ -75,8 +67,7 @@ describe('scheduling on one instance', () => {
       expect(run.startedAt - run.slot).toBeLessThan(250);
     }
     // No slot inside the window was skipped.
-    for (let slot = slots[0]; slot <= slots[slots.length - 1]; slot += 1000)
-      expect(slots).toContain(slot);
+    for (let slot = slots[0]; slot <= slots[slots.length - 1]; slot += 1000) expect(slots).toContain(slot);
   });
 
   it('makes one task per cron expression and one per kwargs entry', async () => {
@@ -85,16 +76,8 @@ describe('scheduling on one instance', () => {
       .listTasks()
       .map((t) => t.name)
       .sort();
-    expect(names).toEqual([
-      'per_kwargs#1',
-      'per_kwargs#2',
-      'per_kwargs#3',
-      'two_expressions#1',
-      'two_expressions#2',
-    ]);
-    const byName = Object.fromEntries(
-      app.service.listTasks().map((t) => [t.name, t]),
-    );
+    expect(names).toEqual(['per_kwargs#1', 'per_kwargs#2', 'per_kwargs#3', 'two_expressions#1', 'two_expressions#2']);
+    const byName = Object.fromEntries(app.service.listTasks().map((t) => [t.name, t]));
     expect(byName['two_expressions#1'].expression).toBe('*/2 * * * * *');
     expect(byName['two_expressions#2'].expression).toBe('1-59/2 * * * * *');
     expect(byName['per_kwargs#2'].kwargs).toEqual({ n: 2 });
@@ -131,9 +114,7 @@ describe('scheduling on one instance', () => {
       options: { autoStart: false },
     });
     const affected = await app.service.disable({ name: 'every_second' });
-    expect(affected).toEqual([
-      { groupName: 'Clock', taskName: 'every_second' },
-    ]);
+    expect(affected).toEqual([{ groupName: 'Clock', taskName: 'every_second' }]);
     await app.service.start();
     await sleep(2500);
     expect(app.log.entries).toHaveLength(0);

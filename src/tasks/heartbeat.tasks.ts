@@ -7,12 +7,9 @@ import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
 export class HeartbeatTasks {
   @Task('*/10 * * * * *', {
     name: 'tick',
-    description:
-      'Logs a line every 10 seconds, on exactly one instance of the cluster',
+    description: 'Logs a line every 10 seconds, on exactly one instance of the cluster',
   })
   tick(_kwargs: Record<string, never>, ctx: TaskContext): void {
-    ctx.logger.log(
-      `tick for slot ${ctx.scheduledAt.toISOString()} on ${ctx.workerId} (attempt ${ctx.attempt})`,
-    );
+    ctx.logger.log(`tick for slot ${ctx.scheduledAt.toISOString()} on ${ctx.workerId} (attempt ${ctx.attempt})`);
   }
 }

@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../support/cluster.js';
-import {
-  cleanupPrefix,
-  redisUrl,
-  uniquePrefix,
-  waitFor,
-} from '../support/redis.js';
+import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 /** Running heartbeat 1 s (lease 3 s); reconciliation every 2 s, so a 20 s run outlives many of both. */
 const SETTINGS = {
@@ -62,29 +57,18 @@ describe('long runs and crashed workers', () => {
       options: SETTINGS,
     });
     await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
-    const first = await waitFor(
-      () => cluster!.ofType('run').find((e) => e.task === 'long'),
-      { timeoutMs: 15_000 },
-    );
+    const first = await waitFor(() => cluster!.ofType('run').find((e) => e.task === 'long'), { timeoutMs: 15_000 });
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const owner = cluster.workers.find((w) => w.pid === first.pid)!;
     owner.signal('SIGKILL');
     const killedAt = Date.now();
-    const rerun = await waitFor(
-      () =>
-        cluster!
-          .ofType('run')
-          .find((e) => e.task === 'long' && e.pid !== first.pid),
-      {
-        timeoutMs: RECOVERY_BOUND_MS + 3000,
-      },
-    );
+    const rerun = await waitFor(() => cluster!.ofType('run').find((e) => e.task === 'long' && e.pid !== first.pid), {
+      timeoutMs: RECOVERY_BOUND_MS + 3000,
+    });
     expect(rerun.slot).toBe(slot);
     expect(rerun.t - killedAt).toBeLessThanOrEqual(RECOVERY_BOUND_MS);
     // Exactly once more: nobody takes the live re-run away.
     await new Promise((resolve) => setTimeout(resolve, 2 * RECOVERY_BOUND_MS));
-    expect(cluster.ofType('run').filter((e) => e.task === 'long')).toHaveLength(
-      2,
-    );
+    expect(cluster.ofType('run').filter((e) => e.task === 'long')).toHaveLength(2);
   }, 60_000);
 });

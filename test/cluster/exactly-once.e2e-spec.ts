@@ -25,12 +25,9 @@ describe('several instances', () => {
     const completions = cluster.completions(from, to);
     const perWorker = new Map<string, number>();
     for (const [, events] of completions)
-      for (const e of events)
-        perWorker.set(e.worker!, (perWorker.get(e.worker!) ?? 0) + 1);
+      for (const e of events) perWorker.set(e.worker!, (perWorker.get(e.worker!) ?? 0) + 1);
     expect(perWorker.size).toBe(3);
     for (const count of perWorker.values()) expect(count).toBeGreaterThan(20);
-    expect(
-      cluster.events.filter((e) => e.type === 'unhandledRejection'),
-    ).toEqual([]);
+    expect(cluster.events.filter((e) => e.type === 'unhandledRejection')).toEqual([]);
   }, 60_000);
 });

@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, type WorkerProcess } from '../support/cluster.js';
-import {
-  cleanupPrefix,
-  redisUrl,
-  uniquePrefix,
-  waitFor,
-} from '../support/redis.js';
+import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 10;
 /** Test settings: leader heartbeat 500 ms, so the lease lives 1.5 s. */
@@ -50,8 +45,7 @@ describe('leader failover', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const to = Date.now() - 1500;
-    for (const ms of failovers)
-      expect(ms).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
+    for (const ms of failovers) expect(ms).toBeLessThanOrEqual(FAILOVER_BOUND_MS);
     const report = cluster.slotReport(from, to, TASKS);
     expect(report.duplicated).toEqual([]);
     // With the default misfire policy (runOnce) and a 5 s tolerance, slots due during a ~1.5 s failover
@@ -74,12 +68,8 @@ describe('leader failover', () => {
     await leader.exit();
     expect(leader.exitCode === 0 || leader.exitSignal === 'SIGTERM').toBe(true);
     expect(leader.output).not.toMatch(/ERROR/);
-    await waitFor(
-      () =>
-        cluster!
-          .ofType('run')
-          .some((e) => e.worker === next.workerId && e.t > from),
-      { timeoutMs: 3000 },
-    );
+    await waitFor(() => cluster!.ofType('run').some((e) => e.worker === next.workerId && e.t > from), {
+      timeoutMs: 3000,
+    });
   }, 30_000);
 });

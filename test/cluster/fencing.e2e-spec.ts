@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../support/cluster.js';
-import {
-  cleanupPrefix,
-  redisUrl,
-  uniquePrefix,
-  waitFor,
-} from '../support/redis.js';
+import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 5;
 const FAST = {

@@ -8,9 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from './redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const workerScript = fileURLToPath(
-  new URL('../fixtures/cluster-worker.mjs', import.meta.url),
-);
+const workerScript = fileURLToPath(new URL('../fixtures/cluster-worker.mjs', import.meta.url));
 
 /** An event printed by a worker process. */
 export interface WorkerEvent {
@@ -93,9 +91,7 @@ export class WorkerProcess {
         }
       }
     });
-    this.child.stderr!.on('data', (chunk: Buffer) =>
-      this.log(chunk.toString()),
-    );
+    this.child.stderr!.on('data', (chunk: Buffer) => this.log(chunk.toString()));
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       this.exitCode = code;
@@ -117,10 +113,7 @@ export class WorkerProcess {
       timeoutMs,
       message: 'worker ready',
     });
-    if (!this.workerId)
-      throw new Error(
-        `worker exited before ready (code ${this.exitCode}):\n${this.output}`,
-      );
+    if (!this.workerId) throw new Error(`worker exited before ready (code ${this.exitCode}):\n${this.output}`);
     return this;
   }
 
@@ -152,9 +145,7 @@ export class Cluster {
   readonly events: WorkerEvent[] = [];
   readonly workers: WorkerProcess[] = [];
 
-  constructor(
-    readonly base: Omit<WorkerSpec, 'redisUrl'> & { redisUrl: string },
-  ) {
+  constructor(readonly base: Omit<WorkerSpec, 'redisUrl'> & { redisUrl: string }) {
     ensureLibraryBuilt();
   }
 
@@ -172,8 +163,7 @@ export class Cluster {
   /** Live workers currently reporting leadership (a frozen old leader may still claim it). */
   leaders(): WorkerProcess[] {
     const state = new Map<string, boolean>();
-    for (const e of this.events)
-      if (e.type === 'leader') state.set(e.worker!, e.isLeader!);
+    for (const e of this.events) if (e.type === 'leader') state.set(e.worker!, e.isLeader!);
     return this.alive().filter((w) => w.workerId && state.get(w.workerId));
   }
 
@@ -183,10 +173,7 @@ export class Cluster {
   }
 
   /** Waits for a worker other than `exclude` to report leadership. */
-  async waitForLeader(
-    timeoutMs = 15_000,
-    exclude?: WorkerProcess,
-  ): Promise<WorkerProcess> {
+  async waitForLeader(timeoutMs = 15_000, exclude?: WorkerProcess): Promise<WorkerProcess> {
     return waitFor(() => this.leaders().find((w) => w !== exclude), {
       timeoutMs,
       message: 'a leader',
@@ -217,8 +204,7 @@ export class Cluster {
     killGraceMs = 250,
   ): { missing: string[]; duplicated: string[]; executed: number } {
     const killedAt = new Map<number, number>();
-    for (const w of this.workers)
-      if (w.killedAt !== undefined) killedAt.set(w.pid, w.killedAt);
+    for (const w of this.workers) if (w.killedAt !== undefined) killedAt.set(w.pid, w.killedAt);
     const completions = this.completions(from, to);
     const missing: string[] = [];
     const duplicated: string[] = [];

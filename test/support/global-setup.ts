@@ -11,11 +11,7 @@
  * others reuse its result, so at most one server is started per Vitest process.
  */
 import type { TestProject } from 'vitest/node';
-import {
-  pingRedis,
-  startRedisServer,
-  type RedisServerHandle,
-} from './redis.js';
+import { pingRedis, startRedisServer, type RedisServerHandle } from './redis.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -52,15 +48,11 @@ async function resolveRedisUrl(): Promise<string> {
 
   // startRedisServer throws a clear "apt-get install redis-server" error when it is missing.
   state.server = await startRedisServer({ startTimeoutMs: 15_000 });
-  console.log(
-    `[global-setup] no Redis on 127.0.0.1:6379: started redis-server on ${state.server.url}`,
-  );
+  console.log(`[global-setup] no Redis on 127.0.0.1:6379: started redis-server on ${state.server.url}`);
   return state.server.url;
 }
 
-export default async function setup(
-  project: TestProject,
-): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   state.url ??= resolveRedisUrl();
   let url: string;
   try {

@@ -59,10 +59,7 @@ export function escapeRedisGlob(text: string): string {
  * @param url the server (defaults to {@link redisUrl})
  * @returns how many keys were deleted
  */
-export async function cleanupPrefix(
-  prefix: string,
-  url: string = redisUrl(),
-): Promise<number> {
+export async function cleanupPrefix(prefix: string, url: string = redisUrl()): Promise<number> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 2_000,
@@ -76,13 +73,7 @@ export async function cleanupPrefix(
     const match = `${escapeRedisGlob(`{${prefix}}`)}:*`;
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(
-        cursor,
-        'MATCH',
-        match,
-        'COUNT',
-        1000,
-      );
+      const [next, keys] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) deleted += await client.unlink(...keys);
     } while (cursor !== '0');
@@ -129,12 +120,9 @@ export async function waitFor<T>(
           : lastError === undefined
             ? ''
             : ` (last error: ${String(lastError)})`;
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${cause}`,
-        {
-          cause: lastError,
-        },
-      );
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}`, {
+        cause: lastError,
+      });
     }
     await sleep(intervalMs);
   }
@@ -145,10 +133,7 @@ export async function waitFor<T>(
  *
  * @returns true when it answered PONG
  */
-export async function pingRedis(
-  url: string,
-  timeoutMs = 1_000,
-): Promise<boolean> {
+export async function pingRedis(url: string, timeoutMs = 1_000): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -239,9 +224,7 @@ const MISSING_REDIS_SERVER =
  * @param options.startTimeoutMs how long to wait for the server to answer (default 10 s)
  * @throws Error when redis-server is not installed or does not start
  */
-export async function startRedisServer(
-  options: { startTimeoutMs?: number } = {},
-): Promise<RedisServerHandle> {
+export async function startRedisServer(options: { startTimeoutMs?: number } = {}): Promise<RedisServerHandle> {
   const binary = findRedisServer();
   if (!binary) throw new Error(MISSING_REDIS_SERVER);
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
@@ -291,16 +274,12 @@ export async function startRedisServer(
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       if (exited) {
-        throw new Error(
-          `redis-server exited before answering on port ${port}:\n${output}`,
-        );
+        throw new Error(`redis-server exited before answering on port ${port}:\n${output}`);
       }
       if (await pingRedis(url, 500)) return;
       if (Date.now() >= deadline) {
         proc.kill('SIGKILL');
-        throw new Error(
-          `redis-server did not answer on port ${port} within ${startTimeoutMs} ms:\n${output}`,
-        );
+        throw new Error(`redis-server did not answer on port ${port} within ${startTimeoutMs} ms:\n${output}`);
       }
       await sleep(50);
     }

@@ -117,8 +117,7 @@ export async function startTaskApp(spec: TaskAppOptions): Promise<TaskApp> {
 }
 
 /** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves at the start of the next wall-clock second plus `offsetMs`. */
 export async function untilNextSecond(offsetMs = 0): Promise<void> {

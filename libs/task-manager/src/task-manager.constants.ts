@@ -1,11 +1,7 @@
 /** Injection token of the resolved (validated, defaulted) module options. */
-export const TASK_MANAGER_RESOLVED_OPTIONS = Symbol(
-  'nestjs-task-manager:resolved-options',
-);
+export const TASK_MANAGER_RESOLVED_OPTIONS = Symbol('nestjs-task-manager:resolved-options');
 /** Injection token of the coordination port (the Redis driver by default). */
-export const TASK_MANAGER_COORDINATION = Symbol(
-  'nestjs-task-manager:coordination',
-);
+export const TASK_MANAGER_COORDINATION = Symbol('nestjs-task-manager:coordination');
 /** Injection token of this instance's `WorkerIdentity`. */
 export const TASK_MANAGER_WORKER = Symbol('nestjs-task-manager:worker');
 /** Injection token through which a custom Nest `LoggerService` can replace the default logger. */
@@ -16,8 +12,7 @@ export const TASK_GROUP_METADATA = 'nestjs-task-manager:task-group';
 /** Metadata key of `@Task()` declarations on a method (an array, decorators stack). */
 export const TASK_METADATA = 'nestjs-task-manager:task';
 /** Metadata key of `@RegisterFunction()` on a method. */
-export const REGISTER_FUNCTION_METADATA =
-  'nestjs-task-manager:register-function';
+export const REGISTER_FUNCTION_METADATA = 'nestjs-task-manager:register-function';
 
 /** Default consumer-group / service name (the seed's `worker_service_name`). */
 export const DEFAULT_WORKER_SERVICE_NAME = 'nest-task-manager';

@@ -2,19 +2,13 @@ import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskManagerExplorer } from './discovery/task-manager.explorer.js';
 import { TaskManagerOrchestrator } from './engine/task-manager.orchestrator.js';
-import {
-  createWorkerIdentity,
-  type WorkerIdentity,
-} from './engine/worker-identity.js';
+import { createWorkerIdentity, type WorkerIdentity } from './engine/worker-identity.js';
 import { resolveOptions } from './options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
 import type { TaskManagerModuleOptions } from './options/task-manager-options.interface.js';
 import { createRedisCoordination } from './redis/redis-coordination.js';
 import { TaskRegistry } from './registry/task-registry.js';
-import {
-  ConfigurableTaskManagerModule,
-  TASK_MANAGER_MODULE_OPTIONS,
-} from './task-manager.module-definition.js';
+import { ConfigurableTaskManagerModule, TASK_MANAGER_MODULE_OPTIONS } from './task-manager.module-definition.js';
 import {
   TASK_MANAGER_COORDINATION,
   TASK_MANAGER_LOGGER,
@@ -33,34 +27,24 @@ import type { LoggerService } from '@nestjs/common';
   providers: [
     {
       provide: TASK_MANAGER_RESOLVED_OPTIONS,
-      useFactory: (options: TaskManagerModuleOptions) =>
-        resolveOptions(options),
+      useFactory: (options: TaskManagerModuleOptions) => resolveOptions(options),
       inject: [TASK_MANAGER_MODULE_OPTIONS],
     },
     {
       provide: TASK_MANAGER_LOGGER,
-      useFactory: (options: ResolvedTaskManagerOptions) =>
-        options.logger ?? new Logger('TaskManager'),
+      useFactory: (options: ResolvedTaskManagerOptions) => options.logger ?? new Logger('TaskManager'),
       inject: [TASK_MANAGER_RESOLVED_OPTIONS],
     },
     {
       provide: TASK_MANAGER_WORKER,
-      useFactory: (options: ResolvedTaskManagerOptions) =>
-        createWorkerIdentity(options.workerServiceName),
+      useFactory: (options: ResolvedTaskManagerOptions) => createWorkerIdentity(options.workerServiceName),
       inject: [TASK_MANAGER_RESOLVED_OPTIONS],
     },
     {
       provide: TASK_MANAGER_COORDINATION,
-      useFactory: (
-        options: ResolvedTaskManagerOptions,
-        worker: WorkerIdentity,
-        logger: LoggerService,
-      ) => createRedisCoordination(options, worker.id, logger),
-      inject: [
-        TASK_MANAGER_RESOLVED_OPTIONS,
-        TASK_MANAGER_WORKER,
-        TASK_MANAGER_LOGGER,
-      ],
+      useFactory: (options: ResolvedTaskManagerOptions, worker: WorkerIdentity, logger: LoggerService) =>
+        createRedisCoordination(options, worker.id, logger),
+      inject: [TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER, TASK_MANAGER_LOGGER],
     },
     TaskRegistry,
     TaskManagerExplorer,

@@ -1,19 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  CoordinationPort,
-  RunRecord,
-  TaskState,
-} from './engine/coordination.port.js';
+import type { CoordinationPort, RunRecord, TaskState, WorkerInfo } from './engine/coordination.port.js';
 import { TaskManagerOrchestrator } from './engine/task-manager.orchestrator.js';
 import type { WorkerIdentity } from './engine/worker-identity.js';
 import { TaskNotFoundError } from './errors/task-not-found.error.js';
 import type { TaskDefinition } from './registry/task-definition.js';
 import { encodeTaskId } from './registry/task-id.js';
 import { TaskRegistry, type TaskFilter } from './registry/task-registry.js';
-import {
-  TASK_MANAGER_COORDINATION,
-  TASK_MANAGER_WORKER,
-} from './task-manager.constants.js';
+import { TASK_MANAGER_COORDINATION, TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER } from './task-manager.constants.js';
+import type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
+import type { CreateDynamicTaskInput, PersistedDynamicTask } from './registry/dynamic-task.js';
+import type { RegisteredFunction, TaskGroupDefinition } from './registry/task-definition.js';
 
 export type { TaskFilter } from './registry/task-registry.js';
 
@@ -49,6 +45,7 @@ export class TaskManagerService {
     private readonly orchestrator: TaskManagerOrchestrator,
     @Inject(TASK_MANAGER_COORDINATION) private readonly port: CoordinationPort,
     @Inject(TASK_MANAGER_WORKER) private readonly worker: WorkerIdentity,
+    @Inject(TASK_MANAGER_RESOLVED_OPTIONS) private readonly resolvedOptions: ResolvedTaskManagerOptions,
   ) {}
 
   /** This instance's worker id. */
@@ -107,25 +104,56 @@ export class TaskManagerService {
    * Run history of one task, oldest first.
    * @throws TaskNotFoundError when no such task is registered.
    */
-  async getStatistics(
-    groupName: string,
-    taskName: string,
-    limit = 10_000,
-  ): Promise<RunRecord[]> {
+  async getStatistics(groupName: string, taskName: string, limit = 10_000): Promise<RunRecord[]> {
     const id = encodeTaskId(groupName, taskName);
-    if (!this.registry.getTask(id))
-      throw new TaskNotFoundError(
-        `No task "${taskName}" in group "${groupName}"`,
-      );
+    if (!this.registry.getTask(id)) throw new TaskNotFoundError(`No task "${taskName}" in group "${groupName}"`);
     return this.port.state.readHistory(id, limit);
+  }
+
+  /** Task groups matching `filter` (exact name and/or tag), with their number of tasks. */
+  listGroups(filter: { name?: string; tag?: string } = {}): Array<{ group: TaskGroupDefinition; taskCount: number }> {
+    return this.registry
+      .listGroups()
+      .filter((g) => (filter.name === undefined || g.name === filter.name) && (filter.tag === undefined || g.tags.includes(filter.tag)))
+      .map((group) => ({ group, taskCount: this.registry.listTasks({ groupName: group.name }).length }));
+  }
+
+  /** Functions registered for dynamic tasks, optionally of one group. */
+  listFunctions(groupName?: string): RegisteredFunction[] {
+    return this.registry.listFunctions(groupName);
+  }
+
+  /**
+   * Creates a dynamic task from a registered function; every instance knows it within moments.
+   * @throws TaskNotFoundError (unknown group), InvalidTaskDefinitionError, KwargsTooLargeError, TaskConflictError
+   */
+  createDynamicTask(input: CreateDynamicTaskInput): Promise<TaskDefinition> {
+    return this.orchestrator.dynamicTasks.create(input);
+  }
+
+  /**
+   * Deletes a dynamic task everywhere, with its Redis state; returns its definition.
+   * @throws TaskNotFoundError, StaticTaskError (a task declared with @Task)
+   */
+  deleteDynamicTask(groupName: string, taskName: string): Promise<PersistedDynamicTask> {
+    return this.orchestrator.dynamicTasks.delete(groupName, taskName);
+  }
+
+  /** Live instances of the deployment. */
+  workers(): Promise<WorkerInfo[]> {
+    return this.port.workers.list();
+  }
+
+  /** The options in force (resolved defaults included). Includes Redis credentials: never expose as is. */
+  get options(): ResolvedTaskManagerOptions {
+    return this.resolvedOptions;
   }
 
   /** Health of this instance. */
   health(): TaskManagerHealth {
     const redisConnected = this.port.lifecycle.isHealthy();
     return {
-      status:
-        redisConnected && this.orchestrator.isRunning ? 'healthy' : 'unhealthy',
+      status: redisConnected && this.orchestrator.isRunning ? 'healthy' : 'unhealthy',
       redisConnected,
       workerId: this.worker.id,
       workerStartedAt: new Date(this.worker.startedAt),
@@ -134,10 +162,7 @@ export class TaskManagerService {
     };
   }
 
-  private async act(
-    filter: TaskFilter,
-    action: (ids: string[]) => Promise<void>,
-  ): Promise<TaskRef[]> {
+  private async act(filter: TaskFilter, action: (ids: string[]) => Promise<void>): Promise<TaskRef[]> {
     const tasks = this.registry.listTasks(filter);
     if (tasks.length > 0) await action(tasks.map((t) => t.id));
     return tasks.map((t) => ({ groupName: t.groupName, taskName: t.name }));

@@ -139,10 +139,7 @@ afterEach(async () => {
 });
 
 /** Compiles a module with the task manager (no Redis needed: autoStart is false) and `providers`. */
-async function compile(
-  providers: Type[],
-  controllers: Type[] = [],
-): Promise<TestingModule> {
+async function compile(providers: Type[], controllers: Type[] = []): Promise<TestingModule> {
   const module = await Test.createTestingModule({
     imports: [TaskManagerModule.forRoot({ keyPrefix: 'x', autoStart: false })],
     providers,
@@ -153,9 +150,7 @@ async function compile(
 }
 
 /** Boots a module with `providers` and returns the configuration error the boot fails with. */
-async function bootError(
-  providers: Type[],
-): Promise<TaskManagerConfigurationError> {
+async function bootError(providers: Type[]): Promise<TaskManagerConfigurationError> {
   const module = await compile(providers);
   let error: unknown;
   try {
@@ -177,9 +172,7 @@ describe('TaskManagerExplorer: boot fails on invalid declarations', () => {
 
   it('duplicate task names in a group: names the group, the task and Class.method', async () => {
     const error = await bootError([DuplicateTaskNames]);
-    expect(error.message).toMatch(
-      /Duplicate task "same" in group "dupes" \(declared by DuplicateTaskNames\.second\)/,
-    );
+    expect(error.message).toMatch(/Duplicate task "same" in group "dupes" \(declared by DuplicateTaskNames\.second\)/);
   });
 
   it('an invalid cron expression: names Class.method and the expression', async () => {
@@ -191,44 +184,32 @@ describe('TaskManagerExplorer: boot fails on invalid declarations', () => {
 
   it('an invalid task option: names Class.method and the option', async () => {
     const error = await bootError([BadOptionTasks]);
-    expect(error.message).toMatch(
-      /Invalid @Task on BadOptionTasks\.flaky: `maxAttempts` must be an integer >= 1/,
-    );
+    expect(error.message).toMatch(/Invalid @Task on BadOptionTasks\.flaky: `maxAttempts` must be an integer >= 1/);
   });
 
   it('a @Task in a class without @TaskGroup: names Class.method', async () => {
     const error = await bootError([NoGroupTasks]);
-    expect(error.message).toMatch(
-      /on NoGroupTasks\.orphan, but its class has no @TaskGroup\(\)/,
-    );
+    expect(error.message).toMatch(/on NoGroupTasks\.orphan, but its class has no @TaskGroup\(\)/);
   });
 
   it('a @RegisterFunction in a class without @TaskGroup: names Class.method', async () => {
     const error = await bootError([NoGroupFunctions]);
-    expect(error.message).toMatch(
-      /on NoGroupFunctions\.orphanFunction, but its class has no @TaskGroup\(\)/,
-    );
+    expect(error.message).toMatch(/on NoGroupFunctions\.orphanFunction, but its class has no @TaskGroup\(\)/);
   });
 
   it('a request-scoped task group: names the class', async () => {
     const error = await bootError([RequestScopedTasks]);
-    expect(error.message).toMatch(
-      /Task group RequestScopedTasks is request- or transient-scoped/,
-    );
+    expect(error.message).toMatch(/Task group RequestScopedTasks is request- or transient-scoped/);
   });
 
   it('a transient task group: names the class', async () => {
     const error = await bootError([TransientTasks]);
-    expect(error.message).toMatch(
-      /Task group TransientTasks is request- or transient-scoped/,
-    );
+    expect(error.message).toMatch(/Task group TransientTasks is request- or transient-scoped/);
   });
 
   it('an empty group name: names the class', async () => {
     const error = await bootError([EmptyGroupName]);
-    expect(error.message).toMatch(
-      /Invalid @TaskGroup on EmptyGroupName: name must be a non-empty string/,
-    );
+    expect(error.message).toMatch(/Invalid @TaskGroup on EmptyGroupName: name must be a non-empty string/);
   });
 });
 
@@ -271,23 +252,18 @@ describe('TaskManagerExplorer: valid declarations', () => {
       ['perKwargs#2', '0 0 * * *', 'GreetingTasks.perKwargs'],
     ]);
     expect(registry.size).toBe(5);
+    expect(registry.getTask(encodeTaskId('greetings', 'sayHello'))?.tags).toEqual(['demo', 'hourly']);
+    expect(tasks.filter((t) => t.name.startsWith('perKwargs')).map((t) => t.kwargs)).toEqual([
+      { who: 'a' },
+      { who: 'b' },
+    ]);
     expect(
-      registry.getTask(encodeTaskId('greetings', 'sayHello'))?.tags,
-    ).toEqual(['demo', 'hourly']);
-    expect(
-      tasks.filter((t) => t.name.startsWith('perKwargs')).map((t) => t.kwargs),
-    ).toEqual([{ who: 'a' }, { who: 'b' }]);
-    expect(
-      await registry
-        .getTask(encodeTaskId('greetings', 'perKwargs#2'))!
-        .handler({ who: 'b' }, undefined as never),
+      await registry.getTask(encodeTaskId('greetings', 'perKwargs#2'))!.handler({ who: 'b' }, undefined as never),
     ).toBe('hello b');
 
     // @Task (register defaults to true) registers the method; register: false does not;
     // @RegisterFunction('x') registers under its given name; plain methods are ignored.
-    const functions = registry
-      .listFunctions('greetings')
-      .map((f) => [f.name, f.source]);
+    const functions = registry.listFunctions('greetings').map((f) => [f.name, f.source]);
     expect(functions).toEqual(
       expect.arrayContaining([
         ['sayHello', 'GreetingTasks.sayHello'],
@@ -300,11 +276,7 @@ describe('TaskManagerExplorer: valid declarations', () => {
     expect(registry.getFunction('greetings', 'twice')).toBeUndefined();
     expect(registry.getFunction('greetings', 'dynamicOnly')).toBeUndefined();
     expect(registry.getFunction('greetings', 'notATask')).toBeUndefined();
-    expect(
-      await registry
-        .getFunction('greetings', 'x')!
-        .handler({ who: 'fn' }, undefined as never),
-    ).toBe('hello fn');
+    expect(await registry.getFunction('greetings', 'x')!.handler({ who: 'fn' }, undefined as never)).toBe('hello fn');
   });
 
   it('discovers task groups declared on controllers too', async () => {

@@ -18,9 +18,7 @@ function tempCwd(packageJson?: unknown): string {
   if (packageJson !== undefined)
     writeFileSync(
       join(dir, 'package.json'),
-      typeof packageJson === 'string'
-        ? packageJson
-        : JSON.stringify(packageJson),
+      typeof packageJson === 'string' ? packageJson : JSON.stringify(packageJson),
     );
   return dir;
 }
@@ -33,9 +31,7 @@ function problemOf(options: Record<string, unknown>, cwd = tempCwd()): string {
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     return (error as Error).message;
   }
-  return expect.fail(
-    `resolveOptions(${JSON.stringify(options)}) did not throw`,
-  );
+  return expect.fail(`resolveOptions(${JSON.stringify(options)}) did not throw`);
 }
 
 describe('resolveOptions: defaults', () => {
@@ -97,25 +93,16 @@ describe('resolveOptions: keyPrefix', () => {
   const withPackage = () => tempCwd({ name: 'from-package' });
 
   it('uses keyPrefix first', () => {
-    expect(
-      resolveOptions(
-        { keyPrefix: 'explicit', appName: 'app-name' },
-        withPackage(),
-      ).keyPrefix,
-    ).toBe('explicit');
+    expect(resolveOptions({ keyPrefix: 'explicit', appName: 'app-name' }, withPackage()).keyPrefix).toBe('explicit');
   });
 
   it('falls back to appName', () => {
-    expect(
-      resolveOptions({ appName: 'app-name' }, withPackage()).keyPrefix,
-    ).toBe('app-name');
+    expect(resolveOptions({ appName: 'app-name' }, withPackage()).keyPrefix).toBe('app-name');
   });
 
   it('falls back to the name in package.json of the given cwd', () => {
     expect(resolveOptions({}, withPackage()).keyPrefix).toBe('from-package');
-    expect(resolveOptions({}, tempCwd({ name: '@scope/pkg' })).keyPrefix).toBe(
-      '@scope/pkg',
-    );
+    expect(resolveOptions({}, tempCwd({ name: '@scope/pkg' })).keyPrefix).toBe('@scope/pkg');
   });
 
   it.each([
@@ -133,14 +120,11 @@ describe('resolveOptions: keyPrefix', () => {
     expect(problemOf({ keyPrefix: '' }, withPackage())).toMatch(/keyPrefix/);
   });
 
-  it.each(['a{b', 'a}b', 'a b', 'x'.repeat(201)])(
-    'rejects keyPrefix %j',
-    (keyPrefix) => {
-      expect(problemOf({ keyPrefix })).toMatch(
-        /keyPrefix must be a string of at most 200 characters without "\{", "\}" or whitespace/,
-      );
-    },
-  );
+  it.each(['a{b', 'a}b', 'a b', 'x'.repeat(201)])('rejects keyPrefix %j', (keyPrefix) => {
+    expect(problemOf({ keyPrefix })).toMatch(
+      /keyPrefix must be a string of at most 200 characters without "\{", "\}" or whitespace/,
+    );
+  });
 
   it('rejects an appName that makes an invalid prefix', () => {
     expect(problemOf({ appName: 'my {app}' })).toMatch(/keyPrefix must be/);
@@ -149,91 +133,31 @@ describe('resolveOptions: keyPrefix', () => {
 
 describe('resolveOptions: invalid values name the option', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
-    [
-      'negative concurrentTasks',
-      { concurrentTasks: -1 },
-      /concurrentTasks must be a positive integer \(got -1\)/,
-    ],
-    [
-      'fractional concurrentTasks',
-      { concurrentTasks: 1.5 },
-      /concurrentTasks must be a positive integer \(got 1\.5\)/,
-    ],
-    [
-      'zero concurrentTasks',
-      { concurrentTasks: 0 },
-      /concurrentTasks must be a positive integer \(got 0\)/,
-    ],
-    [
-      'NaN pollInterval',
-      { pollInterval: Number.NaN },
-      /pollInterval must be a positive number/,
-    ],
-    [
-      'string retryBackoff',
-      { retryBackoff: '1' },
-      /retryBackoff must be a positive number \(got "1"\)/,
-    ],
-    [
-      'negative shutdownTimeoutMs',
-      { shutdownTimeoutMs: -1 },
-      /shutdownTimeoutMs must be a number >= 0 \(got -1\)/,
-    ],
+    ['negative concurrentTasks', { concurrentTasks: -1 }, /concurrentTasks must be a positive integer \(got -1\)/],
+    ['fractional concurrentTasks', { concurrentTasks: 1.5 }, /concurrentTasks must be a positive integer \(got 1\.5\)/],
+    ['zero concurrentTasks', { concurrentTasks: 0 }, /concurrentTasks must be a positive integer \(got 0\)/],
+    ['NaN pollInterval', { pollInterval: Number.NaN }, /pollInterval must be a positive number/],
+    ['string retryBackoff', { retryBackoff: '1' }, /retryBackoff must be a positive number \(got "1"\)/],
+    ['negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, /shutdownTimeoutMs must be a number >= 0 \(got -1\)/],
     [
       'retryBackoffMax < retryBackoff',
       { retryBackoff: 10, retryBackoffMax: 5 },
       /retryBackoffMax \(5\) must be >= retryBackoff \(10\)/,
     ],
-    [
-      'retryBackoffMultiplier < 1',
-      { retryBackoffMultiplier: 0.5 },
-      /retryBackoffMultiplier must be >= 1 \(got 0\.5\)/,
-    ],
+    ['retryBackoffMultiplier < 1', { retryBackoffMultiplier: 0.5 }, /retryBackoffMultiplier must be >= 1 \(got 0\.5\)/],
     [
       'unknown misfirePolicy',
       { misfirePolicy: 'sometimes' },
       /misfirePolicy must be one of runOnce, skip, runAll \(got "sometimes"\)/,
     ],
-    [
-      'bad time zone',
-      { timeZone: 'Mars/Olympus' },
-      /timeZone "Mars\/Olympus" is not an IANA time zone/,
-    ],
-    [
-      'non-boolean autoStart',
-      { autoStart: 'yes' },
-      /autoStart must be true or false \(got "yes"\)/,
-    ],
-    [
-      'bad workerServiceName',
-      { workerServiceName: 'has space' },
-      /workerServiceName must be 1-100 letters/,
-    ],
-    [
-      'bad URL',
-      { redis: 'not a url' },
-      /redis URL is not a valid URL \(expected redis:\/\//,
-    ],
-    [
-      'ftp:// URL',
-      { redis: 'ftp://host:21' },
-      /redis URL must start with redis:\/\/ or rediss:\/\/ \(got ftp:\/\/\)/,
-    ],
-    [
-      'bad URL in an options object',
-      { redis: { url: 'http://host' } },
-      /redis URL must start with redis:\/\//,
-    ],
-    [
-      'non-integer database',
-      { redis: 'redis://host:6379/abc' },
-      /redis URL database \(the path\) must be an integer/,
-    ],
-    [
-      'non-object redis',
-      { redis: 42 },
-      /redis must be a URL string or an ioredis options object/,
-    ],
+    ['bad time zone', { timeZone: 'Mars/Olympus' }, /timeZone "Mars\/Olympus" is not an IANA time zone/],
+    ['non-boolean autoStart', { autoStart: 'yes' }, /autoStart must be true or false \(got "yes"\)/],
+    ['bad workerServiceName', { workerServiceName: 'has space' }, /workerServiceName must be 1-100 letters/],
+    ['bad URL', { redis: 'not a url' }, /redis URL is not a valid URL \(expected redis:\/\//],
+    ['ftp:// URL', { redis: 'ftp://host:21' }, /redis URL must start with redis:\/\/ or rediss:\/\/ \(got ftp:\/\/\)/],
+    ['bad URL in an options object', { redis: { url: 'http://host' } }, /redis URL must start with redis:\/\//],
+    ['non-integer database', { redis: 'redis://host:6379/abc' }, /redis URL database \(the path\) must be an integer/],
+    ['non-object redis', { redis: 42 }, /redis must be a URL string or an ioredis options object/],
   ])('%s', (_label, options, expected) => {
     const message = problemOf({ keyPrefix: 'app', ...options });
     expect(message).toMatch(/^Invalid TaskManagerModule options:\n {2}- /);
@@ -251,13 +175,7 @@ describe('resolveOptions: invalid values name the option', () => {
     const lines = message.split('\n').slice(1);
     expect(lines).toHaveLength(5);
     expect(lines.every((line) => line.startsWith('  - '))).toBe(true);
-    for (const option of [
-      'concurrentTasks',
-      'misfirePolicy',
-      'timeZone',
-      'keyPrefix',
-      'redis URL',
-    ]) {
+    for (const option of ['concurrentTasks', 'misfirePolicy', 'timeZone', 'keyPrefix', 'redis URL']) {
       expect(
         lines.filter((line) => line.includes(option)),
         option,
@@ -266,12 +184,8 @@ describe('resolveOptions: invalid values name the option', () => {
   });
 
   it('never echoes the Redis URL (it may carry a password)', () => {
-    expect(
-      problemOf({ keyPrefix: 'app', redis: 'ftp://user:secret@host' }),
-    ).not.toMatch(/secret/);
-    expect(
-      problemOf({ keyPrefix: 'app', redis: 'redis://user:secret@host:6379/x' }),
-    ).not.toMatch(/secret/);
+    expect(problemOf({ keyPrefix: 'app', redis: 'ftp://user:secret@host' })).not.toMatch(/secret/);
+    expect(problemOf({ keyPrefix: 'app', redis: 'redis://user:secret@host:6379/x' })).not.toMatch(/secret/);
   });
 });
 
@@ -290,41 +204,32 @@ describe('resolveOptions: redis', () => {
   });
 
   it('defaults the port and leaves out absent parts', () => {
-    expect(
-      resolveOptions({ keyPrefix: 'app', redis: 'redis://cache' }, tempCwd())
-        .redis,
-    ).toEqual({ host: 'cache', port: 6379 });
-    expect(
-      resolveOptions(
-        { keyPrefix: 'app', redis: 'redis://:only-pass@cache/' },
-        tempCwd(),
-      ).redis,
-    ).toEqual({ host: 'cache', port: 6379, password: 'only-pass' });
+    expect(resolveOptions({ keyPrefix: 'app', redis: 'redis://cache' }, tempCwd()).redis).toEqual({
+      host: 'cache',
+      port: 6379,
+    });
+    expect(resolveOptions({ keyPrefix: 'app', redis: 'redis://:only-pass@cache/' }, tempCwd()).redis).toEqual({
+      host: 'cache',
+      port: 6379,
+      password: 'only-pass',
+    });
   });
 
   it('unwraps an IPv6 host', () => {
-    expect(
-      resolveOptions(
-        { keyPrefix: 'app', redis: 'redis://[::1]:7000' },
-        tempCwd(),
-      ).redis,
-    ).toMatchObject({ host: '::1', port: 7000 });
+    expect(resolveOptions({ keyPrefix: 'app', redis: 'redis://[::1]:7000' }, tempCwd()).redis).toMatchObject({
+      host: '::1',
+      port: 7000,
+    });
   });
 
   it('rediss:// turns TLS on', () => {
-    const options = resolveOptions(
-      { keyPrefix: 'app', redis: 'rediss://secure.example.com:6390' },
-      tempCwd(),
-    );
+    const options = resolveOptions({ keyPrefix: 'app', redis: 'rediss://secure.example.com:6390' }, tempCwd());
     expect(options.redis).toEqual({
       host: 'secure.example.com',
       port: 6390,
       tls: {},
     });
-    expect(
-      resolveOptions({ keyPrefix: 'app', redis: 'redis://plain' }, tempCwd())
-        .redis.tls,
-    ).toBeUndefined();
+    expect(resolveOptions({ keyPrefix: 'app', redis: 'redis://plain' }, tempCwd()).redis.tls).toBeUndefined();
   });
 
   it('merges a url with extra ioredis options (explicit options win)', () => {
@@ -354,10 +259,7 @@ describe('resolveOptions: redis', () => {
   });
 
   it('passes an options object without url through as is', () => {
-    const options = resolveOptions(
-      { keyPrefix: 'app', redis: { host: 'h', port: 7001, db: 4 } },
-      tempCwd(),
-    );
+    const options = resolveOptions({ keyPrefix: 'app', redis: { host: 'h', port: 7001, db: 4 } }, tempCwd());
     expect(options.redis).toEqual({ host: 'h', port: 7001, db: 4 });
     expect(options.redisUrl).toBeUndefined();
   });

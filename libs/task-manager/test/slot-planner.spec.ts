@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CronSchedule } from '../src/cron/cron-schedule.js';
 import type { DueItem } from '../src/engine/coordination.port.js';
-import {
-  planDueItem,
-  planUnknown,
-  type PlannerSettings,
-} from '../src/engine/slot-planner.js';
+import { planDueItem, planUnknown, type PlannerSettings } from '../src/engine/slot-planner.js';
 import type { TaskDefinition } from '../src/registry/task-definition.js';
 import { encodeTaskId } from '../src/registry/task-id.js';
 
@@ -56,12 +52,7 @@ describe('planDueItem: slot seen on time', () => {
   it('publishes exactly that slot and chains the next slot after it', () => {
     const task = makeTask();
     const due = scheduled(task, at('2026-01-01T10:05:00Z'));
-    const plan = planDueItem(
-      task,
-      due,
-      at('2026-01-01T10:05:00.200Z'),
-      SETTINGS,
-    );
+    const plan = planDueItem(task, due, at('2026-01-01T10:05:00.200Z'), SETTINGS);
     expect(plan).toEqual({
       due,
       nextSlot: at('2026-01-01T10:10:00Z'),
@@ -75,12 +66,7 @@ describe('planDueItem: slot seen on time', () => {
 
   it('copies highPriority and allowParallel from the task', () => {
     const task = makeTask({ highPriority: true, allowParallel: false });
-    const plan = planDueItem(
-      task,
-      scheduled(task, at('2026-01-01T10:05:00Z')),
-      at('2026-01-01T10:05:00Z'),
-      SETTINGS,
-    );
+    const plan = planDueItem(task, scheduled(task, at('2026-01-01T10:05:00Z')), at('2026-01-01T10:05:00Z'), SETTINGS);
     expect(plan.highPriority).toBe(true);
     expect(plan.allowParallel).toBe(false);
   });
@@ -89,12 +75,7 @@ describe('planDueItem: slot seen on time', () => {
     for (const misfirePolicy of ['runOnce', 'skip', 'runAll'] as const) {
       const task = makeTask({ misfirePolicy });
       const slot = at('2026-01-01T10:05:00Z');
-      const plan = planDueItem(
-        task,
-        scheduled(task, slot),
-        slot + SETTINGS.misfireToleranceMs,
-        SETTINGS,
-      );
+      const plan = planDueItem(task, scheduled(task, slot), slot + SETTINGS.misfireToleranceMs, SETTINGS);
       expect(plan.kind).toBe('scheduled');
       expect(plan.slots).toEqual([slot]);
       expect(plan.nextSlot).toBe(at('2026-01-01T10:10:00Z'));
@@ -104,12 +85,7 @@ describe('planDueItem: slot seen on time', () => {
   it('counts as missed 1 ms past the tolerance', () => {
     const task = makeTask({ misfirePolicy: 'skip' });
     const slot = at('2026-01-01T10:05:00Z');
-    const plan = planDueItem(
-      task,
-      scheduled(task, slot),
-      slot + SETTINGS.misfireToleranceMs + 1,
-      SETTINGS,
-    );
+    const plan = planDueItem(task, scheduled(task, slot), slot + SETTINGS.misfireToleranceMs + 1, SETTINGS);
     expect(plan.kind).toBe('misfire');
     expect(plan.slots).toEqual([]);
   });
@@ -132,12 +108,7 @@ describe('planDueItem: missed slot', () => {
 
   it('runOnce with only the missed slot itself in range: runs that slot', () => {
     const task = makeTask({ misfirePolicy: 'runOnce' });
-    const plan = planDueItem(
-      task,
-      scheduled(task, missed),
-      at('2026-01-01T10:09:00Z'),
-      SETTINGS,
-    );
+    const plan = planDueItem(task, scheduled(task, missed), at('2026-01-01T10:09:00Z'), SETTINGS);
     expect(plan.slots).toEqual([missed]);
     expect(iso(plan.nextSlot)).toBe('2026-01-01T10:10:00.000Z');
   });
@@ -214,12 +185,7 @@ describe('planDueItem: missed slot', () => {
       timeZone: 'Europe/Paris',
       misfirePolicy: 'runOnce',
     });
-    const plan = planDueItem(
-      task,
-      scheduled(task, at('2026-10-25T00:30:00Z')),
-      at('2026-10-25T01:10:00Z'),
-      SETTINGS,
-    );
+    const plan = planDueItem(task, scheduled(task, at('2026-10-25T00:30:00Z')), at('2026-10-25T01:10:00Z'), SETTINGS);
     expect(plan.slots.map(iso)).toEqual(['2026-10-25T00:30:00.000Z']);
     expect(iso(plan.nextSlot)).toBe('2026-10-26T01:30:00.000Z');
   });

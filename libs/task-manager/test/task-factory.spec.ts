@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  TaskDeclaration,
-  TaskOptions,
-} from '../src/decorators/task.decorator.js';
+import type { TaskDeclaration, TaskOptions } from '../src/decorators/task.decorator.js';
 import type { TaskHandler } from '../src/decorators/task-context.interface.js';
 import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
 import { resolveOptions } from '../src/options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from '../src/options/resolved-options.js';
 import type { TaskGroupDefinition } from '../src/registry/task-definition.js';
-import {
-  buildTasks,
-  MAX_NAME_LENGTH,
-  validateName,
-} from '../src/registry/task-factory.js';
+import { buildTasks, MAX_NAME_LENGTH, validateName } from '../src/registry/task-factory.js';
 import { decodeTaskId } from '../src/registry/task-id.js';
 
 const MODULE_OPTIONS: ResolvedTaskManagerOptions = resolveOptions({
@@ -43,19 +36,14 @@ function build(
 }
 
 /** The configuration error message `build(...)` throws. */
-function problemOf(
-  expressions: string[],
-  options: Record<string, unknown>,
-): string {
+function problemOf(expressions: string[], options: Record<string, unknown>): string {
   try {
     build(expressions, options as TaskOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     return (error as Error).message;
   }
-  return expect.fail(
-    `buildTasks(${JSON.stringify(expressions)}, ${JSON.stringify(options)}) did not throw`,
-  );
+  return expect.fail(`buildTasks(${JSON.stringify(expressions)}, ${JSON.stringify(options)}) did not throw`);
 }
 
 describe('buildTasks: names and multiplicity', () => {
@@ -85,9 +73,7 @@ describe('buildTasks: names and multiplicity', () => {
       task: 'refresh',
     });
     expect(task.handler).toBe(handler);
-    expect(task.schedule.nextAfter(Date.parse('2026-01-01T10:01:00Z'))).toBe(
-      Date.parse('2026-01-01T10:05:00Z'),
-    );
+    expect(task.schedule.nextAfter(Date.parse('2026-01-01T10:01:00Z'))).toBe(Date.parse('2026-01-01T10:05:00Z'));
   });
 
   it('uses the declared name over the method name and trims the expression', () => {
@@ -155,8 +141,7 @@ describe('buildTasks: option cascade', () => {
       options: TaskOptions,
       group: TaskGroupDefinition,
       moduleOptions: ResolvedTaskManagerOptions,
-    ) =>
-      build(['* * * * *'], options, { group, moduleOptions })[0].allowParallel;
+    ) => build(['* * * * *'], options, { group, moduleOptions })[0].allowParallel;
 
     // module only
     expect(allowParallel({}, GROUP, MODULE_OPTIONS)).toBe(true);
@@ -165,12 +150,8 @@ describe('buildTasks: option cascade', () => {
     expect(allowParallel({}, groupTrue, moduleFalse)).toBe(true);
     expect(allowParallel({}, groupFalse, MODULE_OPTIONS)).toBe(false);
     // task beats group and module
-    expect(
-      allowParallel({ allowParallel: true }, groupFalse, moduleFalse),
-    ).toBe(true);
-    expect(
-      allowParallel({ allowParallel: false }, groupTrue, MODULE_OPTIONS),
-    ).toBe(false);
+    expect(allowParallel({ allowParallel: true }, groupFalse, moduleFalse)).toBe(true);
+    expect(allowParallel({ allowParallel: false }, groupTrue, MODULE_OPTIONS)).toBe(false);
   });
 
   it('timeZone and misfirePolicy: task > module', () => {
@@ -184,22 +165,16 @@ describe('buildTasks: option cascade', () => {
       misfirePolicy: 'skip',
     });
     expect(
-      build(
-        ['0 9 * * *'],
-        { timeZone: 'Asia/Tokyo', misfirePolicy: 'runAll' },
-        { moduleOptions },
-      )[0],
+      build(['0 9 * * *'], { timeZone: 'Asia/Tokyo', misfirePolicy: 'runAll' }, { moduleOptions })[0],
     ).toMatchObject({
       timeZone: 'Asia/Tokyo',
       misfirePolicy: 'runAll',
     });
     // The schedule really uses the resolved zone: 09:00 Paris in January is 08:00Z.
     const [paris] = build(['0 9 * * *'], {}, { moduleOptions });
-    expect(
-      new Date(
-        paris.schedule.nextAfter(Date.parse('2026-01-15T00:00:00Z')),
-      ).toISOString(),
-    ).toBe('2026-01-15T08:00:00.000Z');
+    expect(new Date(paris.schedule.nextAfter(Date.parse('2026-01-15T00:00:00Z'))).toISOString()).toBe(
+      '2026-01-15T08:00:00.000Z',
+    );
   });
 
   it('keeps per-task overrides as declared', () => {
@@ -225,9 +200,7 @@ describe('buildTasks: option cascade', () => {
 describe('buildTasks: invalid declarations name Class.method', () => {
   it('rejects an invalid cron expression', () => {
     const message = problemOf(['61 * * * *'], {});
-    expect(message).toMatch(
-      /^Invalid @Task on ReportTasks\.refresh: invalid cron expression "61 \* \* \* \*"/,
-    );
+    expect(message).toMatch(/^Invalid @Task on ReportTasks\.refresh: invalid cron expression "61 \* \* \* \*"/);
   });
 
   it('rejects an invalid second expression even when the first is fine', () => {
@@ -243,77 +216,27 @@ describe('buildTasks: invalid declarations name Class.method', () => {
   });
 
   it('rejects an empty expression list', () => {
-    expect(problemOf([], {})).toMatch(
-      /ReportTasks\.refresh: at least one cron expression is required/,
-    );
+    expect(problemOf([], {})).toMatch(/ReportTasks\.refresh: at least one cron expression is required/);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    [
-      'negative retryBackoff',
-      { retryBackoff: -1 },
-      /`retryBackoff` must be a positive number \(got -1\)/,
-    ],
-    [
-      'zero retryBackoffMax',
-      { retryBackoffMax: 0 },
-      /`retryBackoffMax` must be a positive number \(got 0\)/,
-    ],
+    ['negative retryBackoff', { retryBackoff: -1 }, /`retryBackoff` must be a positive number \(got -1\)/],
+    ['zero retryBackoffMax', { retryBackoffMax: 0 }, /`retryBackoffMax` must be a positive number \(got 0\)/],
     [
       'retryBackoffMax < retryBackoff',
       { retryBackoff: 10, retryBackoffMax: 5 },
       /`retryBackoffMax` must be >= `retryBackoff`/,
     ],
-    [
-      'maxAttempts 0',
-      { maxAttempts: 0 },
-      /`maxAttempts` must be an integer >= 1/,
-    ],
-    [
-      'fractional maxAttempts',
-      { maxAttempts: 1.5 },
-      /`maxAttempts` must be an integer >= 1/,
-    ],
-    [
-      'unknown misfirePolicy',
-      { misfirePolicy: 'x' },
-      /`misfirePolicy` must be one of runOnce, skip, runAll/,
-    ],
-    [
-      'tags not strings',
-      { tags: ['ok', 42] },
-      /`tags` must be an array of strings/,
-    ],
-    [
-      'tags not an array',
-      { tags: 'nightly' },
-      /`tags` must be an array of strings/,
-    ],
-    [
-      'empty kwargs list',
-      { kwargs: [] },
-      /`kwargs` is an empty list; omit it or give at least one entry/,
-    ],
-    [
-      'kwargs entry not an object',
-      { kwargs: [{ a: 1 }, 'b'] },
-      /each `kwargs` entry must be a plain object/,
-    ],
-    [
-      'non-boolean highPriority',
-      { highPriority: 'yes' },
-      /`highPriority` must be true or false/,
-    ],
-    [
-      'non-boolean register',
-      { register: 1 },
-      /`register` must be true or false/,
-    ],
-    [
-      'zero timeoutMs',
-      { timeoutMs: 0 },
-      /`timeoutMs` must be a positive number \(got 0\)/,
-    ],
+    ['maxAttempts 0', { maxAttempts: 0 }, /`maxAttempts` must be an integer >= 1/],
+    ['fractional maxAttempts', { maxAttempts: 1.5 }, /`maxAttempts` must be an integer >= 1/],
+    ['unknown misfirePolicy', { misfirePolicy: 'x' }, /`misfirePolicy` must be one of runOnce, skip, runAll/],
+    ['tags not strings', { tags: ['ok', 42] }, /`tags` must be an array of strings/],
+    ['tags not an array', { tags: 'nightly' }, /`tags` must be an array of strings/],
+    ['empty kwargs list', { kwargs: [] }, /`kwargs` is an empty list; omit it or give at least one entry/],
+    ['kwargs entry not an object', { kwargs: [{ a: 1 }, 'b'] }, /each `kwargs` entry must be a plain object/],
+    ['non-boolean highPriority', { highPriority: 'yes' }, /`highPriority` must be true or false/],
+    ['non-boolean register', { register: 1 }, /`register` must be true or false/],
+    ['zero timeoutMs', { timeoutMs: 0 }, /`timeoutMs` must be a positive number \(got 0\)/],
     ['empty name', { name: '' }, /`name`: name must be a non-empty string/],
     [
       'name too long',
@@ -339,9 +262,7 @@ describe('validateName', () => {
   it('accepts 1 to 1024 characters, anything else is refused with a reason', () => {
     expect(validateName('a')).toBeUndefined();
     expect(validateName('x'.repeat(1024))).toBeUndefined();
-    expect(validateName('x'.repeat(1025))).toBe(
-      'name must be at most 1024 characters (got 1025)',
-    );
+    expect(validateName('x'.repeat(1025))).toBe('name must be at most 1024 characters (got 1025)');
     expect(validateName('')).toBe('name must be a non-empty string');
     expect(validateName(undefined)).toBe('name must be a non-empty string');
     expect(validateName(7)).toBe('name must be a non-empty string');

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeTaskId,
-  encodeTaskId,
-  runIdOf,
-} from '../src/registry/task-id.js';
+import { decodeTaskId, encodeTaskId, runIdOf } from '../src/registry/task-id.js';
 
 /** Names chosen to break naive `group:task` or `group_task` joins, glob patterns and Redis key syntax. */
 const HOSTILE_NAMES: readonly string[] = [
@@ -80,9 +76,7 @@ describe('encodeTaskId / decodeTaskId', () => {
   });
 
   it('rejects an id without a separator', () => {
-    expect(() => decodeTaskId('no-separator')).toThrow(
-      /Malformed task id "no-separator"/,
-    );
+    expect(() => decodeTaskId('no-separator')).toThrow(/Malformed task id "no-separator"/);
   });
 });
 
@@ -90,12 +84,8 @@ describe('runIdOf', () => {
   const taskId = encodeTaskId('reports', 'daily');
 
   it('names the task and the slot for a first attempt', () => {
-    expect(runIdOf(taskId, 1_767_225_600_000)).toBe(
-      'reports/daily@1767225600000',
-    );
-    expect(runIdOf(taskId, 1_767_225_600_000, 1)).toBe(
-      'reports/daily@1767225600000',
-    );
+    expect(runIdOf(taskId, 1_767_225_600_000)).toBe('reports/daily@1767225600000');
+    expect(runIdOf(taskId, 1_767_225_600_000, 1)).toBe('reports/daily@1767225600000');
   });
 
   it('appends the attempt from the second attempt on', () => {
@@ -105,12 +95,8 @@ describe('runIdOf', () => {
 
   it('cannot collide between a task whose name looks like a run id and another task', () => {
     // Task "x@5" at slot 1 vs task "x" at slot 5: "@" in names is encoded, so the run ids differ.
-    expect(runIdOf(encodeTaskId('g', 'x@5'), 1)).not.toBe(
-      runIdOf(encodeTaskId('g', 'x'), 5),
-    );
-    expect(runIdOf(encodeTaskId('g', 'x@1#2'), 1)).not.toBe(
-      runIdOf(encodeTaskId('g', 'x'), 1, 2),
-    );
+    expect(runIdOf(encodeTaskId('g', 'x@5'), 1)).not.toBe(runIdOf(encodeTaskId('g', 'x'), 5));
+    expect(runIdOf(encodeTaskId('g', 'x@1#2'), 1)).not.toBe(runIdOf(encodeTaskId('g', 'x'), 1, 2));
   });
 
   it('differs per slot', () => {

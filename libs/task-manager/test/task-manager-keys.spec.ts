@@ -10,8 +10,7 @@ function redisGlobToRegExp(pattern: string): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length)
-      source += escapeRegExp(pattern[++i]);
+    if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]);
     else if (c === '*') source += '[\\s\\S]*';
     else if (c === '?') source += '[\\s\\S]';
     else if (c === '[') {
@@ -33,10 +32,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-function everyKey(
-  keys: TaskManagerKeys,
-  taskId = encodeTaskId('g', 't'),
-): string[] {
+function everyKey(keys: TaskManagerKeys, taskId = encodeTaskId('g', 't')): string[] {
   return [
     keys.schedule,
     keys.signatures,
@@ -60,8 +56,7 @@ describe('TaskManagerKeys', () => {
   it('starts every key with the {prefix} hash tag followed by ":"', () => {
     const keys = new TaskManagerKeys('my-app');
     expect(keys.tag).toBe('{my-app}');
-    for (const key of everyKey(keys))
-      expect(key.startsWith('{my-app}:'), key).toBe(true);
+    for (const key of everyKey(keys)) expect(key.startsWith('{my-app}:'), key).toBe(true);
     expect(keys.taskStatePrefix.startsWith('{my-app}:')).toBe(true);
     expect(keys.historyPrefix.startsWith('{my-app}:')).toBe(true);
   });
@@ -130,13 +125,13 @@ describe('TaskManagerKeys', () => {
 
   it("a task's state key never equals another task's history key or a shared key", () => {
     const keys = new TaskManagerKeys('app');
-    const ids = ['a', 'runs:a', 'task:a', 'schedule', ':schedule'].flatMap(
-      (n) => [encodeTaskId(n, n), encodeTaskId('g', n)],
-    );
+    const ids = ['a', 'runs:a', 'task:a', 'schedule', ':schedule'].flatMap((n) => [
+      encodeTaskId(n, n),
+      encodeTaskId('g', n),
+    ]);
     const perTask = ids.flatMap((id) => [keys.taskState(id), keys.history(id)]);
     expect(new Set(perTask).size).toBe(perTask.length);
-    for (const key of everyKey(keys).slice(0, 11))
-      expect(perTask).not.toContain(key);
+    for (const key of everyKey(keys).slice(0, 11)) expect(perTask).not.toContain(key);
   });
 });
 
@@ -162,20 +157,9 @@ describe('TaskManagerKeys.allKeysPattern', () => {
       const glob = redisGlobToRegExp(keys.allKeysPattern);
       for (const key of everyKey(keys)) expect(key).toMatch(glob);
       // Deployments whose prefixes an unescaped pattern would also match.
-      for (const other of [
-        'app',
-        'appX',
-        'app-other',
-        'app1',
-        'a\\b',
-        'a\\x',
-        'y',
-        `${prefix}x`,
-        'app-x[]\\',
-      ]) {
+      for (const other of ['app', 'appX', 'app-other', 'app1', 'a\\b', 'a\\x', 'y', `${prefix}x`, 'app-x[]\\']) {
         if (other === prefix) continue;
-        for (const key of everyKey(new TaskManagerKeys(other)))
-          expect(key, `${prefix} vs ${other}`).not.toMatch(glob);
+        for (const key of everyKey(new TaskManagerKeys(other))) expect(key, `${prefix} vs ${other}`).not.toMatch(glob);
       }
     },
   );

@@ -1,11 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CronSchedule } from '../src/cron/cron-schedule.js';
 import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
-import type {
-  RegisteredFunction,
-  TaskDefinition,
-  TaskGroupDefinition,
-} from '../src/registry/task-definition.js';
+import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from '../src/registry/task-definition.js';
 import { encodeTaskId } from '../src/registry/task-id.js';
 import { TaskRegistry } from '../src/registry/task-registry.js';
 
@@ -45,11 +41,7 @@ function task(
   };
 }
 
-function fn(
-  groupName: string,
-  name: string,
-  source: string,
-): RegisteredFunction {
+function fn(groupName: string, name: string, source: string): RegisteredFunction {
   return { groupName, name, handler: () => undefined, source };
 }
 
@@ -66,9 +58,7 @@ describe('TaskRegistry: duplicates', () => {
   it('rejects a duplicate group name, naming both classes', () => {
     const registry = new TaskRegistry();
     registry.addGroup(group('billing', 'BillingTasks'));
-    const error = thrown(() =>
-      registry.addGroup(group('billing', 'LegacyBillingTasks')),
-    );
+    const error = thrown(() => registry.addGroup(group('billing', 'LegacyBillingTasks')));
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     expect(error.message).toBe(
       'Duplicate task group name "billing": declared by BillingTasks and by LegacyBillingTasks. Group names must be unique.',
@@ -79,18 +69,12 @@ describe('TaskRegistry: duplicates', () => {
   it('rejects a duplicate task, naming the group, the task and its source', () => {
     const registry = new TaskRegistry();
     registry.addTask(task('billing', 'invoice', [], 'BillingTasks.invoice'));
-    const error = thrown(() =>
-      registry.addTask(
-        task('billing', 'invoice', [], 'BillingTasks.invoiceAgain'),
-      ),
-    );
+    const error = thrown(() => registry.addTask(task('billing', 'invoice', [], 'BillingTasks.invoiceAgain')));
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     expect(error.message).toMatch(
       /Duplicate task "invoice" in group "billing" \(declared by BillingTasks\.invoiceAgain\)/,
     );
-    expect(registry.getTask(encodeTaskId('billing', 'invoice'))?.source).toBe(
-      'BillingTasks.invoice',
-    );
+    expect(registry.getTask(encodeTaskId('billing', 'invoice'))?.source).toBe('BillingTasks.invoice');
     expect(registry.size).toBe(1);
   });
 
@@ -107,19 +91,13 @@ describe('TaskRegistry: duplicates', () => {
     const registry = new TaskRegistry();
     registry.addFunction(fn('billing', 'charge', 'BillingTasks.charge'));
     registry.addFunction(fn('shipping', 'charge', 'ShippingTasks.charge'));
-    const error = thrown(() =>
-      registry.addFunction(fn('billing', 'charge', 'BillingTasks.chargeAgain')),
-    );
+    const error = thrown(() => registry.addFunction(fn('billing', 'charge', 'BillingTasks.chargeAgain')));
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     expect(error.message).toMatch(
       /Duplicate registered function "charge" in group "billing" \(declared by BillingTasks\.chargeAgain\)/,
     );
-    expect(registry.getFunction('billing', 'charge')?.source).toBe(
-      'BillingTasks.charge',
-    );
-    expect(registry.getFunction('shipping', 'charge')?.source).toBe(
-      'ShippingTasks.charge',
-    );
+    expect(registry.getFunction('billing', 'charge')?.source).toBe('BillingTasks.charge');
+    expect(registry.getFunction('shipping', 'charge')?.source).toBe('ShippingTasks.charge');
     expect(registry.listFunctions('billing')).toHaveLength(1);
     expect(registry.listFunctions()).toHaveLength(2);
   });
@@ -139,8 +117,7 @@ describe('TaskRegistry.listTasks', () => {
   registry.addTask(task('billing', 'remind', ['finance']));
   registry.addTask(task('shipping', 'invoice', ['daily']));
   registry.addTask(task('shipping', 'track', []));
-  const names = (tasks: TaskDefinition[]) =>
-    tasks.map((t) => `${t.groupName}/${t.name}`);
+  const names = (tasks: TaskDefinition[]) => tasks.map((t) => `${t.groupName}/${t.name}`);
 
   it('lists every task in registration order without a filter', () => {
     expect(names(registry.listTasks())).toEqual([
@@ -153,37 +130,21 @@ describe('TaskRegistry.listTasks', () => {
   });
 
   it('filters by group name', () => {
-    expect(names(registry.listTasks({ groupName: 'shipping' }))).toEqual([
-      'shipping/invoice',
-      'shipping/track',
-    ]);
+    expect(names(registry.listTasks({ groupName: 'shipping' }))).toEqual(['shipping/invoice', 'shipping/track']);
   });
 
   it('filters by task name across groups', () => {
-    expect(names(registry.listTasks({ name: 'invoice' }))).toEqual([
-      'billing/invoice',
-      'shipping/invoice',
-    ]);
+    expect(names(registry.listTasks({ name: 'invoice' }))).toEqual(['billing/invoice', 'shipping/invoice']);
   });
 
   it('filters by tag', () => {
-    expect(names(registry.listTasks({ tag: 'daily' }))).toEqual([
-      'billing/invoice',
-      'shipping/invoice',
-    ]);
-    expect(names(registry.listTasks({ tag: 'finance' }))).toEqual([
-      'billing/invoice',
-      'billing/remind',
-    ]);
+    expect(names(registry.listTasks({ tag: 'daily' }))).toEqual(['billing/invoice', 'shipping/invoice']);
+    expect(names(registry.listTasks({ tag: 'finance' }))).toEqual(['billing/invoice', 'billing/remind']);
   });
 
   it('combines filters (all must match)', () => {
-    expect(
-      names(registry.listTasks({ groupName: 'billing', tag: 'daily' })),
-    ).toEqual(['billing/invoice']);
-    expect(
-      names(registry.listTasks({ groupName: 'shipping', name: 'invoice' })),
-    ).toEqual(['shipping/invoice']);
+    expect(names(registry.listTasks({ groupName: 'billing', tag: 'daily' }))).toEqual(['billing/invoice']);
+    expect(names(registry.listTasks({ groupName: 'shipping', name: 'invoice' }))).toEqual(['shipping/invoice']);
     expect(
       names(
         registry.listTasks({
@@ -193,9 +154,7 @@ describe('TaskRegistry.listTasks', () => {
         }),
       ),
     ).toEqual([]);
-    expect(
-      names(registry.listTasks({ name: 'remind', tag: 'finance' })),
-    ).toEqual(['billing/remind']);
+    expect(names(registry.listTasks({ name: 'remind', tag: 'finance' }))).toEqual(['billing/remind']);
   });
 
   it('returns nothing for unknown values', () => {
@@ -234,9 +193,7 @@ describe('TaskRegistry.onChange', () => {
     registry.addTask(task('g', 'one'));
     const listener = vi.fn();
     registry.onChange(listener);
-    expect(() => registry.addTask(task('g', 'one'))).toThrow(
-      TaskManagerConfigurationError,
-    );
+    expect(() => registry.addTask(task('g', 'one'))).toThrow(TaskManagerConfigurationError);
     registry.addGroup(group('g', 'GTasks'));
     registry.addFunction(fn('g', 'f', 'GTasks.f'));
     expect(listener).not.toHaveBeenCalled();

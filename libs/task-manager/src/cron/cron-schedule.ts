@@ -27,10 +27,7 @@ export class CronSchedule {
   }
 
   /** Returns why `expression`/`timeZone` is unusable, or undefined when it is fine. */
-  static validate(
-    expression: unknown,
-    timeZone: unknown = 'UTC',
-  ): string | undefined {
+  static validate(expression: unknown, timeZone: unknown = 'UTC'): string | undefined {
     if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) {
       return `unknown time zone ${JSON.stringify(timeZone)} (use an IANA name such as "Europe/Paris")`;
     }
@@ -93,12 +90,7 @@ export class CronSchedule {
     }
     if (backwards.length === 0) return [];
     const slots = [backwards[backwards.length - 1]];
-    for (
-      let next = this.nextAfterSlot(slots[0]);
-      next <= atMs;
-      next = this.nextAfterSlot(next)
-    )
-      slots.push(next);
+    for (let next = this.nextAfterSlot(slots[0]); next <= atMs; next = this.nextAfterSlot(next)) slots.push(next);
     return slots.slice(-limit);
   }
 }

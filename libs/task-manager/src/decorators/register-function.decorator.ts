@@ -10,10 +10,7 @@ export interface RegisterFunctionOptions {
 }
 
 /** Registers the decorated method as a function from which dynamic tasks can be created at runtime. */
-export function RegisterFunction(
-  nameOrOptions: string | RegisterFunctionOptions = {},
-): MethodDecorator {
-  const options =
-    typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
+export function RegisterFunction(nameOrOptions: string | RegisterFunctionOptions = {}): MethodDecorator {
+  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   return SetMetadata(REGISTER_FUNCTION_METADATA, options);
 }

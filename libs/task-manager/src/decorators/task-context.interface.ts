@@ -21,7 +21,4 @@ export interface TaskContext {
 }
 
 /** Signature of a task handler method. */
-export type TaskHandler<K = Record<string, unknown>> = (
-  kwargs: K,
-  ctx: TaskContext,
-) => unknown;
+export type TaskHandler<K = Record<string, unknown>> = (kwargs: K, ctx: TaskContext) => unknown;

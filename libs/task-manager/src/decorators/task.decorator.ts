@@ -54,21 +54,11 @@ export interface TaskDeclaration {
  * Each expression (times each kwargs entry) becomes one task. The method receives `(kwargs, ctx)`.
  * Decorators may be stacked on one method.
  */
-export function Task(
-  expression: string | string[],
-  options: TaskOptions = {},
-): MethodDecorator {
+export function Task(expression: string | string[], options: TaskOptions = {}): MethodDecorator {
   return (_target, _key, descriptor: PropertyDescriptor) => {
-    const declarations: TaskDeclaration[] =
-      Reflect.getMetadata(TASK_METADATA, descriptor.value) ?? [];
-    const expressions = Array.isArray(expression)
-      ? [...expression]
-      : [expression];
-    Reflect.defineMetadata(
-      TASK_METADATA,
-      [...declarations, { expressions, options }],
-      descriptor.value,
-    );
+    const declarations: TaskDeclaration[] = Reflect.getMetadata(TASK_METADATA, descriptor.value) ?? [];
+    const expressions = Array.isArray(expression) ? [...expression] : [expression];
+    Reflect.defineMetadata(TASK_METADATA, [...declarations, { expressions, options }], descriptor.value);
     return descriptor;
   };
 }

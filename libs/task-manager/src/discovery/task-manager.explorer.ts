@@ -39,22 +39,15 @@ export class TaskManagerExplorer implements OnModuleInit {
   }
 
   explore(): void {
-    for (const wrapper of [
-      ...this.discovery.getProviders(),
-      ...this.discovery.getControllers(),
-    ]) {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       this.exploreWrapper(wrapper);
     }
   }
 
   private exploreWrapper(wrapper: InstanceWrapper): void {
-    const metatype = wrapper.metatype as
-      (new (...args: unknown[]) => object) | null | undefined;
+    const metatype = wrapper.metatype as (new (...args: unknown[]) => object) | null | undefined;
     if (typeof metatype !== 'function' || wrapper.inject) return; // factory / value providers
-    const groupOptions: TaskGroupOptions | undefined = Reflect.getMetadata(
-      TASK_GROUP_METADATA,
-      metatype,
-    );
+    const groupOptions: TaskGroupOptions | undefined = Reflect.getMetadata(TASK_GROUP_METADATA, metatype);
     const prototype = metatype.prototype as Record<string, unknown>;
     const methods = this.scanner.getAllMethodNames(prototype).filter((name) => {
       const method = prototype[name];
@@ -65,77 +58,41 @@ export class TaskManagerExplorer implements OnModuleInit {
     });
     if (!groupOptions) {
       if (methods.length > 0)
-        throw new TaskManagerConfigurationError(
-          messages.taskOutsideGroup(`${metatype.name}.${methods[0]}`),
-        );
+        throw new TaskManagerConfigurationError(messages.taskOutsideGroup(`${metatype.name}.${methods[0]}`));
       return;
     }
     if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient) {
-      throw new TaskManagerConfigurationError(
-        messages.requestScopedGroup(metatype.name),
-      );
+      throw new TaskManagerConfigurationError(messages.requestScopedGroup(metatype.name));
     }
-    const instance = wrapper.instance as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
+    const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
     const group = this.buildGroup(groupOptions, metatype.name);
     this.registry.addGroup(group);
     for (const methodName of methods) {
       const method = prototype[methodName] as object;
-      const handler = (instance[methodName] as TaskHandler).bind(
-        instance,
-      ) as TaskHandler;
-      const declarations: TaskDeclaration[] =
-        Reflect.getMetadata(TASK_METADATA, method) ?? [];
-      const fn: RegisterFunctionOptions | undefined = Reflect.getMetadata(
-        REGISTER_FUNCTION_METADATA,
-        method,
-      );
+      const handler = (instance[methodName] as TaskHandler).bind(instance) as TaskHandler;
+      const declarations: TaskDeclaration[] = Reflect.getMetadata(TASK_METADATA, method) ?? [];
+      const fn: RegisterFunctionOptions | undefined = Reflect.getMetadata(REGISTER_FUNCTION_METADATA, method);
       for (const declaration of declarations) {
-        for (const task of buildTasks(
-          group,
-          declaration,
-          methodName,
-          handler,
-          this.options,
-        ))
+        for (const task of buildTasks(group, declaration, methodName, handler, this.options))
           this.registry.addTask(task);
       }
-      const register =
-        fn !== undefined ||
-        declarations.some((d) => d.options?.register !== false);
+      const register = fn !== undefined || declarations.some((d) => d.options?.register !== false);
       if (register) this.registerFunction(group, methodName, handler, fn);
     }
   }
 
-  private buildGroup(
-    options: TaskGroupOptions,
-    className: string,
-  ): TaskGroupDefinition {
+  private buildGroup(options: TaskGroupOptions, className: string): TaskGroupDefinition {
     const problem = validateName(options?.name);
-    if (problem)
-      throw new TaskManagerConfigurationError(
-        messages.invalidGroup(className, problem),
-      );
+    if (problem) throw new TaskManagerConfigurationError(messages.invalidGroup(className, problem));
     if (
       options.tags !== undefined &&
-      (!Array.isArray(options.tags) ||
-        options.tags.some((t) => typeof t !== 'string'))
+      (!Array.isArray(options.tags) || options.tags.some((t) => typeof t !== 'string'))
     ) {
-      throw new TaskManagerConfigurationError(
-        messages.invalidGroup(className, '`tags` must be an array of strings'),
-      );
+      throw new TaskManagerConfigurationError(messages.invalidGroup(className, '`tags` must be an array of strings'));
     }
-    if (
-      options.allowParallel !== undefined &&
-      typeof options.allowParallel !== 'boolean'
-    ) {
+    if (options.allowParallel !== undefined && typeof options.allowParallel !== 'boolean') {
       throw new TaskManagerConfigurationError(
-        messages.invalidGroup(
-          className,
-          '`allowParallel` must be true or false',
-        ),
+        messages.invalidGroup(className, '`allowParallel` must be true or false'),
       );
     }
     return {
@@ -156,10 +113,7 @@ export class TaskManagerExplorer implements OnModuleInit {
     const name = options?.name ?? methodName;
     const source = `${group.className}.${methodName}`;
     const problem = validateName(name);
-    if (problem)
-      throw new TaskManagerConfigurationError(
-        messages.invalidTaskOption(source, `function ${problem}`),
-      );
+    if (problem) throw new TaskManagerConfigurationError(messages.invalidTaskOption(source, `function ${problem}`));
     this.registry.addFunction({
       groupName: group.name,
       name,

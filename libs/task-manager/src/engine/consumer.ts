@@ -1,10 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { TaskRegistry } from '../registry/task-registry.js';
-import type {
-  BackoffPolicy,
-  RunMessage,
-  RunQueuePort,
-} from './coordination.port.js';
+import type { BackoffPolicy, StartDecision, RunMessage, RunQueuePort } from './coordination.port.js';
 import type { HeldRun } from './held-run.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 
@@ -13,10 +9,10 @@ export interface ConsumerSettings {
   concurrency: number;
   blockMs: number;
   leaseTtlMs: number;
-  backoff: Omit<
-    BackoffPolicy,
-    'maxAttempts' | 'retryBackoff' | 'retryBackoffMax'
-  > & { retryBackoff: number; retryBackoffMax: number };
+  backoff: Omit<BackoffPolicy, 'maxAttempts' | 'retryBackoff' | 'retryBackoffMax'> & {
+    retryBackoff: number;
+    retryBackoffMax: number;
+  };
 }
 
 /**
@@ -64,17 +60,10 @@ export class Consumer {
     this.port.interrupt();
     this.wakeLoop?.();
     await this.loop;
-    const pending = [...this.held.values()]
-      .filter((h) => h.started && h.done)
-      .map((h) => h.done!);
+    const pending = [...this.held.values()].filter((h) => h.started && h.done).map((h) => h.done!);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
-    );
-    const result = await Promise.race([
-      Promise.allSettled(pending).then(() => 'drained' as const),
-      timedOut,
-    ]);
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const result = await Promise.race([Promise.allSettled(pending).then(() => 'drained' as const), timedOut]);
     clearTimeout(timer);
     if (result === 'timeout') {
       for (const h of this.held.values()) {
@@ -82,9 +71,7 @@ export class Consumer {
         this.logger.warn(
           `Shutdown timeout: aborting run ${h.run.taskId}@${h.run.slot}; another instance will re-run it`,
         );
-        h.controller.abort(
-          new RunAbortedError('shutdown', 'the instance is shutting down'),
-        );
+        h.controller.abort(new RunAbortedError('shutdown', 'the instance is shutting down'));
       }
     }
   }
@@ -98,25 +85,16 @@ export class Consumer {
         continue;
       }
       try {
-        const runs = await this.port.read(
-          this.workerId,
-          free,
-          this.settings.blockMs,
-        );
+        const runs = await this.port.read(this.workerId, free, this.settings.blockMs);
         failures = 0;
         this.errorReported = false;
         if (runs.length > 0) await this.accept(runs);
       } catch (error) {
         if (this.stopping) break;
-        if (!this.errorReported)
-          this.logger.warn(
-            `Run consumer: ${(error as Error).message}; retrying`,
-          );
+        if (!this.errorReported) this.logger.warn(`Run consumer: ${(error as Error).message}; retrying`);
         this.errorReported = true;
         failures++;
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(100 * 2 ** failures, 2000)),
-        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 2000)));
       }
     }
   }
@@ -147,16 +125,15 @@ export class Consumer {
     const free = this.settings.concurrency - this.runningCount;
     const queued = [...this.held.values()].filter((h) => !h.started && !h.lost);
     if (free <= 0 || queued.length === 0 || this.stopping) return;
-    const batch = queued
-      .sort((a, b) => Number(b.run.highPriority) - Number(a.run.highPriority))
-      .slice(0, free);
+    const batch = queued.sort((a, b) => Number(b.run.highPriority) - Number(a.run.highPriority)).slice(0, free);
     for (const h of batch) h.started = true;
-    let accepted: boolean[];
+    let decisions: StartDecision[];
     try {
-      accepted = await this.port.start(
+      decisions = await this.port.start(
         batch.map((h) => ({
           run: h.run,
           allowParallel: h.task!.allowParallel,
+          dynamic: h.task!.dynamic,
         })),
         this.settings.leaseTtlMs,
       );
@@ -166,34 +143,26 @@ export class Consumer {
       throw error;
     }
     batch.forEach((h, i) => {
-      if (!accepted[i]) {
-        // Another run of this task holds the running marker: not ours to start. The message stays pending
-        // untouched, so once its lease lapses it is re-published and tried again.
-        this.held.delete(h.run.messageId);
+      if (decisions[i] === 'start') {
+        h.done = this.execute(h);
         return;
       }
-      h.done = this.execute(h);
+      this.held.delete(h.run.messageId);
+      // 'busy': another run of this task holds the running marker. The message stays pending untouched, so
+      // once its lease lapses it is re-published and tried again. 'deleted': its dynamic task is gone.
+      if (decisions[i] === 'deleted') void this.port.discard(h.run).catch(() => undefined);
     });
   }
 
   private async execute(held: HeldRun): Promise<void> {
     const task = held.task!;
     try {
-      const outcome = await this.executor.execute(
-        task,
-        held.run,
-        held.controller,
-      );
+      const outcome = await this.executor.execute(task, held.run, held.controller);
       const reason = held.controller.signal.reason;
-      if (
-        held.lost ||
-        (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')
-      )
-        return;
+      if (held.lost || (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')) return;
       const backoff: BackoffPolicy = {
         retryBackoff: task.retryBackoff ?? this.settings.backoff.retryBackoff,
-        retryBackoffMax:
-          task.retryBackoffMax ?? this.settings.backoff.retryBackoffMax,
+        retryBackoffMax: task.retryBackoffMax ?? this.settings.backoff.retryBackoffMax,
         retryBackoffMultiplier: this.settings.backoff.retryBackoffMultiplier,
         maxAttempts: task.maxAttempts,
       };
@@ -202,14 +171,9 @@ export class Consumer {
         this.logger.warn(
           `Run ${task.id}@${held.run.slot} finished after it was taken over; its outcome is not recorded twice`,
         );
-      if (outcome.status === 'failed')
-        this.logger.warn(
-          `Task ${task.groupName}/${task.name} failed: ${outcome.error}`,
-        );
+      if (outcome.status === 'failed') this.logger.warn(`Task ${task.groupName}/${task.name} failed: ${outcome.error}`);
     } catch (error) {
-      this.logger.error(
-        `Could not record run ${task.id}@${held.run.slot}: ${(error as Error).message}`,
-      );
+      this.logger.error(`Could not record run ${task.id}@${held.run.slot}: ${(error as Error).message}`);
     } finally {
       this.held.delete(held.run.messageId);
       await this.startQueued().catch((error: Error) =>
@@ -228,17 +192,10 @@ export class Consumer {
   ) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.port.complete(
-          this.workerId,
-          held.run,
-          outcome,
-          backoff,
-        );
+        return await this.port.complete(this.workerId, held.run, outcome, backoff);
       } catch (error) {
         if (attempt >= 20 || held.lost) throw error;
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(250 * 2 ** attempt, 3000)),
-        );
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 3000)));
       }
     }
   }

@@ -9,6 +9,8 @@ export interface ScheduleEntry {
   taskId: string;
   signature: string;
   firstSlot: number;
+  /** A dynamic task is only (re)scheduled while its persisted definition exists. */
+  dynamic: boolean;
 }
 
 /** Something due, as read from the schedule (`scheduled`) or the one-off queue (`oneOff`). */
@@ -39,14 +41,7 @@ export interface PublishItem {
   kind: RunKind;
 }
 
-export type PublishStatus =
-  | 'published'
-  | 'moved'
-  | 'disabled'
-  | 'backoff'
-  | 'busy'
-  | 'deferred'
-  | 'skipped';
+export type PublishStatus = 'published' | 'moved' | 'disabled' | 'backoff' | 'busy' | 'deferred' | 'skipped';
 
 /** Result of a publish batch. */
 export interface PublishResult {
@@ -57,15 +52,9 @@ export interface PublishResult {
 
 /** Leader lease: acquisition with a fencing token, compare-and-set renewal and release. */
 export interface LeadershipPort {
-  acquire(
-    workerId: string,
-    ttlMs: number,
-  ): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
+  acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
   /** Renews the lease; also reports the earliest due time so the leader needs no separate poll. */
-  renew(
-    token: string,
-    ttlMs: number,
-  ): Promise<{ renewed: boolean; earliestDue: number | null }>;
+  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; earliestDue: number | null }>;
   release(token: string): Promise<void>;
 }
 
@@ -76,17 +65,9 @@ export interface SchedulePort {
   /** Earliest due time of the schedule and the one-off queue (ms), or null when both are empty. */
   peekEarliest(): Promise<number | null>;
   /** @throws LeadershipLostError when `token` is stale; nothing is changed then. */
-  publish(
-    token: string,
-    nowMs: number,
-    items: PublishItem[],
-  ): Promise<PublishResult>;
+  publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult>;
   /** Re-publishes runs whose lease expired; returns their task ids. @throws LeadershipLostError */
-  reclaimExpired(
-    token: string,
-    leaseTtlMs: number,
-    limit: number,
-  ): Promise<string[]>;
+  reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]>;
   /** Recreates the consumer groups if they are missing (e.g. after FLUSHALL). */
   ensureGroups(): Promise<void>;
 }
@@ -100,6 +81,9 @@ export interface RunMessage {
   attempt: number;
   kind: RunKind;
 }
+
+/** Whether a delivered run may start. */
+export type StartDecision = 'start' | 'busy' | 'deleted';
 
 /** How a run ended. */
 export interface RunOutcome {
@@ -124,11 +108,14 @@ export type CompletionResult = 'recorded' | 'recordedAfterLoss' | 'lost';
 export interface RunQueuePort {
   /** Blocks up to `blockMs` for runs, high priority first; at most `count` per priority. */
   read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]>;
-  /** Marks runs as started; false for a run refused because another run of its task holds the marker. */
+  /**
+   * Marks runs as started. `busy`: another live run of its task holds the running marker (allowParallel
+   * false); `deleted`: its dynamic task was deleted meanwhile.
+   */
   start(
-    runs: Array<{ run: RunMessage; allowParallel: boolean }>,
+    runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
     leaseTtlMs: number,
-  ): Promise<boolean[]>;
+  ): Promise<StartDecision[]>;
   /**
    * The worker's heartbeat: renews the leases of held runs (`started` false: delivered, not started) and
    * refreshes the worker's registry entry; returns the indexes of lost runs.
@@ -138,12 +125,7 @@ export interface RunQueuePort {
     held: Array<{ run: RunMessage; started: boolean }>,
     leaseTtlMs: number,
   ): Promise<number[]>;
-  complete(
-    consumer: string,
-    run: RunMessage,
-    outcome: RunOutcome,
-    backoff: BackoffPolicy,
-  ): Promise<CompletionResult>;
+  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult>;
   /** Acknowledges a run without recording it (its task is unknown here, e.g. deleted). */
   discard(run: RunMessage): Promise<void>;
   /** Interrupts a pending blocking read (for shutdown). */
@@ -229,6 +211,15 @@ export interface BackendLifecycle {
   isHealthy(): boolean;
 }
 
+/** Persisted dynamic task definitions. */
+export interface DynamicTaskPort {
+  loadAll(): Promise<Array<{ taskId: string; definition: string }>>;
+  /** Persists and schedules a new dynamic task; false when one with that id exists (nothing changed). */
+  create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean>;
+  /** Removes a task's definition and every trace of it in Redis; returns the removed definition, if any. */
+  remove(taskId: string): Promise<string | null>;
+}
+
 /** The whole port. */
 export interface CoordinationPort {
   readonly lifecycle: BackendLifecycle;
@@ -238,4 +229,5 @@ export interface CoordinationPort {
   readonly state: TaskStatePort;
   readonly notices: NoticePort;
   readonly workers: WorkerRegistryPort;
+  readonly dynamicTasks: DynamicTaskPort;
 }

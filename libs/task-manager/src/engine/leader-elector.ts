@@ -65,9 +65,7 @@ export class LeaderElector {
       await this.port.release(token);
       return true;
     } catch (error) {
-      this.logger.warn(
-        `Could not release leadership: ${(error as Error).message}`,
-      );
+      this.logger.warn(`Could not release leadership: ${(error as Error).message}`);
       return false;
     }
   }
@@ -104,24 +102,18 @@ export class LeaderElector {
     try {
       const result = await this.port.acquire(this.workerId, this.ttlMs);
       if (this.stopped) {
-        if ('token' in result)
-          await this.port.release(result.token).catch(() => undefined);
+        if ('token' in result) await this.port.release(result.token).catch(() => undefined);
         return;
       }
       if ('token' in result) {
         this.token = result.token;
         this.lastRenewed = Date.now();
-        this.logger.log(
-          `${this.workerId} became the leader (epoch ${result.epoch})`,
-        );
+        this.logger.log(`${this.workerId} became the leader (epoch ${result.epoch})`);
         this.listener.onGained(result.token, result.epoch);
         next = this.settings.heartbeatMs;
       } else {
         // Try again right after the current lease would expire, if that comes before the retry interval.
-        next = Math.min(
-          this.settings.retryMs,
-          result.retryInMs + 25 + Math.random() * 50,
-        );
+        next = Math.min(this.settings.retryMs, result.retryInMs + 25 + Math.random() * 50);
       }
     } catch {
       // Redis unreachable: the connection layer logs it once; keep trying at the retry interval.
@@ -140,10 +132,7 @@ export class LeaderElector {
       this.lastRenewed = Date.now();
       this.listener.onEarliestDue(earliestDue);
     } catch {
-      if (
-        token === this.token &&
-        Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs
-      ) {
+      if (token === this.token && Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs) {
         this.lose('it could not renew its lease in time');
         return;
       }
@@ -151,11 +140,7 @@ export class LeaderElector {
     if (!this.stopped && this.token === token) {
       // After a failure, retry sooner so the lease is renewed before it can expire.
       const sinceRenew = Date.now() - this.lastRenewed;
-      this.schedule(
-        sinceRenew > this.settings.heartbeatMs
-          ? this.settings.heartbeatMs / 3
-          : this.settings.heartbeatMs,
-      );
+      this.schedule(sinceRenew > this.settings.heartbeatMs ? this.settings.heartbeatMs / 3 : this.settings.heartbeatMs);
     }
   }
 }

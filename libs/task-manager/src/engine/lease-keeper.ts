@@ -49,12 +49,7 @@ export class LeaseKeeper {
         this.logger.warn(
           `Lease of run ${held.run.taskId}@${held.run.slot} was lost (taken over after it expired); aborting it here`,
         );
-        held.controller.abort(
-          new RunAbortedError(
-            'lease-lost',
-            'the run lease expired and the run was taken over',
-          ),
-        );
+        held.controller.abort(new RunAbortedError('lease-lost', 'the run lease expired and the run was taken over'));
       }
     } catch {
       // Redis unreachable: reported by the connection layer; leases are renewed on the next beat.

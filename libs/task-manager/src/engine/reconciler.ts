@@ -36,14 +36,8 @@ export class Reconciler {
   start(token: string): void {
     this.stop();
     this.token = token;
-    this.reclaimTimer = setInterval(
-      () => void this.reclaim(),
-      this.settings.reclaimMs,
-    );
-    this.reconcileTimer = setInterval(
-      () => void this.reconcile(),
-      this.settings.reconciliationMs,
-    );
+    this.reclaimTimer = setInterval(() => void this.reclaim(), this.settings.reclaimMs);
+    this.reconcileTimer = setInterval(() => void this.reconcile(), this.settings.reconciliationMs);
     void this.reclaim();
   }
 
@@ -58,11 +52,7 @@ export class Reconciler {
     const token = this.token;
     if (!token) return;
     try {
-      const taskIds = await this.schedule.reclaimExpired(
-        token,
-        this.settings.leaseTtlMs,
-        this.settings.reclaimBatch,
-      );
+      const taskIds = await this.schedule.reclaimExpired(token, this.settings.leaseTtlMs, this.settings.reclaimBatch);
       if (taskIds.length > 0) {
         this.logger.warn(
           `Recovered ${taskIds.length} run(s) whose worker stopped renewing its lease: ${taskIds.slice(0, 5).join(', ')}`,
@@ -81,9 +71,7 @@ export class Reconciler {
       await this.schedule.ensureGroups();
       const restored = await this.registrar.registerAll();
       if (restored > 0)
-        this.logger.warn(
-          `Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`,
-        );
+        this.logger.warn(`Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`);
       await this.workers.prune(this.settings.staleWorkerMs, Date.now());
     } catch (error) {
       this.handle(error);

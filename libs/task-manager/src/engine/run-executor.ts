@@ -3,6 +3,7 @@ import type { TaskContext } from '../decorators/task-context.interface.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import type { RunMessage, RunOutcome } from './coordination.port.js';
 import { runIdOf } from '../registry/task-id.js';
+import { validateKwargs } from '../registry/kwargs-validator.js';
 
 /** Why a run's signal was aborted. */
 export type AbortCause = 'timeout' | 'shutdown' | 'lease-lost';
@@ -25,16 +26,19 @@ export class RunAbortedError extends Error {
 export class RunExecutor {
   constructor(
     private readonly workerId: string,
-    private readonly loggerFactory: (context: string) => LoggerService = (
-      context,
-    ) => new Logger(context),
+    private readonly loggerFactory: (context: string) => LoggerService = (context) => new Logger(context),
   ) {}
 
-  async execute(
-    task: TaskDefinition,
-    run: RunMessage,
-    controller: AbortController,
-  ): Promise<RunOutcome> {
+  /** The handler's kwargs: validated against the function's DTO (and transformed to it) when one is declared. */
+  private async kwargsFor(task: TaskDefinition): Promise<Record<string, unknown>> {
+    const kwargs = task.kwargs ?? {};
+    if (!task.kwargsType) return kwargs;
+    const validation = await validateKwargs(task.kwargsType, kwargs);
+    if (!validation.ok) throw new InvalidKwargsError(`invalid kwargs: ${validation.problems.join('; ')}`);
+    return validation.value as Record<string, unknown>;
+  }
+
+  async execute(task: TaskDefinition, run: RunMessage, controller: AbortController): Promise<RunOutcome> {
     const startedAt = Date.now();
     const ctx: TaskContext = {
       groupName: task.groupName,
@@ -48,17 +52,13 @@ export class RunExecutor {
     };
     let timer: NodeJS.Timeout | undefined;
     try {
-      const result = Promise.resolve().then(() =>
-        task.handler(task.kwargs ?? {}, ctx),
-      );
+      const kwargs = await this.kwargsFor(task);
+      const result = Promise.resolve().then(() => task.handler(kwargs, ctx));
       if (task.timeoutMs !== null) {
         const timeoutMs = task.timeoutMs;
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            const reason = new RunAbortedError(
-              'timeout',
-              `timed out after ${timeoutMs} ms`,
-            );
+            const reason = new RunAbortedError('timeout', `timed out after ${timeoutMs} ms`);
             controller.abort(reason);
             reject(reason);
           }, timeoutMs);
@@ -87,10 +87,13 @@ export class RunExecutor {
   }
 }
 
+/** Raised when the kwargs of a dynamic task no longer pass its function's DTO. */
+class InvalidKwargsError extends Error {
+  override readonly name = 'InvalidKwargsError';
+}
+
 function describeError(error: unknown): string {
   const text =
-    error instanceof Error
-      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
-      : String(error);
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
   return text.slice(0, 2000);
 }

@@ -22,15 +22,14 @@ export class ScheduleRegistrar {
       taskId: task.id,
       signature: scheduleSignature(task),
       firstSlot: task.schedule.nextAfter(nowMs),
+      dynamic: task.dynamic,
     };
   }
 
   /** Registers every task of the registry; returns how many entries were created or replaced. */
   registerAll(): Promise<number> {
     const now = Date.now();
-    return this.schedule.register(
-      this.registry.listTasks().map((task) => this.entryOf(task, now)),
-    );
+    return this.schedule.register(this.registry.listTasks().map((task) => this.entryOf(task, now)));
   }
 
   register(tasks: TaskDefinition[]): Promise<number> {

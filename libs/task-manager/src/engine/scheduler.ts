@@ -2,11 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
 import type { PublishItem, SchedulePort } from './coordination.port.js';
-import {
-  planDueItem,
-  planUnknown,
-  type PlannerSettings,
-} from './slot-planner.js';
+import { planDueItem, planUnknown, type PlannerSettings } from './slot-planner.js';
 
 /** Settings of the scheduling loop. */
 export interface SchedulerSettings extends PlannerSettings {
@@ -125,10 +121,7 @@ export class Scheduler {
     this.ticking = false;
     if (!this.token) return;
     const now = Date.now();
-    const next =
-      full || this.again
-        ? now
-        : Math.min(earliest ?? Infinity, now + this.settings.maxSleepMs);
+    const next = full || this.again ? now : Math.min(earliest ?? Infinity, now + this.settings.maxSleepMs);
     this.setTimer(Math.min(next, this.timerAt));
   }
 }

@@ -13,12 +13,7 @@ export interface PlannerSettings {
  * Decides what the leader publishes for one due item: the runs (per the misfire policy when the slot was
  * missed) and the task's next slot. Pure: no I/O, so it is unit-tested directly.
  */
-export function planDueItem(
-  task: TaskDefinition,
-  due: DueItem,
-  nowMs: number,
-  settings: PlannerSettings,
-): PublishItem {
+export function planDueItem(task: TaskDefinition, due: DueItem, nowMs: number, settings: PlannerSettings): PublishItem {
   const base = {
     due,
     highPriority: task.highPriority,
@@ -51,11 +46,7 @@ export function planDueItem(
       return {
         ...base,
         nextSlot,
-        slots: task.schedule.latestSlots(
-          due.slot,
-          nowMs,
-          settings.misfireMaxRuns,
-        ),
+        slots: task.schedule.latestSlots(due.slot, nowMs, settings.misfireMaxRuns),
         attempt: 1,
         kind: 'misfire',
       };
@@ -71,11 +62,7 @@ export function planDueItem(
 }
 
 /** Item that drops or postpones a due entry of a task this instance does not know (e.g. mid rolling deploy). */
-export function planUnknown(
-  due: DueItem,
-  nowMs: number,
-  postponeMs: number,
-): PublishItem {
+export function planUnknown(due: DueItem, nowMs: number, postponeMs: number): PublishItem {
   return {
     due,
     nextSlot: nowMs + postponeMs,

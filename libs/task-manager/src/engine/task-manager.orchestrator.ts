@@ -14,12 +14,9 @@ import {
 } from '../task-manager.constants.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskRegistry } from '../registry/task-registry.js';
-import type {
-  ChangeNotice,
-  CoordinationPort,
-  WorkerDescription,
-} from './coordination.port.js';
+import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
 import { Consumer } from './consumer.js';
+import { DynamicTasks } from './dynamic-tasks.js';
 import { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Reconciler } from './reconciler.js';
@@ -36,10 +33,7 @@ import type { WorkerIdentity } from './worker-identity.js';
  */
 @Injectable()
 export class TaskManagerOrchestrator
-  implements
-    OnApplicationBootstrap,
-    BeforeApplicationShutdown,
-    OnApplicationShutdown
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly registrar: ScheduleRegistrar;
   private readonly scheduler: Scheduler;
@@ -47,6 +41,9 @@ export class TaskManagerOrchestrator
   private readonly reconciler: Reconciler;
   private readonly consumer: Consumer;
   private readonly leaseKeeper: LeaseKeeper;
+  /** Dynamic tasks of the cluster (created and deleted at runtime). */
+  readonly dynamicTasks: DynamicTasks;
+  private syncTimer?: NodeJS.Timeout;
   private started = false;
   private stopping?: Promise<void>;
 
@@ -127,6 +124,7 @@ export class TaskManagerOrchestrator
       },
       logger,
     );
+    this.dynamicTasks = new DynamicTasks(port.dynamicTasks, registry, this.registrar, options, logger);
     this.leaseKeeper = new LeaseKeeper(
       port.runs,
       () => this.describe(),
@@ -171,8 +169,11 @@ export class TaskManagerOrchestrator
     if (this.started) return;
     this.started = true;
     await this.port.lifecycle.connect();
-    await this.registrar.registerAll();
     await this.port.notices.subscribe((notice) => this.onNotice(notice));
+    await this.dynamicTasks.sync();
+    await this.registrar.registerAll();
+    // Dynamic tasks follow change notices at once; this pass catches a notice missed during a disconnect.
+    this.syncTimer = setInterval(() => void this.syncDynamicTasks(), this.options.reconciliationInterval * 1000);
     await this.port.workers.announce(this.describe());
     await this.port.notices.publish({
       type: 'schedule',
@@ -208,13 +209,12 @@ export class TaskManagerOrchestrator
   stop(): Promise<void> {
     if (!this.started) return Promise.resolve();
     this.stopping ??= (async () => {
+      clearInterval(this.syncTimer);
       this.scheduler.stop();
       this.reconciler.stop();
       const released = await this.elector.stop();
       if (released)
-        await this.port.notices
-          .publish({ type: 'leader-released', origin: this.worker.id })
-          .catch(() => undefined);
+        await this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }).catch(() => undefined);
       await this.consumer.stop(this.options.shutdownTimeoutMs);
       this.leaseKeeper.stop();
       await this.port.workers.remove(this.worker.id).catch(() => undefined);
@@ -223,9 +223,17 @@ export class TaskManagerOrchestrator
   }
 
   private onNotice(notice: ChangeNotice): void {
-    if (notice.type === 'leader-released' && notice.origin !== this.worker.id)
-      this.elector.poke();
-    if (notice.type === 'schedule' && this.elector.isLeader)
-      this.scheduler.wake();
+    if (notice.type === 'leader-released' && notice.origin !== this.worker.id) this.elector.poke();
+    if (notice.type === 'tasks') void this.syncDynamicTasks();
+    if ((notice.type === 'schedule' || notice.type === 'tasks') && this.elector.isLeader) this.scheduler.wake();
+  }
+
+  private async syncDynamicTasks(): Promise<void> {
+    try {
+      await this.dynamicTasks.sync();
+      if (this.elector.isLeader) this.scheduler.wake();
+    } catch {
+      // Redis unreachable: reported by the connection layer; the next notice or pass syncs again.
+    }
   }
 }

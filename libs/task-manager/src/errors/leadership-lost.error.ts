@@ -2,8 +2,6 @@
 export class LeadershipLostError extends Error {
   override readonly name = 'LeadershipLostError';
   constructor() {
-    super(
-      'Leadership lost: the fencing token is stale; this instance stopped scheduling.',
-    );
+    super('Leadership lost: the fencing token is stale; this instance stopped scheduling.');
   }
 }

@@ -1,4 +1,6 @@
-/** Raised when an operation names a task or group that is not registered. */
-export class TaskNotFoundError extends Error {
+import { TaskManagerError } from './task-manager.error.js';
+
+/** No registered task or group matches (HTTP 404). */
+export class TaskNotFoundError extends TaskManagerError {
   override readonly name = 'TaskNotFoundError';
 }

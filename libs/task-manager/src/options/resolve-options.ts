@@ -35,10 +35,7 @@ export function resolveOptions(
   };
   const bool = (key: keyof TaskManagerModuleOptions, fallback: boolean) => {
     const value = options[key] ?? fallback;
-    if (typeof value !== 'boolean')
-      problems.push(
-        `${key} must be true or false (got ${JSON.stringify(value)})`,
-      );
+    if (typeof value !== 'boolean') problems.push(`${key} must be true or false (got ${JSON.stringify(value)})`);
     return value as boolean;
   };
 
@@ -46,20 +43,12 @@ export function resolveOptions(
   const keyPrefix = resolveKeyPrefix(options, cwd, problems);
   const timeZone = options.timeZone ?? 'UTC';
   if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))
-    problems.push(
-      `timeZone ${JSON.stringify(timeZone)} is not an IANA time zone`,
-    );
+    problems.push(`timeZone ${JSON.stringify(timeZone)} is not an IANA time zone`);
   const misfirePolicy = options.misfirePolicy ?? 'runOnce';
   if (!MISFIRE_POLICIES.includes(misfirePolicy))
-    problems.push(
-      `misfirePolicy must be one of ${MISFIRE_POLICIES.join(', ')} (got ${JSON.stringify(misfirePolicy)})`,
-    );
-  const workerServiceName =
-    options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
-  if (
-    typeof workerServiceName !== 'string' ||
-    !/^[\w.-]{1,100}$/.test(workerServiceName)
-  ) {
+    problems.push(`misfirePolicy must be one of ${MISFIRE_POLICIES.join(', ')} (got ${JSON.stringify(misfirePolicy)})`);
+  const workerServiceName = options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
+  if (typeof workerServiceName !== 'string' || !/^[\w.-]{1,100}$/.test(workerServiceName)) {
     problems.push(
       `workerServiceName must be 1-100 letters, digits, "_", "." or "-" (got ${JSON.stringify(workerServiceName)})`,
     );
@@ -89,18 +78,14 @@ export function resolveOptions(
     misfireMaxRuns: num('misfireMaxRuns', 10, 'int'),
     shutdownTimeoutMs: num('shutdownTimeoutMs', 10_000, 'nonNegative'),
     autoStart: bool('autoStart', true),
+    maxKwargsBytes: num('maxKwargsBytes', 65_536, 'int'),
     logger: options.logger,
   };
   if (resolved.retryBackoffMax < resolved.retryBackoff)
-    problems.push(
-      `retryBackoffMax (${resolved.retryBackoffMax}) must be >= retryBackoff (${resolved.retryBackoff})`,
-    );
+    problems.push(`retryBackoffMax (${resolved.retryBackoffMax}) must be >= retryBackoff (${resolved.retryBackoff})`);
   if (resolved.retryBackoffMultiplier < 1)
-    problems.push(
-      `retryBackoffMultiplier must be >= 1 (got ${resolved.retryBackoffMultiplier})`,
-    );
-  if (problems.length > 0)
-    throw new TaskManagerConfigurationError(messages.invalidOptions(problems));
+    problems.push(`retryBackoffMultiplier must be >= 1 (got ${resolved.retryBackoffMultiplier})`);
+  if (problems.length > 0) throw new TaskManagerConfigurationError(messages.invalidOptions(problems));
   return resolved;
 }
 
@@ -115,44 +100,28 @@ function resolveRedis(
     return { redis: {} };
   }
   const { url, ...rest } = input;
-  return url === undefined
-    ? { redis: { ...rest } }
-    : parseUrl(url, rest, problems);
+  return url === undefined ? { redis: { ...rest } } : parseUrl(url, rest, problems);
 }
 
-function parseUrl(
-  url: string,
-  rest: RedisOptions,
-  problems: string[],
-): { redis: RedisOptions; redisUrl?: string } {
+function parseUrl(url: string, rest: RedisOptions, problems: string[]): { redis: RedisOptions; redisUrl?: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    problems.push(
-      'redis URL is not a valid URL (expected redis://[user:password@]host:port[/db] or rediss://...)',
-    );
+    problems.push('redis URL is not a valid URL (expected redis://[user:password@]host:port[/db] or rediss://...)');
     return { redis: rest };
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    problems.push(
-      `redis URL must start with redis:// or rediss:// (got ${parsed.protocol}//)`,
-    );
+    problems.push(`redis URL must start with redis:// or rediss:// (got ${parsed.protocol}//)`);
     return { redis: rest };
   }
-  const db =
-    parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
-  if (db !== undefined && !Number.isInteger(db))
-    problems.push('redis URL database (the path) must be an integer');
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) problems.push('redis URL database (the path) must be an integer');
   const redis: RedisOptions = {
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 6379,
-    ...(parsed.username
-      ? { username: decodeURIComponent(parsed.username) }
-      : {}),
-    ...(parsed.password
-      ? { password: decodeURIComponent(parsed.password) }
-      : {}),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(db !== undefined ? { db } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
     ...rest,
@@ -160,21 +129,13 @@ function parseUrl(
   return { redis, redisUrl: url };
 }
 
-function resolveKeyPrefix(
-  options: TaskManagerModuleOptions,
-  cwd: string,
-  problems: string[],
-): string {
+function resolveKeyPrefix(options: TaskManagerModuleOptions, cwd: string, problems: string[]): string {
   const prefix = options.keyPrefix ?? options.appName ?? readPackageName(cwd);
   if (prefix === undefined || prefix === '') {
     problems.push(messages.missingKeyPrefix());
     return '';
   }
-  if (
-    typeof prefix !== 'string' ||
-    /[{}\s]/.test(prefix) ||
-    prefix.length > 200
-  ) {
+  if (typeof prefix !== 'string' || /[{}\s]/.test(prefix) || prefix.length > 200) {
     problems.push(
       `keyPrefix must be a string of at most 200 characters without "{", "}" or whitespace (got ${JSON.stringify(prefix)})`,
     );
@@ -184,9 +145,7 @@ function resolveKeyPrefix(
 
 function readPackageName(cwd: string): string | undefined {
   try {
-    const name = JSON.parse(
-      readFileSync(join(cwd, 'package.json'), 'utf8'),
-    ).name;
+    const name = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')).name;
     return typeof name === 'string' && name.length > 0 ? name : undefined;
   } catch {
     return undefined;

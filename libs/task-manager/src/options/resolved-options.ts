@@ -29,5 +29,6 @@ export interface ResolvedTaskManagerOptions {
   readonly misfireMaxRuns: number;
   readonly shutdownTimeoutMs: number;
   readonly autoStart: boolean;
+  readonly maxKwargsBytes: number;
   readonly logger?: LoggerService;
 }

@@ -5,8 +5,7 @@ import type { RedisOptions } from 'ioredis';
  * How to reach Redis: a `redis://` / `rediss://` URL, or ioredis options
  * (host, port, username, password, db, tls, sentinels, ...) optionally with a `url`.
  */
-export type TaskManagerRedisOptions =
-  string | (RedisOptions & { url?: string });
+export type TaskManagerRedisOptions = string | (RedisOptions & { url?: string });
 
 /** What the leader does with slots that passed while no leader was running. */
 export type MisfirePolicy = 'runOnce' | 'skip' | 'runAll';
@@ -132,6 +131,11 @@ export interface TaskManagerModuleOptions {
    * @default true
    */
   autoStart?: boolean;
+  /**
+   * Largest kwargs of a dynamic task, in bytes of JSON.
+   * @default 65536
+   */
+  maxKwargsBytes?: number;
   /** Replaces the default `Logger` of the library. */
   logger?: LoggerService;
 }

@@ -28,8 +28,7 @@ export class RedisConnections {
       client = new Redis({
         ...this.options,
         lazyConnect: true,
-        connectionName:
-          this.options.connectionName ?? `nest-task-manager:${role}`,
+        connectionName: this.options.connectionName ?? `nest-task-manager:${role}`,
         // Bounded retries per command: loops catch the error and try again on their next tick.
         maxRetriesPerRequest: role === 'command' ? 2 : null,
         retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
@@ -55,16 +54,11 @@ export class RedisConnections {
   /** Closes every connection (blocking one first, so a pending read is interrupted). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const role of [
-        'blocking',
-        'subscriber',
-        'command',
-      ] as ConnectionRole[]) {
+      for (const role of ['blocking', 'subscriber', 'command'] as ConnectionRole[]) {
         const client = this.clients.get(role);
         if (!client) continue;
         try {
-          if (role === 'blocking' || client.status !== 'ready')
-            client.disconnect();
+          if (role === 'blocking' || client.status !== 'ready') client.disconnect();
           else await client.quit();
         } catch {
           client.disconnect();
@@ -83,8 +77,7 @@ export class RedisConnections {
     });
     client.on('error', (error: Error) => {
       this.healthy = false;
-      if (!this.downReported && !this.closing)
-        this.logger.warn(messages.redisDown(error.message));
+      if (!this.downReported && !this.closing) this.logger.warn(messages.redisDown(error.message));
       this.downReported = true;
     });
     client.on('end', () => {

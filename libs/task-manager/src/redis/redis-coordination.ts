@@ -5,6 +5,7 @@ import { TaskManagerConfigurationError } from '../errors/task-manager-configurat
 import { MIN_REDIS_VERSION } from '../task-manager.constants.js';
 import { messages } from '../task-manager.messages.js';
 import { RedisConnections } from './redis-connections.js';
+import { RedisDynamicTasks } from './redis-dynamic-tasks.js';
 import { RedisLeadership } from './redis-leadership.js';
 import { RedisNotices } from './redis-notices.js';
 import { RedisRunQueue } from './redis-run-queue.js';
@@ -27,6 +28,7 @@ export function createRedisCoordination(
   const group = options.workerServiceName;
   const schedule = new RedisSchedule(client, scripts, keys, group);
   const notice = () => JSON.stringify({ type: 'schedule', origin: workerId });
+  const tasksNotice = () => JSON.stringify({ type: 'tasks', origin: workerId });
   return {
     lifecycle: {
       async connect() {
@@ -34,9 +36,7 @@ export function createRedisCoordination(
         const info = await client.info('server');
         const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0.0.0';
         if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
-          throw new TaskManagerConfigurationError(
-            messages.redisTooOld(version, MIN_REDIS_VERSION),
-          );
+          throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
         }
         await schedule.ensureGroups();
       },
@@ -59,6 +59,7 @@ export function createRedisCoordination(
     state: new RedisTaskState(client, scripts, keys, notice),
     notices: new RedisNotices(connections, keys),
     workers: new RedisWorkerRegistry(client, keys),
+    dynamicTasks: new RedisDynamicTasks(client, scripts, keys, tasksNotice),
   };
 }
 

@@ -12,9 +12,7 @@ export class RedisNotices implements NoticePort {
   ) {}
 
   async publish(notice: ChangeNotice): Promise<void> {
-    await this.connections
-      .get('command')
-      .publish(this.keys.events, JSON.stringify(notice));
+    await this.connections.get('command').publish(this.keys.events, JSON.stringify(notice));
   }
 
   async subscribe(listener: (notice: ChangeNotice) => void): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   RunMessage,
   RunOutcome,
   RunQueuePort,
+  StartDecision,
   WorkerDescription,
 } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
@@ -33,38 +34,21 @@ export class RedisRunQueue implements RunQueuePort {
    * first, so a backlog of high-priority runs is always drained before any normal one; once both streams
    * are empty it blocks on both (one command per `blockMs` when idle).
    */
-  async read(
-    consumer: string,
-    count: number,
-    blockMs: number,
-  ): Promise<RunMessage[]> {
+  async read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]> {
     const client = this.connections.get('blocking');
     if (client.status === 'wait') await client.connect();
     try {
       if (!this.idle) {
-        const high = await this.xread(client, consumer, count, undefined, [
-          this.keys.streamHigh,
-        ]);
+        const high = await this.xread(client, consumer, count, undefined, [this.keys.streamHigh]);
         const normal =
           high.length < count
-            ? await this.xread(
-                client,
-                consumer,
-                count - high.length,
-                undefined,
-                [this.keys.streamNormal],
-              )
+            ? await this.xread(client, consumer, count - high.length, undefined, [this.keys.streamNormal])
             : [];
         if (high.length + normal.length > 0) return [...high, ...normal];
       }
-      const runs = await this.xread(client, consumer, count, blockMs, [
-        this.keys.streamHigh,
-        this.keys.streamNormal,
-      ]);
+      const runs = await this.xread(client, consumer, count, blockMs, [this.keys.streamHigh, this.keys.streamNormal]);
       this.idle = runs.length === 0;
-      return runs.sort(
-        (a, b) => Number(b.highPriority) - Number(a.highPriority),
-      );
+      return runs.sort((a, b) => Number(b.highPriority) - Number(a.highPriority));
     } catch (error) {
       this.idle = false;
       if (String((error as Error).message).includes('NOGROUP')) {
@@ -97,25 +81,21 @@ export class RedisRunQueue implements RunQueuePort {
     const runs: RunMessage[] = [];
     for (const [stream, entries] of reply ?? []) {
       const highPriority = stream === this.keys.streamHigh;
-      for (const [messageId, fields] of entries)
-        runs.push(parseRun(messageId, highPriority, fields));
+      for (const [messageId, fields] of entries) runs.push(parseRun(messageId, highPriority, fields));
     }
     return runs;
   }
 
   async start(
-    runs: Array<{ run: RunMessage; allowParallel: boolean }>,
+    runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
     leaseTtlMs: number,
-  ): Promise<boolean[]> {
-    const args: Array<string | number> = [
-      this.keys.taskStatePrefix,
-      leaseTtlMs,
-      runs.length,
-    ];
-    for (const { run, allowParallel } of runs)
-      args.push(run.taskId, deliveryTag(run), allowParallel ? '1' : '0');
-    const reply = await this.scripts.run<number[]>('startRuns', [], args);
-    return reply.map((ok) => ok === 1);
+  ): Promise<StartDecision[]> {
+    const args: Array<string | number> = [this.keys.taskStatePrefix, leaseTtlMs, runs.length];
+    for (const { run, allowParallel, dynamic } of runs) {
+      args.push(run.taskId, deliveryTag(run), allowParallel ? '1' : '0', dynamic ? '1' : '0');
+    }
+    const reply = await this.scripts.run<number[]>('startRuns', [this.keys.dynamic], args);
+    return reply.map((code) => (code === 1 ? 'start' : code === 0 ? 'busy' : 'deleted'));
   }
 
   async renew(
@@ -133,19 +113,10 @@ export class RedisRunQueue implements RunQueuePort {
       held.length,
     ];
     for (const { run, started } of held)
-      args.push(
-        run.highPriority ? 'h' : 'n',
-        run.messageId,
-        started ? run.taskId : '',
-      );
+      args.push(run.highPriority ? 'h' : 'n', run.messageId, started ? run.taskId : '');
     const lost = await this.scripts.run<number[]>(
       'renewRuns',
-      [
-        this.keys.workers,
-        this.keys.streamHigh,
-        this.keys.streamNormal,
-        this.keys.workerInfo,
-      ],
+      [this.keys.workers, this.keys.streamHigh, this.keys.streamNormal, this.keys.workerInfo],
       args,
     );
     return lost.map((index) => index - 1);
@@ -186,19 +157,11 @@ export class RedisRunQueue implements RunQueuePort {
         run.kind,
       ],
     );
-    return reply === 1
-      ? 'recorded'
-      : reply === 2
-        ? 'recordedAfterLoss'
-        : 'lost';
+    return reply === 1 ? 'recorded' : reply === 2 ? 'recordedAfterLoss' : 'lost';
   }
 
   async discard(run: RunMessage): Promise<void> {
-    await this.scripts.run(
-      'discardRun',
-      [this.keys.stream(run.highPriority)],
-      [this.group, run.messageId],
-    );
+    await this.scripts.run('discardRun', [this.keys.stream(run.highPriority)], [this.group, run.messageId]);
   }
 
   interrupt(): void {
@@ -210,14 +173,9 @@ function deliveryTag(run: RunMessage): string {
   return `${run.highPriority ? 'h' : 'n'}|${run.messageId}`;
 }
 
-function parseRun(
-  messageId: string,
-  highPriority: boolean,
-  fields: string[],
-): RunMessage {
+function parseRun(messageId: string, highPriority: boolean, fields: string[]): RunMessage {
   const value = (name: string) => {
-    for (let i = 0; i < fields.length; i += 2)
-      if (fields[i] === name) return fields[i + 1];
+    for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
     return undefined;
   };
   return {

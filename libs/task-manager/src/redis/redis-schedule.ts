@@ -28,10 +28,10 @@ export class RedisSchedule implements SchedulePort {
     for (let i = 0; i < entries.length; i += REGISTER_BATCH) {
       const batch = entries.slice(i, i + REGISTER_BATCH);
       const args: Array<string | number> = [batch.length];
-      for (const e of batch) args.push(e.taskId, e.signature, e.firstSlot);
+      for (const e of batch) args.push(e.taskId, e.signature, e.firstSlot, e.dynamic ? '1' : '0');
       changed += await this.scripts.run<number>(
         'registerTasks',
-        [this.keys.schedule, this.keys.signatures],
+        [this.keys.schedule, this.keys.signatures, this.keys.dynamic],
         args,
       );
     }
@@ -41,24 +41,8 @@ export class RedisSchedule implements SchedulePort {
   async fetchDue(nowMs: number, limit: number): Promise<DueItem[]> {
     const [[e1, scheduled], [e2, oneOff]] = (await this.client
       .pipeline()
-      .zrangebyscore(
-        this.keys.schedule,
-        '-inf',
-        nowMs,
-        'WITHSCORES',
-        'LIMIT',
-        0,
-        limit,
-      )
-      .zrangebyscore(
-        this.keys.oneOff,
-        '-inf',
-        nowMs,
-        'WITHSCORES',
-        'LIMIT',
-        0,
-        limit,
-      )
+      .zrangebyscore(this.keys.schedule, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
+      .zrangebyscore(this.keys.oneOff, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
       .exec())! as Array<[Error | null, string[]]>;
     if (e1 || e2) throw e1 ?? e2;
     const due: DueItem[] = [];
@@ -78,8 +62,7 @@ export class RedisSchedule implements SchedulePort {
       else malformed.push(member);
     }
     // A member we cannot read would stay due forever: drop it.
-    if (malformed.length > 0)
-      await this.client.zrem(this.keys.oneOff, ...malformed);
+    if (malformed.length > 0) await this.client.zrem(this.keys.oneOff, ...malformed);
     return due;
   }
 
@@ -90,23 +73,12 @@ export class RedisSchedule implements SchedulePort {
       .zrange(this.keys.oneOff, 0, 0, 'WITHSCORES')
       .exec())! as Array<[Error | null, string[]]>;
     if (e1 || e2) throw e1 ?? e2;
-    const scores = [first[1], firstOneOff[1]]
-      .filter((s) => s !== undefined)
-      .map(Number);
+    const scores = [first[1], firstOneOff[1]].filter((s) => s !== undefined).map(Number);
     return scores.length > 0 ? Math.min(...scores) : null;
   }
 
-  async publish(
-    token: string,
-    nowMs: number,
-    items: PublishItem[],
-  ): Promise<PublishResult> {
-    const args: Array<string | number> = [
-      token,
-      nowMs,
-      this.keys.taskStatePrefix,
-      items.length,
-    ];
+  async publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult> {
+    const args: Array<string | number> = [token, nowMs, this.keys.taskStatePrefix, items.length];
     for (const item of items) {
       const { due } = item;
       const scheduled = due.source === 'scheduled';
@@ -125,13 +97,7 @@ export class RedisSchedule implements SchedulePort {
     }
     const reply = await this.scripts.run<-1 | [number, PublishStatus[]]>(
       'publishRuns',
-      [
-        this.keys.leader,
-        this.keys.schedule,
-        this.keys.oneOff,
-        this.keys.streamHigh,
-        this.keys.streamNormal,
-      ],
+      [this.keys.leader, this.keys.schedule, this.keys.oneOff, this.keys.streamHigh, this.keys.streamNormal],
       args,
     );
     if (reply === -1) throw new LeadershipLostError();
@@ -139,22 +105,11 @@ export class RedisSchedule implements SchedulePort {
     return { statuses, earliestDue: earliest >= 0 ? earliest : null };
   }
 
-  async reclaimExpired(
-    token: string,
-    leaseTtlMs: number,
-    limit: number,
-  ): Promise<string[]> {
+  async reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]> {
     const reply = await this.scripts.run<-1 | string[]>(
       'reclaimRuns',
       [this.keys.leader, this.keys.streamHigh, this.keys.streamNormal],
-      [
-        token,
-        this.group,
-        leaseTtlMs,
-        limit,
-        this.keys.taskStatePrefix,
-        `${this.group}:reclaimer`,
-      ],
+      [token, this.group, leaseTtlMs, limit, this.keys.taskStatePrefix, `${this.group}:reclaimer`],
     );
     if (reply === -1) throw new LeadershipLostError();
     return reply;
@@ -165,24 +120,15 @@ export class RedisSchedule implements SchedulePort {
       try {
         await this.client.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
       } catch (error) {
-        if (!String((error as Error).message).includes('BUSYGROUP'))
-          throw error;
+        if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
       }
     }
   }
 }
 
-function parseOneOff(
-  member: string,
-):
-  { taskId: string; slot: number; attempt: number; kind: RunKind } | undefined {
+function parseOneOff(member: string): { taskId: string; slot: number; attempt: number; kind: RunKind } | undefined {
   try {
-    const [taskId, slot, attempt, kind] = JSON.parse(member) as [
-      string,
-      number,
-      number,
-      RunKind,
-    ];
+    const [taskId, slot, attempt, kind] = JSON.parse(member) as [string, number, number, RunKind];
     if (typeof taskId !== 'string' || !Number.isFinite(slot)) return undefined;
     return { taskId, slot, attempt: Number(attempt) || 1, kind };
   } catch {

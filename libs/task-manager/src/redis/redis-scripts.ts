@@ -9,10 +9,11 @@ const SCRIPT_FILES = {
   acquireLeader: 'acquire-leader-2.lua',
   renewLeader: 'renew-leader-3.lua',
   releaseLeader: 'release-leader-1.lua',
-  registerTasks: 'register-tasks-2.lua',
+  registerTasks: 'register-tasks-3.lua',
+  createDynamicTask: 'create-dynamic-task-3.lua',
   publishRuns: 'publish-runs-5.lua',
   reclaimRuns: 'reclaim-runs-3.lua',
-  startRuns: 'start-runs-0.lua',
+  startRuns: 'start-runs-1.lua',
   renewRuns: 'renew-runs-4.lua',
   completeRun: 'complete-run-4.lua',
   triggerTasks: 'trigger-tasks-1.lua',
@@ -54,9 +55,7 @@ export class RedisScripts {
 
   /** Runs script `name` with its keys and arguments. */
   run<T = unknown>(name: ScriptName, keys: string[], args: Arg[]): Promise<T> {
-    const command = (
-      this.client as unknown as Record<string, (...a: Arg[]) => Promise<T>>
-    )[SCRIPT_NAMESPACE + name];
+    const command = (this.client as unknown as Record<string, (...a: Arg[]) => Promise<T>>)[SCRIPT_NAMESPACE + name];
     return command.call(this.client, ...keys, ...args);
   }
 }

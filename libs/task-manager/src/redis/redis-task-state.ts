@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import type {
-  RunRecord,
-  TaskState,
-  TaskStatePort,
-} from '../engine/coordination.port.js';
+import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
@@ -38,13 +34,7 @@ export class RedisTaskState implements TaskStatePort {
 
   async resetRetry(taskIds: string[]): Promise<void> {
     const pipeline = this.client.pipeline();
-    for (const id of taskIds)
-      pipeline.hdel(
-        this.keys.taskState(id),
-        'retry_after',
-        'retry_delay',
-        'failures',
-      );
+    for (const id of taskIds) pipeline.hdel(this.keys.taskState(id), 'retry_after', 'retry_delay', 'failures');
     await execOrThrow(pipeline.exec());
   }
 
@@ -52,14 +42,7 @@ export class RedisTaskState implements TaskStatePort {
     await this.scripts.run(
       'triggerTasks',
       [this.keys.oneOff],
-      [
-        this.keys.taskStatePrefix,
-        nowMs,
-        this.keys.events,
-        this.notice(),
-        taskIds.length,
-        ...taskIds,
-      ],
+      [this.keys.taskStatePrefix, nowMs, this.keys.events, this.notice(), taskIds.length, ...taskIds],
     );
   }
 
@@ -72,20 +55,13 @@ export class RedisTaskState implements TaskStatePort {
     if (taskIds.length === 0) return [];
     const pipeline = this.client.pipeline();
     pipeline.zmscore(this.keys.schedule, ...taskIds);
-    for (const id of taskIds)
-      pipeline.hmget(this.keys.taskState(id), ...STATE_FIELDS);
+    for (const id of taskIds) pipeline.hmget(this.keys.taskState(id), ...STATE_FIELDS);
     const results = await execOrThrow(pipeline.exec());
     const scores = results[0] as Array<string | null>;
     return taskIds.map((_, i) => {
-      const [
-        disabled,
-        retryAfter,
-        retryDelay,
-        failures,
-        runningUntil,
-        lastStatus,
-        lastRun,
-      ] = results[i + 1] as Array<string | null>;
+      const [disabled, retryAfter, retryDelay, failures, runningUntil, lastStatus, lastRun] = results[i + 1] as Array<
+        string | null
+      >;
       return {
         disabled: disabled !== null,
         nextRun: numberOrNull(scores[i]),
@@ -100,13 +76,9 @@ export class RedisTaskState implements TaskStatePort {
   }
 
   async readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
-    const entries = (await this.client.xrevrange(
-      this.keys.history(taskId),
-      '+',
-      '-',
-      'COUNT',
-      limit,
-    )) as Array<[string, string[]]>;
+    const entries = (await this.client.xrevrange(this.keys.history(taskId), '+', '-', 'COUNT', limit)) as Array<
+      [string, string[]]
+    >;
     return entries.reverse().map(([id, fields]) => {
       const f: Record<string, string> = {};
       for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
@@ -129,9 +101,7 @@ function numberOrNull(value: string | null | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-async function execOrThrow(
-  pending: Promise<Array<[Error | null, unknown]> | null>,
-): Promise<unknown[]> {
+async function execOrThrow(pending: Promise<Array<[Error | null, unknown]> | null>): Promise<unknown[]> {
   const results = (await pending) ?? [];
   for (const [error] of results) if (error) throw error;
   return results.map(([, value]) => value);

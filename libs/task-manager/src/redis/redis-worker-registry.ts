@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import type {
-  WorkerDescription,
-  WorkerInfo,
-  WorkerRegistryPort,
-} from '../engine/coordination.port.js';
+import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
 /**
@@ -35,9 +31,7 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     const seen = results[0][1] as string[];
     const infos = results[1][1] as Record<string, string>;
     const leaderToken = results[2][1] as string | null;
-    const leaderId = leaderToken
-      ? leaderToken.slice(0, leaderToken.lastIndexOf('|'))
-      : null;
+    const leaderId = leaderToken ? leaderToken.slice(0, leaderToken.lastIndexOf('|')) : null;
     const workers: WorkerInfo[] = [];
     for (let i = 0; i < seen.length; i += 2) {
       const id = seen[i];
@@ -62,19 +56,11 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
   }
 
   async remove(workerId: string): Promise<void> {
-    await this.client
-      .pipeline()
-      .zrem(this.keys.workers, workerId)
-      .hdel(this.keys.workerInfo, workerId)
-      .exec();
+    await this.client.pipeline().zrem(this.keys.workers, workerId).hdel(this.keys.workerInfo, workerId).exec();
   }
 
   async prune(staleMs: number, nowMs: number): Promise<string[]> {
-    const stale = await this.client.zrangebyscore(
-      this.keys.workers,
-      '-inf',
-      nowMs - staleMs,
-    );
+    const stale = await this.client.zrangebyscore(this.keys.workers, '-inf', nowMs - staleMs);
     if (stale.length > 0) {
       await this.client
         .pipeline()

@@ -48,6 +48,8 @@ export interface TaskDefinition {
   readonly dynamic: boolean;
   /** Registered function name (dynamic tasks), else null. */
   readonly functionName: string | null;
+  /** class-validator DTO the kwargs are validated against before each run (dynamic tasks of such functions). */
+  readonly kwargsType?: new () => object;
   readonly handler: TaskHandler;
   /** `Class.method`, for messages. */
   readonly source: string;

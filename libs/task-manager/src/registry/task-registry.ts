@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
 import { messages } from '../task-manager.messages.js';
-import type {
-  RegisteredFunction,
-  TaskDefinition,
-  TaskGroupDefinition,
-} from './task-definition.js';
+import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from './task-definition.js';
 
 /** Filters of bulk operations, as the management API names them. */
 export interface TaskFilter {
@@ -25,22 +21,14 @@ export class TaskRegistry {
   addGroup(group: TaskGroupDefinition): void {
     const existing = this.groups.get(group.name);
     if (existing) {
-      throw new TaskManagerConfigurationError(
-        messages.duplicateGroup(
-          group.name,
-          existing.className,
-          group.className,
-        ),
-      );
+      throw new TaskManagerConfigurationError(messages.duplicateGroup(group.name, existing.className, group.className));
     }
     this.groups.set(group.name, group);
   }
 
   addTask(task: TaskDefinition): void {
     if (this.tasks.has(task.id)) {
-      throw new TaskManagerConfigurationError(
-        messages.duplicateTask(task.groupName, task.name, task.source),
-      );
+      throw new TaskManagerConfigurationError(messages.duplicateTask(task.groupName, task.name, task.source));
     }
     this.tasks.set(task.id, task);
     this.changed();
@@ -58,9 +46,7 @@ export class TaskRegistry {
   addFunction(fn: RegisteredFunction): void {
     const key = JSON.stringify([fn.groupName, fn.name]);
     if (this.functions.has(key)) {
-      throw new TaskManagerConfigurationError(
-        messages.duplicateFunction(fn.groupName, fn.name, fn.source),
-      );
+      throw new TaskManagerConfigurationError(messages.duplicateFunction(fn.groupName, fn.name, fn.source));
     }
     this.functions.set(key, fn);
   }
@@ -83,17 +69,14 @@ export class TaskRegistry {
 
   listFunctions(groupName?: string): RegisteredFunction[] {
     const all = [...this.functions.values()];
-    return groupName === undefined
-      ? all
-      : all.filter((fn) => fn.groupName === groupName);
+    return groupName === undefined ? all : all.filter((fn) => fn.groupName === groupName);
   }
 
   /** Tasks matching every given filter, in registration order. */
   listTasks(filter: TaskFilter = {}): TaskDefinition[] {
     const result: TaskDefinition[] = [];
     for (const task of this.tasks.values()) {
-      if (filter.groupName !== undefined && task.groupName !== filter.groupName)
-        continue;
+      if (filter.groupName !== undefined && task.groupName !== filter.groupName) continue;
       if (filter.name !== undefined && task.name !== filter.name) continue;
       if (filter.tag !== undefined && !task.tags.includes(filter.tag)) continue;
       result.push(task);
