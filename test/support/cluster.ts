@@ -3,7 +3,7 @@
  * events they print, for multi-instance and fault tests (SIGKILL, SIGSTOP/SIGCONT, SIGTERM).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './redis.js';
 
@@ -238,4 +238,54 @@ export class Cluster {
     }
     await Promise.all(this.workers.map((w) => w.exit().catch(() => undefined)));
   }
+}
+
+/** Latest modification time of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds the library when its dist is missing or older than a source file (the workers import dist). */
+export function ensureLibraryFresh(): void {
+  const entry = `${root}/libs/task-manager/dist/index.js`;
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(`${root}/libs/task-manager/src`)) return;
+  const result = spawnSync('npm', ['run', 'build:lib'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build:lib failed');
+}
+
+/**
+ * Starts a worker with extra environment variables, e.g. `{ HTTP_PORT: '0' }` for the fixture's HTTP mode
+ * (the worker process is spawned synchronously, so the variables are only set while it is).
+ */
+export async function startWithEnv(
+  cluster: Cluster,
+  env: Record<string, string>,
+  overrides: Partial<WorkerSpec> = {},
+): Promise<WorkerProcess> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  let starting: Promise<WorkerProcess>;
+  try {
+    starting = cluster.start(overrides);
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+  return starting;
+}
+
+/** Base URL of the management API of a worker started in HTTP mode. */
+export function apiBaseOf(worker: WorkerProcess): string {
+  const ready = worker.cluster.events.find((e) => e.type === 'ready' && e.pid === worker.pid) as
+    (WorkerEvent & { port?: number }) | undefined;
+  if (ready?.port === undefined)
+    throw new Error(`worker ${worker.pid} is not in HTTP mode (no port in its ready event)`);
+  return `http://127.0.0.1:${ready.port}/task-manager`;
 }

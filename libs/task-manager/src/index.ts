@@ -28,3 +28,26 @@ export { StaticTaskError } from './errors/static-task.error.js';
 export { KwargsTooLargeError } from './errors/kwargs-too-large.error.js';
 export type { CreateDynamicTaskInput, PersistedDynamicTask } from './registry/dynamic-task.js';
 export type { WorkerInfo } from './engine/coordination.port.js';
+export type { TaskManagerModuleExtras } from './task-manager.module-definition.js';
+export {
+  TASK_MANAGER_API_OPTIONS,
+  type TaskManagerApiOptions,
+  type TaskManagerApiGuard,
+  type TaskManagerApiImport,
+  type ResolvedTaskManagerApiOptions,
+} from './api/task-manager-api.options.js';
+export { TaskManagerExceptionFilter } from './api/task-manager-exception.filter.js';
+export { CreateDynamicTaskRequest } from './api/dto/create-dynamic-task.dto.js';
+export {
+  TaskGroupResponse,
+  TaskDetailedResponse,
+  TaskRunResponse,
+  TaskStatisticsSummaryResponse,
+  TaskStatisticsResponse,
+  AffectedTaskResponse,
+  TaskActionResponse,
+  RegisteredFunctionInfoResponse,
+  RegisteredFunctionsResponse,
+  DynamicTaskResponse,
+} from './api/dto/task.responses.js';
+export { HealthResponse, ConfigResponse, ErrorResponse } from './api/dto/system.responses.js';

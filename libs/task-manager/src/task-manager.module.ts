@@ -20,7 +20,9 @@ import type { LoggerService } from '@nestjs/common';
 
 /**
  * Distributed cron tasks for Nest: `TaskManagerModule.forRoot({ redis, keyPrefix })` or `forRootAsync(...)`.
- * Global by default (`isGlobal: false` to opt out).
+ * Global by default (`isGlobal: false` to opt out). The management HTTP API is opt-in: add the `api` extra,
+ * e.g. `forRoot({ redis, keyPrefix, api: { path: 'task-manager', guards: [AuthGuard] } })`, or
+ * `forRootAsync({ inject, useFactory, api: { ... } })`.
  */
 @Module({
   imports: [DiscoveryModule],

@@ -6,7 +6,11 @@ import { TaskNotFoundError } from './errors/task-not-found.error.js';
 import type { TaskDefinition } from './registry/task-definition.js';
 import { encodeTaskId } from './registry/task-id.js';
 import { TaskRegistry, type TaskFilter } from './registry/task-registry.js';
-import { TASK_MANAGER_COORDINATION, TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER } from './task-manager.constants.js';
+import {
+  TASK_MANAGER_COORDINATION,
+  TASK_MANAGER_RESOLVED_OPTIONS,
+  TASK_MANAGER_WORKER,
+} from './task-manager.constants.js';
 import type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
 import type { CreateDynamicTaskInput, PersistedDynamicTask } from './registry/dynamic-task.js';
 import type { RegisteredFunction, TaskGroupDefinition } from './registry/task-definition.js';
@@ -114,7 +118,11 @@ export class TaskManagerService {
   listGroups(filter: { name?: string; tag?: string } = {}): Array<{ group: TaskGroupDefinition; taskCount: number }> {
     return this.registry
       .listGroups()
-      .filter((g) => (filter.name === undefined || g.name === filter.name) && (filter.tag === undefined || g.tags.includes(filter.tag)))
+      .filter(
+        (g) =>
+          (filter.name === undefined || g.name === filter.name) &&
+          (filter.tag === undefined || g.tags.includes(filter.tag)),
+      )
       .map((group) => ({ group, taskCount: this.registry.listTasks({ groupName: group.name }).length }));
   }
 

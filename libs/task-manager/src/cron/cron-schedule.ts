@@ -1,10 +1,15 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 
 const FIELD_COUNTS = new Set([5, 6]);
+/** Parsed schedules by expression and zone (bounded: dynamic tasks may bring many expressions). */
+const parsed = new Map<string, CronSchedule>();
+const MAX_CACHED = 10_000;
 
 /** A parsed cron expression in a time zone, computing slots (epoch milliseconds). */
 export class CronSchedule {
   private readonly iterator: CronExpression;
+  private lastSlot = NaN;
+  private lastNext = NaN;
 
   private constructor(
     readonly expression: string,
@@ -17,13 +22,21 @@ export class CronSchedule {
   }
 
   /**
-   * Parses `expression` (5 fields, or 6 with seconds first) in `timeZone`.
+   * Parses `expression` (5 fields, or 6 with seconds first) in `timeZone`. Schedules are immutable in
+   * effect and shared: parsing the same expression and zone twice returns the same instance.
    * @throws Error with a readable message when the expression or time zone is invalid.
    */
   static parse(expression: string, timeZone = 'UTC'): CronSchedule {
-    const problem = CronSchedule.validate(expression, timeZone);
-    if (problem) throw new Error(problem);
-    return new CronSchedule(expression.trim(), timeZone);
+    const key = `${expression.trim()}|${timeZone}`;
+    let schedule = parsed.get(key);
+    if (!schedule) {
+      const problem = CronSchedule.validate(expression, timeZone);
+      if (problem) throw new Error(problem);
+      schedule = new CronSchedule(expression.trim(), timeZone);
+      if (parsed.size >= MAX_CACHED) parsed.delete(parsed.keys().next().value!);
+      parsed.set(key, schedule);
+    }
+    return schedule;
   }
 
   /** Returns why `expression`/`timeZone` is unusable, or undefined when it is fine. */
@@ -34,6 +47,7 @@ export class CronSchedule {
     if (typeof expression !== 'string' || expression.trim() === '') {
       return 'cron expression is empty';
     }
+    if (parsed.has(`${expression.trim()}|${timeZone}`)) return undefined;
     const fields = expression.trim().split(/\s+/);
     if (!FIELD_COUNTS.has(fields.length)) {
       return `cron expression "${expression}" has ${fields.length} field(s); expected 5 (minute hour day month weekday) or 6 (second first)`;
@@ -47,11 +61,16 @@ export class CronSchedule {
   }
 
   /**
-   * The slot that follows `slot`, itself a slot of this schedule (the leader's hot path).
+   * The slot that follows `slot`, itself a slot of this schedule (the leader's hot path). The last answer
+   * is kept: in an aligned burst every task sharing this schedule asks the same question.
    */
   nextAfterSlot(slot: number): number {
+    if (slot === this.lastSlot) return this.lastNext;
     this.iterator.reset(new Date(slot));
-    return this.iterator.next().getTime();
+    const next = this.iterator.next().getTime();
+    this.lastSlot = slot;
+    this.lastNext = next;
+    return next;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { TaskRegistry } from '../registry/task-registry.js';
 import type { BackoffPolicy, StartDecision, RunMessage, RunQueuePort } from './coordination.port.js';
 import type { HeldRun } from './held-run.js';
+import { withTimeout } from './with-timeout.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 
 /** Settings of a worker's consumer. */
@@ -59,7 +60,9 @@ export class Consumer {
     this.stopping = true;
     this.port.interrupt();
     this.wakeLoop?.();
-    await this.loop;
+    // The loop ends as soon as its pending read settles; a read stuck on a dead connection must not hold
+    // shutdown (it ends with the connection).
+    await withTimeout(this.loop ?? Promise.resolve(), 1000);
     const pending = [...this.held.values()].filter((h) => h.started && h.done).map((h) => h.done!);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -130,6 +133,7 @@ export class Consumer {
     let decisions: StartDecision[];
     try {
       decisions = await this.port.start(
+        this.workerId,
         batch.map((h) => ({
           run: h.run,
           allowParallel: h.task!.allowParallel,
@@ -147,10 +151,8 @@ export class Consumer {
         h.done = this.execute(h);
         return;
       }
+      // 'busy' (re-queued for later), 'deleted' (dropped) or 'lost' (recovered elsewhere): not ours any more.
       this.held.delete(h.run.messageId);
-      // 'busy': another run of this task holds the running marker. The message stays pending untouched, so
-      // once its lease lapses it is re-published and tried again. 'deleted': its dynamic task is gone.
-      if (decisions[i] === 'deleted') void this.port.discard(h.run).catch(() => undefined);
     });
   }
 

@@ -53,14 +53,19 @@ export interface PublishResult {
 /** Leader lease: acquisition with a fencing token, compare-and-set renewal and release. */
 export interface LeadershipPort {
   acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
-  /** Renews the lease; also reports the earliest due time so the leader needs no separate poll. */
-  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; earliestDue: number | null }>;
+  /**
+   * Renews the lease; also reports the oldest worker heartbeat, so the leader learns of a dead worker (whose
+   * runs it must recover) without a separate poll.
+   */
+  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }>;
   release(token: string): Promise<void>;
 }
 
 /** The schedule, written by the leader only (every write checks the fencing token). */
 export interface SchedulePort {
   register(entries: ScheduleEntry[]): Promise<number>;
+  /** Number of scheduled tasks. */
+  count(): Promise<number>;
   fetchDue(nowMs: number, limit: number): Promise<DueItem[]>;
   /** Earliest due time of the schedule and the one-off queue (ms), or null when both are empty. */
   peekEarliest(): Promise<number | null>;
@@ -83,7 +88,7 @@ export interface RunMessage {
 }
 
 /** Whether a delivered run may start. */
-export type StartDecision = 'start' | 'busy' | 'deleted';
+export type StartDecision = 'start' | 'busy' | 'deleted' | 'lost';
 
 /** How a run ended. */
 export interface RunOutcome {
@@ -110,9 +115,12 @@ export interface RunQueuePort {
   read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]>;
   /**
    * Marks runs as started. `busy`: another live run of its task holds the running marker (allowParallel
-   * false); `deleted`: its dynamic task was deleted meanwhile.
+   * false): the run was moved back to the one-off queue for a second later. `deleted`: its dynamic task was
+   * deleted meanwhile: the run was dropped. `lost`: the run was recovered by another worker while this one
+   * was frozen. In each case it is no longer this worker's.
    */
   start(
+    consumer: string,
     runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
     leaseTtlMs: number,
   ): Promise<StartDecision[]>;
@@ -200,6 +208,8 @@ export interface WorkerRegistryPort {
   announce(info: WorkerDescription): Promise<void>;
   list(): Promise<WorkerInfo[]>;
   remove(workerId: string): Promise<void>;
+  /** Refreshes a worker's heartbeat only (one ZADD: the idle heartbeat). */
+  touch(workerId: string, nowMs: number): Promise<void>;
   /** Drops workers not seen for `staleMs`; returns their ids. */
   prune(staleMs: number, nowMs: number): Promise<string[]>;
 }

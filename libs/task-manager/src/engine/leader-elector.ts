@@ -11,8 +11,8 @@ export interface ElectionSettings {
 export interface ElectionListener {
   onGained(token: string, epoch: number): void;
   onLost(): void;
-  /** Earliest due time reported by each renewal (saves the leader a separate poll). */
-  onEarliestDue(earliest: number | null): void;
+  /** Oldest worker heartbeat reported by each renewal (the leader learns of dead workers without polling). */
+  onRenewed(oldestWorkerSeen: number | null): void;
 }
 
 /**
@@ -123,14 +123,14 @@ export class LeaderElector {
 
   private async renew(token: string): Promise<void> {
     try {
-      const { renewed, earliestDue } = await this.port.renew(token, this.ttlMs);
+      const { renewed, oldestWorkerSeen } = await this.port.renew(token, this.ttlMs);
       if (token !== this.token) return;
       if (!renewed) {
         this.lose('its lease expired or was taken over');
         return;
       }
       this.lastRenewed = Date.now();
-      this.listener.onEarliestDue(earliestDue);
+      this.listener.onRenewed(oldestWorkerSeen);
     } catch {
       if (token === this.token && Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs) {
         this.lose('it could not renew its lease in time');

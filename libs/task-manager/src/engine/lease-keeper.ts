@@ -1,19 +1,22 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RunQueuePort, WorkerDescription } from './coordination.port.js';
+import type { RunQueuePort, WorkerDescription, WorkerRegistryPort } from './coordination.port.js';
 import type { HeldRun } from './held-run.js';
 import { RunAbortedError } from './run-executor.js';
 
 /**
- * The worker's heartbeat, every `intervalMs`: renews the lease of every run it holds (one Lua call) and
- * refreshes its entry in the worker registry. A run reported lost was re-published elsewhere because its
- * lease expired (e.g. this process was frozen): its signal is aborted.
+ * The worker's heartbeat, every `intervalMs`: renews the lease of every run it holds and refreshes its
+ * entry in the worker registry (one Lua call). An idle worker whose description did not change only
+ * refreshes its last-seen time (one ZADD). A run reported lost was re-published elsewhere because its lease
+ * expired (e.g. this process was frozen): its signal is aborted.
  */
 export class LeaseKeeper {
   private timer?: NodeJS.Timeout;
   private beating = false;
+  private lastDescription?: string;
 
   constructor(
     private readonly port: RunQueuePort,
+    private readonly workers: Pick<WorkerRegistryPort, 'touch'>,
     private readonly describe: () => WorkerDescription,
     private readonly intervalMs: number,
     private readonly leaseTtlMs: number,
@@ -38,8 +41,14 @@ export class LeaseKeeper {
     this.beating = true;
     try {
       const runs = this.held().filter((h) => !h.lost);
+      const description = this.describe();
+      const text = JSON.stringify(description);
+      if (runs.length === 0 && text === this.lastDescription) {
+        await this.workers.touch(description.id, Date.now());
+        return;
+      }
       const lost = await this.port.renew(
-        this.describe(),
+        description,
         runs.map((h) => ({ run: h.run, started: h.started })),
         this.leaseTtlMs,
       );
@@ -51,6 +60,7 @@ export class LeaseKeeper {
         );
         held.controller.abort(new RunAbortedError('lease-lost', 'the run lease expired and the run was taken over'));
       }
+      this.lastDescription = text;
     } catch {
       // Redis unreachable: reported by the connection layer; leases are renewed on the next beat.
     } finally {

@@ -6,21 +6,24 @@ import type { ScheduleRegistrar } from './schedule-registrar.js';
 /** Settings of the leader's maintenance passes, in milliseconds. */
 export interface ReconcilerSettings {
   reconciliationMs: number;
-  reclaimMs: number;
+  /** A worker not seen for this long may have died: its runs are reclaimed once their lease can have expired. */
+  workerSilentMs: number;
   leaseTtlMs: number;
   staleWorkerMs: number;
   reclaimBatch: number;
 }
 
 /**
- * The leader's maintenance: every `reclaimMs` re-publishes runs whose lease expired (their owner died);
- * every `reconciliationMs` recreates missing consumer groups, puts back any registered task missing from
- * the schedule (e.g. after FLUSHALL) and forgets workers not seen for a while. O(registered tasks) work
- * happens only in the latter, batched.
+ * The leader's maintenance. Recovery: when the leader's lease renewal reports a silent worker, runs whose
+ * lease expired (their owner died) are re-published right when that worker's leases can have expired — no
+ * polling while every worker is alive. Every `reconciliationMs`: recreates missing consumer groups, puts
+ * back registered tasks missing from the schedule (e.g. after FLUSHALL; an O(1) count first, the O(tasks)
+ * pass only when something is missing) and forgets workers not seen for a while.
  */
 export class Reconciler {
   private token: string | null = null;
   private reclaimTimer?: NodeJS.Timeout;
+  private reclaimAt = Infinity;
   private reconcileTimer?: NodeJS.Timeout;
 
   constructor(
@@ -29,22 +32,47 @@ export class Reconciler {
     private readonly registrar: ScheduleRegistrar,
     private readonly settings: ReconcilerSettings,
     private readonly onLeadershipLost: (reason: string) => void,
-    private readonly onReclaimed: (taskIds: string[]) => void,
+    /** Runs were re-published or schedule entries restored: the scheduler should look again. */
+    private readonly onScheduleChanged: () => void,
     private readonly logger: LoggerService,
   ) {}
 
   start(token: string): void {
     this.stop();
     this.token = token;
-    this.reclaimTimer = setInterval(() => void this.reclaim(), this.settings.reclaimMs);
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.settings.reconciliationMs);
+    // A new leader first recovers what its predecessor may have left behind, now and once more when every
+    // lease taken before it was elected has certainly expired.
     void this.reclaim();
+    this.scheduleReclaim(Date.now() + this.settings.leaseTtlMs + 50);
   }
 
   stop(): void {
     this.token = null;
-    clearInterval(this.reclaimTimer);
+    clearTimeout(this.reclaimTimer);
+    this.reclaimAt = Infinity;
     clearInterval(this.reconcileTimer);
+  }
+
+  /** Told by each lease renewal: the oldest worker heartbeat. A silent worker triggers a timed recovery. */
+  noteOldestWorker(lastSeen: number | null): void {
+    if (lastSeen === null || !this.token) return;
+    if (Date.now() - lastSeen <= this.settings.workerSilentMs) return;
+    // Its messages were last touched at its last heartbeat: their leases expire at lastSeen + TTL.
+    this.scheduleReclaim(lastSeen + this.settings.leaseTtlMs + 50);
+  }
+
+  private scheduleReclaim(at: number): void {
+    if (at >= this.reclaimAt) return;
+    clearTimeout(this.reclaimTimer);
+    this.reclaimAt = at;
+    this.reclaimTimer = setTimeout(
+      () => {
+        this.reclaimAt = Infinity;
+        void this.reclaim();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** Re-publishes runs of dead workers. */
@@ -57,7 +85,7 @@ export class Reconciler {
         this.logger.warn(
           `Recovered ${taskIds.length} run(s) whose worker stopped renewing its lease: ${taskIds.slice(0, 5).join(', ')}`,
         );
-        this.onReclaimed(taskIds);
+        this.onScheduleChanged();
       }
     } catch (error) {
       this.handle(error);
@@ -69,9 +97,12 @@ export class Reconciler {
     if (!this.token) return;
     try {
       await this.schedule.ensureGroups();
-      const restored = await this.registrar.registerAll();
-      if (restored > 0)
+      // O(1) check first: the full pass (O(registered tasks)) only runs when entries are missing.
+      const restored = (await this.registrar.anyMissing()) ? await this.registrar.registerAll() : 0;
+      if (restored > 0) {
         this.logger.warn(`Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`);
+        this.onScheduleChanged();
+      }
       await this.workers.prune(this.settings.staleWorkerMs, Date.now());
     } catch (error) {
       this.handle(error);

@@ -1,5 +1,6 @@
 import type { TaskRegistry } from '../registry/task-registry.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
+import type { CronSchedule } from '../cron/cron-schedule.js';
 import type { ScheduleEntry, SchedulePort } from './coordination.port.js';
 
 /** Signature of a task's schedule: a change of expression or time zone resets its next slot. */
@@ -17,23 +18,29 @@ export class ScheduleRegistrar {
     private readonly registry: TaskRegistry,
   ) {}
 
-  entryOf(task: TaskDefinition, nowMs = Date.now()): ScheduleEntry {
-    return {
-      taskId: task.id,
-      signature: scheduleSignature(task),
-      firstSlot: task.schedule.nextAfter(nowMs),
-      dynamic: task.dynamic,
-    };
+  entryOf(task: TaskDefinition, nowMs = Date.now(), firstSlots?: Map<CronSchedule, number>): ScheduleEntry {
+    let firstSlot = firstSlots?.get(task.schedule);
+    if (firstSlot === undefined) {
+      firstSlot = task.schedule.nextAfter(nowMs);
+      firstSlots?.set(task.schedule, firstSlot);
+    }
+    return { taskId: task.id, signature: scheduleSignature(task), firstSlot, dynamic: task.dynamic };
   }
 
   /** Registers every task of the registry; returns how many entries were created or replaced. */
   registerAll(): Promise<number> {
-    const now = Date.now();
-    return this.schedule.register(this.registry.listTasks().map((task) => this.entryOf(task, now)));
+    return this.register(this.registry.listTasks());
   }
 
+  /** Registers `tasks` (first slots computed once per distinct schedule). */
   register(tasks: TaskDefinition[]): Promise<number> {
     const now = Date.now();
-    return this.schedule.register(tasks.map((task) => this.entryOf(task, now)));
+    const firstSlots = new Map<CronSchedule, number>();
+    return this.schedule.register(tasks.map((task) => this.entryOf(task, now, firstSlots)));
+  }
+
+  /** Whether some registered task is missing from the schedule (one cheap count, e.g. after FLUSHALL). */
+  async anyMissing(): Promise<boolean> {
+    return (await this.schedule.count()) < this.registry.size;
   }
 }

@@ -52,11 +52,6 @@ export class Scheduler {
     this.arm(Date.now());
   }
 
-  /** Makes sure the loop looks again no later than `earliest`. */
-  noteEarliest(earliest: number | null): void {
-    if (earliest !== null) this.arm(earliest);
-  }
-
   private arm(at: number): void {
     if (!this.token) return;
     if (this.ticking) {

@@ -16,6 +16,7 @@ import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js'
 import { TaskRegistry } from '../registry/task-registry.js';
 import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
 import { Consumer } from './consumer.js';
+import { withTimeout } from './with-timeout.js';
 import { DynamicTasks } from './dynamic-tasks.js';
 import { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -31,6 +32,9 @@ import type { WorkerIdentity } from './worker-identity.js';
  * another instance takes over at once), then drains running handlers within `shutdownTimeoutMs`, and
  * closes the Redis connections last.
  */
+/** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
+const SHUTDOWN_STEP_MS = 1000;
+
 @Injectable()
 export class TaskManagerOrchestrator
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
@@ -68,7 +72,7 @@ export class TaskManagerOrchestrator
         misfireToleranceMs: options.misfireToleranceMs,
         misfireMaxRuns: options.misfireMaxRuns,
         unknownTaskPostponeMs: options.reconciliationInterval * 1000,
-        maxSleepMs: heartbeatMs,
+        maxSleepMs: options.reconciliationInterval * 1000,
         errorRetryMs: Math.max(50, options.pollInterval * 1000),
       },
       loseLeadership,
@@ -80,7 +84,7 @@ export class TaskManagerOrchestrator
       this.registrar,
       {
         reconciliationMs: options.reconciliationInterval * 1000,
-        reclaimMs: Math.min(runHeartbeatMs, 1000),
+        workerSilentMs: runHeartbeatMs * 1.5,
         leaseTtlMs,
         staleWorkerMs: Math.max(leaseTtlMs * 2, 30_000),
         reclaimBatch: 100,
@@ -103,7 +107,7 @@ export class TaskManagerOrchestrator
           this.scheduler.stop();
           this.reconciler.stop();
         },
-        onEarliestDue: (earliest) => this.scheduler.noteEarliest(earliest),
+        onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),
       },
       logger,
     );
@@ -127,6 +131,7 @@ export class TaskManagerOrchestrator
     this.dynamicTasks = new DynamicTasks(port.dynamicTasks, registry, this.registrar, options, logger);
     this.leaseKeeper = new LeaseKeeper(
       port.runs,
+      port.workers,
       () => this.describe(),
       runHeartbeatMs,
       leaseTtlMs,
@@ -212,12 +217,16 @@ export class TaskManagerOrchestrator
       clearInterval(this.syncTimer);
       this.scheduler.stop();
       this.reconciler.stop();
-      const released = await this.elector.stop();
-      if (released)
-        await this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }).catch(() => undefined);
+      // Each Redis step is bounded: with Redis unreachable, shutdown still completes (and skips them).
+      const online = this.port.lifecycle.isHealthy();
+      const step = SHUTDOWN_STEP_MS * (online ? 1 : 0);
+      const released = await withTimeout(this.elector.stop(), step);
+      if (released) {
+        await withTimeout(this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }), step);
+      }
       await this.consumer.stop(this.options.shutdownTimeoutMs);
       this.leaseKeeper.stop();
-      await this.port.workers.remove(this.worker.id).catch(() => undefined);
+      await withTimeout(this.port.workers.remove(this.worker.id), step);
     })();
     return this.stopping;
   }

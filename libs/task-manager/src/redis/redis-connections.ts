@@ -29,8 +29,10 @@ export class RedisConnections {
         ...this.options,
         lazyConnect: true,
         connectionName: this.options.connectionName ?? `nest-task-manager:${role}`,
-        // Bounded retries per command: loops catch the error and try again on their next tick.
+        // Commands fail fast while Redis is unreachable (no offline queue, bounded retries): every loop
+        // catches the error and tries again on its next tick, and shutdown never waits on a dead connection.
         maxRetriesPerRequest: role === 'command' ? 2 : null,
+        enableOfflineQueue: role !== 'command',
         retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       });
       if (role === 'command') this.watchHealth(client);

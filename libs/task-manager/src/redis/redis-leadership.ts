@@ -20,15 +20,12 @@ export class RedisLeadership implements LeadershipPort {
   }
 
   async renew(token: string, ttlMs: number) {
-    const [renewed, earliest] = await this.scripts.run<[number, number?]>(
+    const [renewed, oldest] = await this.scripts.run<[number, number?]>(
       'renewLeader',
-      [this.keys.leader, this.keys.schedule, this.keys.oneOff],
+      [this.keys.leader, this.keys.workers],
       [token, ttlMs],
     );
-    return {
-      renewed: renewed === 1,
-      earliestDue: earliest !== undefined && earliest >= 0 ? earliest : null,
-    };
+    return { renewed: renewed === 1, oldestWorkerSeen: oldest !== undefined && oldest >= 0 ? oldest : null };
   }
 
   async release(token: string): Promise<void> {

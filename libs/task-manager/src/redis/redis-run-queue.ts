@@ -87,15 +87,34 @@ export class RedisRunQueue implements RunQueuePort {
   }
 
   async start(
+    consumer: string,
     runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
     leaseTtlMs: number,
   ): Promise<StartDecision[]> {
-    const args: Array<string | number> = [this.keys.taskStatePrefix, leaseTtlMs, runs.length];
+    const args: Array<string | number> = [this.keys.taskStatePrefix, leaseTtlMs, this.group, consumer, runs.length];
+    const now = Date.now();
     for (const { run, allowParallel, dynamic } of runs) {
-      args.push(run.taskId, deliveryTag(run), allowParallel ? '1' : '0', dynamic ? '1' : '0');
+      // A message published more than a third of a lease ago may have been recovered elsewhere meanwhile
+      // (this process was frozen or overloaded): check it is still ours before starting it.
+      const verify = now - messageTime(run.messageId) > leaseTtlMs / 3;
+      args.push(
+        run.taskId,
+        run.highPriority ? 'h' : 'n',
+        run.messageId,
+        allowParallel ? '1' : '0',
+        dynamic ? '1' : '0',
+        run.slot,
+        run.attempt,
+        run.kind,
+        verify ? '1' : '0',
+      );
     }
-    const reply = await this.scripts.run<number[]>('startRuns', [this.keys.dynamic], args);
-    return reply.map((code) => (code === 1 ? 'start' : code === 0 ? 'busy' : 'deleted'));
+    const reply = await this.scripts.run<number[]>(
+      'startRuns',
+      [this.keys.dynamic, this.keys.streamHigh, this.keys.streamNormal, this.keys.oneOff],
+      args,
+    );
+    return reply.map((code) => START_DECISIONS[code] ?? 'lost');
   }
 
   async renew(
@@ -169,8 +188,11 @@ export class RedisRunQueue implements RunQueuePort {
   }
 }
 
-function deliveryTag(run: RunMessage): string {
-  return `${run.highPriority ? 'h' : 'n'}|${run.messageId}`;
+const START_DECISIONS: Record<number, StartDecision> = { 1: 'start', 0: 'busy', [-1]: 'deleted', [-2]: 'lost' };
+
+/** The Redis time (ms) at which a stream message was added, from its id `<ms>-<seq>`. */
+function messageTime(messageId: string): number {
+  return Number(messageId.slice(0, messageId.indexOf('-')));
 }
 
 function parseRun(messageId: string, highPriority: boolean, fields: string[]): RunMessage {

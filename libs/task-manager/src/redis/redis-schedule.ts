@@ -38,6 +38,10 @@ export class RedisSchedule implements SchedulePort {
     return changed;
   }
 
+  count(): Promise<number> {
+    return this.client.zcard(this.keys.schedule);
+  }
+
   async fetchDue(nowMs: number, limit: number): Promise<DueItem[]> {
     const [[e1, scheduled], [e2, oneOff]] = (await this.client
       .pipeline()

@@ -7,13 +7,13 @@ const SCRIPT_NAMESPACE = 'nestTaskManager_v1_';
 /** Lua scripts of the engine, one per `lua/<name>-<numKeys>.lua` file. */
 const SCRIPT_FILES = {
   acquireLeader: 'acquire-leader-2.lua',
-  renewLeader: 'renew-leader-3.lua',
+  renewLeader: 'renew-leader-2.lua',
   releaseLeader: 'release-leader-1.lua',
   registerTasks: 'register-tasks-3.lua',
   createDynamicTask: 'create-dynamic-task-3.lua',
   publishRuns: 'publish-runs-5.lua',
   reclaimRuns: 'reclaim-runs-3.lua',
-  startRuns: 'start-runs-1.lua',
+  startRuns: 'start-runs-4.lua',
   renewRuns: 'renew-runs-4.lua',
   completeRun: 'complete-run-4.lua',
   triggerTasks: 'trigger-tasks-1.lua',

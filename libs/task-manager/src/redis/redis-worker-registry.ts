@@ -55,6 +55,10 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     return workers;
   }
 
+  async touch(workerId: string, nowMs: number): Promise<void> {
+    await this.client.zadd(this.keys.workers, nowMs, workerId);
+  }
+
   async remove(workerId: string): Promise<void> {
     await this.client.pipeline().zrem(this.keys.workers, workerId).hdel(this.keys.workerInfo, workerId).exec();
   }

@@ -1,5 +1,5 @@
 --[[
-  Records the outcome of a run and releases it, atomically: XACK + XDEL of its message, clearing of its
+  Records the outcome of a run and releases it, atomically: XACK + XDEL of its message, release of its
   running marker and in-flight mark, a capped + expiring history entry, the retry backoff state, and a
   delayed retry when attempts remain.
   KEYS[1] the run's stream   KEYS[2] task state HASH   KEYS[3] task history STREAM   KEYS[4] one-off ZSET
@@ -26,28 +26,33 @@ if rcall('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   result = 2
 end
 rcall('XDEL', KEYS[1], ARGV[2])
-local t = rcall('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local tag = ARGV[3] .. '|' .. ARGV[2]
 local state = rcall('HMGET', KEYS[2], 'inflight', 'running_by', 'retry_delay')
 if state[1] == tag then rcall('HDEL', KEYS[2], 'inflight') end
-if state[2] == tag then rcall('HDEL', KEYS[2], 'running_by', 'running_until') end
 rcall('XADD', KEYS[3], 'MAXLEN', ARGV[11], '*', 'ts', ARGV[5], 'd', ARGV[6], 'st', ARGV[4], 'e', ARGV[7],
   'w', ARGV[8], 's', ARGV[9], 'a', ARGV[10], 'k', ARGV[18])
 rcall('EXPIRE', KEYS[3], ARGV[12])
+-- One HSET: outcome, and the running marker released (running_until 0) when this run holds it.
+local fields = { 'last_status', ARGV[4], 'last_run', ARGV[5] }
+if state[2] == tag then
+  fields[#fields + 1] = 'running_until'
+  fields[#fields + 1] = 0
+end
 if ARGV[4] == 'success' then
-  rcall('HDEL', KEYS[2], 'retry_after', 'retry_delay', 'failures')
-  rcall('HSET', KEYS[2], 'last_status', 'success', 'last_run', ARGV[5])
+  if state[3] then rcall('HDEL', KEYS[2], 'retry_after', 'retry_delay', 'failures') end
 else
+  local t = rcall('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local max = tonumber(ARGV[14])
   local delay = tonumber(ARGV[13])
   if state[3] then delay = tonumber(state[3]) * tonumber(ARGV[15]) end
   if delay > max then delay = max end
   local retryAfter = now + math.floor(delay * 1000)
-  rcall('HSET', KEYS[2], 'retry_after', retryAfter, 'retry_delay', delay, 'last_status', 'failed', 'last_run', ARGV[5])
+  for _, v in ipairs({ 'retry_after', retryAfter, 'retry_delay', delay }) do fields[#fields + 1] = v end
   rcall('HINCRBY', KEYS[2], 'failures', 1)
   if tonumber(ARGV[10]) < tonumber(ARGV[16]) then
     rcall('ZADD', KEYS[4], retryAfter, cjson.encode({ ARGV[17], tonumber(ARGV[9]), tonumber(ARGV[10]) + 1, 'retry' }))
   end
 end
+rcall('HSET', KEYS[2], unpack(fields))
 return result

@@ -19,9 +19,12 @@ for i = 0, tonumber(ARGV[7]) - 1 do
   if not ok or #claimed == 0 then
     lost[#lost + 1] = i + 1
   elseif taskId ~= '' then
+    -- Extend our running marker, or take it over when it was released or lapsed (parallel runs).
     local stateKey = ARGV[5] .. taskId
-    if rcall('HGET', stateKey, 'running_by') == priority .. '|' .. id then
-      rcall('HSET', stateKey, 'running_until', now + tonumber(ARGV[3]))
+    local tag = priority .. '|' .. id
+    local state = rcall('HMGET', stateKey, 'running_by', 'running_until')
+    if state[1] == tag or tonumber(state[2] or '0') < now then
+      rcall('HSET', stateKey, 'running_by', tag, 'running_until', now + tonumber(ARGV[3]))
     end
   end
 end

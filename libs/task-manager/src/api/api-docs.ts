@@ -1,0 +1,108 @@
+/** OpenAPI documentation of each endpoint, composed once here so that the controller stays readable. */
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ErrorResponse } from './dto/system.responses.js';
+import { ApiOperation, ApiResponse } from './swagger.js';
+
+interface OperationDoc {
+  summary: string;
+  description: string;
+  ok: Type<unknown>;
+  isArray?: boolean;
+  /** Error statuses the operation answers besides 400 (always possible) and the guards' 401/403. */
+  errors?: number[];
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input: see `detail` (and `errors` for validation failures)',
+  401: 'Not authenticated (a configured guard refused the request)',
+  403: 'Forbidden (a configured guard refused the request, or dynamic tasks are disabled)',
+  404: 'No matching task, or unknown task group',
+  409: 'A task with that name already exists in the group',
+  413: 'kwargs or request body too large',
+  503: 'Redis is unavailable',
+};
+
+const FILTERS =
+  'Filters `task_group_name`, `name` (alias `task_name`) and `tag` combine (AND); 404 when no task matches.';
+
+function operation(doc: OperationDoc, guarded: boolean): MethodDecorator {
+  const statuses = [400, ...(guarded ? [401, 403] : []), ...(doc.errors ?? []), 503];
+  return applyDecorators(
+    ApiOperation({ summary: doc.summary, description: doc.description }),
+    ApiResponse({ status: 200, description: 'OK', type: doc.ok, isArray: doc.isArray }),
+    ...[...new Set(statuses)].map((status) =>
+      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status], type: ErrorResponse }),
+    ),
+  );
+}
+
+/** Builds the documentation decorators of every operation. */
+export function apiDocs(guarded: boolean, adminGuarded: boolean) {
+  const read = (doc: OperationDoc) => operation(doc, guarded);
+  const write = (doc: OperationDoc) => operation(doc, guarded || adminGuarded);
+  const bulk = (summary: string, description: string, ok: Type<unknown>) =>
+    write({ summary, description: `${description} ${FILTERS}`, ok, errors: [404] });
+  return {
+    health: (ok: Type<unknown>) =>
+      read({
+        summary: 'Health of this instance',
+        description: 'Engine state, Redis connectivity, worker id and leadership.',
+        ok,
+      }),
+    config: (ok: Type<unknown>) =>
+      read({
+        summary: 'Configuration in force',
+        description: "Operational options in the seed's snake_case names; never secrets.",
+        ok,
+      }),
+    taskGroups: (ok: Type<unknown>) =>
+      read({ summary: 'List task groups', description: 'Filters: exact `name`, `tag`.', ok, isArray: true }),
+    tasks: (ok: Type<unknown>) =>
+      read({
+        summary: 'List tasks with their state',
+        description:
+          'Definition, next run, active/running flags and retry backoff of each matching task, read in one Redis round trip. Filters combine (AND); `limit`/`offset` page the result (absent: all).',
+        ok,
+        isArray: true,
+      }),
+    statistics: (ok: Type<unknown>) =>
+      read({
+        summary: 'Run history of one task',
+        description:
+          'Runs oldest first, with duration, outcome, error and worker, and a summary. Percent-encode reserved characters of the names.',
+        ok,
+        errors: [404],
+      }),
+    disable: (ok: Type<unknown>) =>
+      bulk('Disable tasks', 'Disables every matching task (persisted, never expires).', ok),
+    enable: (ok: Type<unknown>) => bulk('Enable tasks', 'Re-enables every matching task.', ok),
+    trigger: (ok: Type<unknown>) =>
+      bulk(
+        'Trigger tasks',
+        'Runs every matching task once, now, besides its schedule, and clears its retry backoff.',
+        ok,
+      ),
+    resetRetry: (ok: Type<unknown>) =>
+      bulk('Reset retry backoff', 'Clears the retry backoff of every matching task.', ok),
+    clearStatistics: (ok: Type<unknown>) =>
+      bulk('Clear statistics', 'Deletes the run history of every matching task.', ok),
+    functions: (ok: Type<unknown>) =>
+      read({ summary: 'List registered functions', description: 'Functions dynamic tasks can be created from.', ok }),
+    createTask: (ok: Type<unknown>) =>
+      write({
+        summary: 'Create a dynamic task',
+        description:
+          'Creates a task from a registered function; every instance knows it within a second. Answers 200 (as the seed). Unknown body properties are rejected.',
+        ok,
+        errors: [404, 409, 413],
+      }),
+    deleteTask: (ok: Type<unknown>) =>
+      write({
+        summary: 'Delete a dynamic task',
+        description:
+          'Deletes a dynamic task everywhere, with all of its Redis state. Static tasks cannot be deleted (400).',
+        ok,
+        errors: [404],
+      }),
+  };
+}

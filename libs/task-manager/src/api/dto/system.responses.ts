@@ -1,0 +1,96 @@
+/** Response bodies of `GET /health`, `GET /config` and of every error. */
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '../swagger.js';
+
+/** `GET /health`: this instance. */
+@ApiSchema({ name: 'HealthResponse' })
+export class HealthResponse {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'], description: 'Healthy: the engine runs and Redis answers.' })
+  status!: 'healthy' | 'unhealthy';
+  @ApiProperty({ example: true })
+  redis_connected!: boolean;
+  @ApiProperty({ type: String, nullable: true, example: 'nest-task-manager-host-1234-ab12' })
+  worker_id!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-03-08T10:00:00Z' })
+  worker_started_at!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'Whether this instance is the leader.' })
+  is_leader!: boolean | null;
+}
+
+/**
+ * `GET /config`: the options in force, with the seed's snake_case names (durations in seconds unless the
+ * name ends in `_ms`). Never includes secrets: no password, username, URL or TLS settings.
+ */
+@ApiSchema({ name: 'ConfigResponse' })
+export class ConfigResponse {
+  @ApiProperty({ example: 'my-app' })
+  redis_key_prefix!: string;
+  @ApiProperty({ example: 2 })
+  concurrent_tasks!: number;
+  @ApiProperty({ example: 432000 })
+  statistics_redis_expiration!: number;
+  @ApiProperty({ example: 500 })
+  statistics_history_runs!: number;
+  @ApiProperty({ example: true })
+  allow_parallel!: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Null with Sentinel or a socket path.',
+    example: 'localhost',
+  })
+  redis_host!: string | null;
+  @ApiProperty({ type: Number, nullable: true, example: 6379 })
+  redis_port!: number | null;
+  @ApiProperty({ example: 0 })
+  redis_db!: number;
+  @ApiProperty({ example: 0.1 })
+  poll_interval!: number;
+  @ApiProperty({ example: 'nest-task-manager' })
+  worker_service_name!: string;
+  @ApiProperty({ example: 1000 })
+  stream_block_ms!: number;
+  @ApiProperty({ example: 3 })
+  leader_heartbeat_interval!: number;
+  @ApiProperty({ example: 5 })
+  leader_retry_interval!: number;
+  @ApiProperty({ example: 30 })
+  reconciliation_interval!: number;
+  @ApiProperty({ example: 1 })
+  retry_backoff!: number;
+  @ApiProperty({ example: 60 })
+  retry_backoff_max!: number;
+  @ApiProperty({ example: 2 })
+  retry_backoff_multiplier!: number;
+  @ApiProperty({ example: 3 })
+  running_heartbeat_interval!: number;
+  @ApiProperty({ description: 'Default IANA time zone of cron expressions.', example: 'UTC' })
+  time_zone!: string;
+  @ApiProperty({ enum: ['runOnce', 'skip', 'runAll'], example: 'runOnce' })
+  misfire_policy!: string;
+  @ApiProperty({ example: 5000 })
+  misfire_tolerance_ms!: number;
+  @ApiProperty({ example: 10 })
+  misfire_max_runs!: number;
+  @ApiProperty({ example: 10000 })
+  shutdown_timeout_ms!: number;
+  @ApiProperty({ description: 'Largest kwargs of a dynamic task, in bytes of JSON.', example: 65536 })
+  max_kwargs_bytes!: number;
+  @ApiProperty({ example: true })
+  auto_start!: boolean;
+}
+
+/**
+ * Every error (FastAPI's shape): `detail` is always one human-readable string. Validation failures also
+ * list each problem in `errors`.
+ */
+@ApiSchema({ name: 'ErrorResponse' })
+export class ErrorResponse {
+  @ApiProperty({ example: 'No task matches task_group_name="Reports", tag="nope"' })
+  detail!: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'One entry per problem (validation failures only).',
+    example: ['cron_expression must not be empty'],
+  })
+  errors?: string[];
+}

@@ -1,0 +1,52 @@
+/** Maps health and options to the seed's `HealthResponse` and `ConfigResponse`. */
+import type { ResolvedTaskManagerOptions } from '../../options/resolved-options.js';
+import type { TaskManagerHealth } from '../../task-manager.service.js';
+import type { ConfigResponse, HealthResponse } from '../dto/system.responses.js';
+import { isoTime } from './time.js';
+
+/** `HealthResponse` of this instance. */
+export function toHealth(health: TaskManagerHealth): HealthResponse {
+  return {
+    status: health.status,
+    redis_connected: health.redisConnected,
+    worker_id: health.workerId,
+    worker_started_at: isoTime(health.workerStartedAt.getTime()),
+    is_leader: health.isLeader,
+  };
+}
+
+/**
+ * `ConfigResponse`: an explicit allow-list of operational settings. Connection secrets (password,
+ * username, URL, TLS material, Sentinel credentials) are never read here, so they can never leak.
+ */
+export function toConfig(options: ResolvedTaskManagerOptions): ConfigResponse {
+  const { redis } = options;
+  const routed = Boolean(redis.sentinels?.length) || Boolean(redis.path);
+  return {
+    redis_key_prefix: options.keyPrefix,
+    concurrent_tasks: options.concurrentTasks,
+    statistics_redis_expiration: options.statisticsRedisExpiration,
+    statistics_history_runs: options.statisticsHistoryRuns,
+    allow_parallel: options.allowParallel,
+    redis_host: routed ? null : (redis.host ?? 'localhost'),
+    redis_port: routed ? null : (redis.port ?? 6379),
+    redis_db: redis.db ?? 0,
+    poll_interval: options.pollInterval,
+    worker_service_name: options.workerServiceName,
+    stream_block_ms: options.streamBlockMs,
+    leader_heartbeat_interval: options.leaderHeartbeatInterval,
+    leader_retry_interval: options.leaderRetryInterval,
+    reconciliation_interval: options.reconciliationInterval,
+    retry_backoff: options.retryBackoff,
+    retry_backoff_max: options.retryBackoffMax,
+    retry_backoff_multiplier: options.retryBackoffMultiplier,
+    running_heartbeat_interval: options.runningHeartbeatInterval,
+    time_zone: options.timeZone,
+    misfire_policy: options.misfirePolicy,
+    misfire_tolerance_ms: options.misfireToleranceMs,
+    misfire_max_runs: options.misfireMaxRuns,
+    shutdown_timeout_ms: options.shutdownTimeoutMs,
+    max_kwargs_bytes: options.maxKwargsBytes,
+    auto_start: options.autoStart,
+  };
+}

@@ -1,0 +1,15 @@
+--[[
+  Extends the leader lease if it is still ours (compare-and-set), and reports the oldest worker heartbeat,
+  so the leader learns of a dead worker (whose runs must be recovered) without polling for it.
+  KEYS[1] leader    KEYS[2] workers ZSET
+  ARGV[1] lease token "<workerId>|<epoch>"
+  ARGV[2] lease TTL (ms)
+  Output: { 1, oldest worker heartbeat (ms) or -1 } when renewed; { 0 } when the lease is not ours any more.
+]]
+local rcall = redis.call
+if rcall('GET', KEYS[1]) ~= ARGV[1] then
+  return { 0 }
+end
+rcall('PEXPIRE', KEYS[1], ARGV[2])
+local oldest = rcall('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return { 1, oldest[2] and tonumber(oldest[2]) or -1 }

@@ -1,0 +1,181 @@
+/**
+ * Smoke run of the benchmark harness (bench/run.mjs --smoke): every scenario at tiny sizes, a few seconds
+ * each, in three groups run side by side (each with its own private redis-server). Asserts that the harness
+ * produces numbers for every scenario and renders the report — not the performance targets: benchmarks
+ * report, they never fail the suite.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureLibraryBuilt } from './support/cluster.js';
+import { findRedisServer, redisUrl } from './support/redis.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Scenarios of each group; the groups run in parallel. */
+const GROUPS = [
+  ['lateness', 'throughput', 'commands', 'cluster'],
+  ['idle', 'memory', 'failover'],
+  ['recovery', 'list', 'startup', 'profile'],
+];
+
+interface Summary {
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  n: number;
+}
+
+// The report is loosely typed JSON: each scenario is checked field by field below.
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function runGroup(out: string, scenarios: string[]): Promise<{ code: number | null; output: string }> {
+  const args = [join(root, 'bench/run.mjs'), '--smoke', '--out', out, ...scenarios];
+  // Without redis-server on PATH, use the suite's server (the benchmark's keys only are deleted).
+  if (!findRedisServer()) args.push('--redis-url', redisUrl(), '--no-flush');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const hasMedian = (s: Summary | undefined) => s !== undefined && isNumber(s.median) && s.n >= 1;
+
+describe('benchmark harness (smoke sizes)', () => {
+  let dir: string;
+  const scenarios: Json = {};
+  const markdown: string[] = [];
+  const outputs: string[] = [];
+
+  beforeAll(async () => {
+    ensureLibraryBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'ntm-bench-smoke-'));
+    const results = await Promise.all(GROUPS.map((g, i) => runGroup(join(dir, `g${i}`), g)));
+    results.forEach(({ code, output }, i) => {
+      outputs.push(output);
+      expect(code, output).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, `g${i}`, 'benchmarks.json'), 'utf8')) as Json;
+      Object.assign(scenarios, report.scenarios);
+      markdown.push(readFileSync(join(dir, `g${i}`, 'benchmarks.md'), 'utf8'));
+    });
+  }, 180_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const scenario = (id: string): Json => {
+    const s = scenarios[id];
+    expect(s, `scenario ${id} missing:\n${outputs.join('\n')}`).toBeDefined();
+    expect(s.error, `scenario ${id} failed`).toBeUndefined();
+    return s;
+  };
+
+  it('1 idle: commands/s of each system', () => {
+    const s = scenario('idle');
+    for (const system of ['ours', 'bullmq']) {
+      expect(s[system].length).toBeGreaterThan(0);
+      for (const r of s[system]) {
+        expect(r.error).toBeUndefined();
+        expect(isNumber(r.commandsPerSecond)).toBe(true);
+        expect(isNumber(r.usedMemoryMB)).toBe(true);
+        expect(isNumber(r.process.cpuPercent)).toBe(true);
+      }
+    }
+  });
+
+  it.each(['lateness', 'throughput', 'cluster'])('%s: runs/s, missed, lateness, commands per execution', (id) => {
+    const s = scenario(id);
+    const systems =
+      id === 'lateness' ? ['ours', 'bullmq', 'cron'] : id === 'throughput' ? ['ours', 'bullmq'] : ['ours'];
+    for (const system of systems) {
+      const summary = s.summary[system];
+      expect(summary.errors).toBe(0);
+      expect(hasMedian(summary.runsPerSecond)).toBe(true);
+      expect(summary.runsPerSecond.median).toBeGreaterThan(0);
+      expect(hasMedian(summary.latencyP50)).toBe(true);
+      expect(hasMedian(summary.latencyP99)).toBe(true);
+      expect(hasMedian(summary.missedRuns)).toBe(true);
+      expect(hasMedian(summary.cpuPercentTotal)).toBe(true);
+      if (system !== 'cron') expect(hasMedian(summary.commandsPerExecution)).toBe(true);
+    }
+    if (id === 'lateness') expect(s.runs.ours[0].publishLatenessMs.n).toBeGreaterThan(0);
+  });
+
+  it('5 commands: per-execution breakdown for ours and BullMQ', () => {
+    const s = scenario('commands');
+    for (const k of ['lateness', 'throughput']) {
+      for (const system of ['ours', 'bullmq']) {
+        expect(hasMedian(s[k][system].commandsPerExecution)).toBe(true);
+        expect(s[k][system].breakdown.perCommand.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('6 memory: bytes per task, with the key breakdown', () => {
+    const s = scenario('memory');
+    for (const system of ['ours', 'bullmq']) {
+      expect(hasMedian(s[system].bytesPerTask)).toBe(true);
+      expect(s[system].runs[0].keys.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('7 failover: kill -> first publish by the new leader', () => {
+    const s = scenario('failover');
+    expect(hasMedian(s.tuned.firstPublishMs)).toBe(true);
+    expect(hasMedian(s.tuned.newLeaderMs)).toBe(true);
+  });
+
+  it('8 recovery: kill -> run restarted elsewhere', () => {
+    const s = scenario('recovery');
+    expect(hasMedian(s.ours.reExecutedAfterMs)).toBe(true);
+    expect(isNumber(s.ours.liveDuplicates)).toBe(true);
+  });
+
+  it('9 list: GET /tasks (or getTasks()) timings', () => {
+    const s = scenario('list');
+    expect(hasMedian(s.ms)).toBe(true);
+    expect(s.tasksReturned).toBe(200);
+  });
+
+  it('10 startup: spawn -> ready -> leader, and the BullMQ upsert', () => {
+    const s = scenario('startup');
+    const ours = Object.values(s.ours)[0] as Json;
+    expect(hasMedian(ours.spawnToReadyMs)).toBe(true);
+    expect(hasMedian(ours.spawnToLeaderMs)).toBe(true);
+    expect(hasMedian(s.bullmq.upsertMs)).toBe(true);
+  });
+
+  it('profile: CPU profile summary and Redis command sample', () => {
+    const s = scenario('profile');
+    expect(s.cpu.byModule.length).toBeGreaterThan(0);
+    expect(s.cpu.bySelfTime.length).toBeGreaterThan(0);
+    expect(s.redisSample.commands.length).toBeGreaterThan(0);
+  });
+
+  it('renders the report table', () => {
+    const all = markdown.join('\n');
+    expect(all).toContain('## Results');
+    expect(all).toContain('## How to reproduce');
+    for (const fragment of [
+      'idle Redis cmds/s',
+      'lateness (handler start',
+      'Redis memory per registered task',
+      'leader failover',
+      'GET /tasks',
+      'startup with',
+    ]) {
+      expect(all).toContain(fragment);
+    }
+  });
+});
