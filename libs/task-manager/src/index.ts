@@ -51,3 +51,10 @@ export {
   DynamicTaskResponse,
 } from './api/dto/task.responses.js';
 export { HealthResponse, ConfigResponse, ErrorResponse } from './api/dto/system.responses.js';
+export { TaskManagerEvents } from './engine/task-manager-events.js';
+export type {
+  TaskManagerEventMap,
+  TaskManagerEventName,
+  TaskManagerEventListener,
+  RunEventBase,
+} from './engine/task-manager-events.js';

@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskManagerExplorer } from './discovery/task-manager.explorer.js';
 import { TaskManagerOrchestrator } from './engine/task-manager.orchestrator.js';
+import { TaskManagerEvents } from './engine/task-manager-events.js';
 import { createWorkerIdentity, type WorkerIdentity } from './engine/worker-identity.js';
 import { resolveOptions } from './options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
@@ -49,10 +50,11 @@ import type { LoggerService } from '@nestjs/common';
       inject: [TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER, TASK_MANAGER_LOGGER],
     },
     TaskRegistry,
+    TaskManagerEvents,
     TaskManagerExplorer,
     TaskManagerOrchestrator,
     TaskManagerService,
   ],
-  exports: [TaskManagerService, TaskRegistry],
+  exports: [TaskManagerService, TaskRegistry, TaskManagerEvents],
 })
 export class TaskManagerModule extends ConfigurableTaskManagerModule {}

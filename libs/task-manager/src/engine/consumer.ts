@@ -3,6 +3,8 @@ import type { TaskRegistry } from '../registry/task-registry.js';
 import type { BackoffPolicy, StartDecision, RunMessage, RunQueuePort } from './coordination.port.js';
 import type { HeldRun } from './held-run.js';
 import { withTimeout } from './with-timeout.js';
+import type { RunEventBase, TaskManagerEvents } from './task-manager-events.js';
+import { runIdOf } from '../registry/task-id.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 
 /** Settings of a worker's consumer. */
@@ -33,6 +35,7 @@ export class Consumer {
     private readonly executor: RunExecutor,
     private readonly workerId: string,
     private readonly settings: ConsumerSettings,
+    private readonly events: Pick<TaskManagerEvents, 'emit'>,
     private readonly logger: LoggerService,
   ) {}
 
@@ -158,10 +161,25 @@ export class Consumer {
 
   private async execute(held: HeldRun): Promise<void> {
     const task = held.task!;
+    const { run } = held;
+    const base: RunEventBase = {
+      groupName: task.groupName,
+      taskName: task.name,
+      taskId: task.id,
+      runId: runIdOf(task.id, run.slot, run.attempt),
+      scheduledAt: new Date(run.slot),
+      attempt: run.attempt,
+      workerId: this.workerId,
+      kind: run.kind,
+    };
     try {
-      const outcome = await this.executor.execute(task, held.run, held.controller);
+      this.events.emit('run.started', { ...base, latenessMs: Date.now() - run.slot });
+      const outcome = await this.executor.execute(task, run, held.controller);
       const reason = held.controller.signal.reason;
       if (held.lost || (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')) return;
+      const durationMs = Math.round(outcome.durationSeconds * 1000);
+      if (outcome.status === 'success') this.events.emit('run.succeeded', { ...base, durationMs });
+      else this.events.emit('run.failed', { ...base, durationMs, error: outcome.error ?? 'failed' });
       const backoff: BackoffPolicy = {
         retryBackoff: task.retryBackoff ?? this.settings.backoff.retryBackoff,
         retryBackoffMax: task.retryBackoffMax ?? this.settings.backoff.retryBackoffMax,

@@ -10,7 +10,7 @@ export interface ElectionSettings {
 /** Callbacks of the elector. */
 export interface ElectionListener {
   onGained(token: string, epoch: number): void;
-  onLost(): void;
+  onLost(reason: string, voluntary: boolean): void;
   /** Oldest worker heartbeat reported by each renewal (the leader learns of dead workers without polling). */
   onRenewed(oldestWorkerSeen: number | null): void;
 }
@@ -77,7 +77,7 @@ export class LeaderElector {
     const message = `${this.workerId} is no longer the leader: ${reason}`;
     if (voluntary) this.logger.log(message);
     else this.logger.warn(message);
-    this.listener.onLost();
+    this.listener.onLost(reason, voluntary);
     if (!this.stopped) this.schedule(this.settings.retryMs);
   }
 

@@ -32,8 +32,8 @@ export class Reconciler {
     private readonly registrar: ScheduleRegistrar,
     private readonly settings: ReconcilerSettings,
     private readonly onLeadershipLost: (reason: string) => void,
-    /** Runs were re-published or schedule entries restored: the scheduler should look again. */
-    private readonly onScheduleChanged: () => void,
+    /** Runs were re-published (`taskIds`) or schedule entries restored: the scheduler should look again. */
+    private readonly onScheduleChanged: (reclaimedTaskIds: string[]) => void,
     private readonly logger: LoggerService,
   ) {}
 
@@ -85,7 +85,7 @@ export class Reconciler {
         this.logger.warn(
           `Recovered ${taskIds.length} run(s) whose worker stopped renewing its lease: ${taskIds.slice(0, 5).join(', ')}`,
         );
-        this.onScheduleChanged();
+        this.onScheduleChanged(taskIds);
       }
     } catch (error) {
       this.handle(error);
@@ -101,7 +101,7 @@ export class Reconciler {
       const restored = (await this.registrar.anyMissing()) ? await this.registrar.registerAll() : 0;
       if (restored > 0) {
         this.logger.warn(`Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`);
-        this.onScheduleChanged();
+        this.onScheduleChanged([]);
       }
       await this.workers.prune(this.settings.staleWorkerMs, Date.now());
     } catch (error) {

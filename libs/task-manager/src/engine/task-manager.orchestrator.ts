@@ -17,6 +17,7 @@ import { TaskRegistry } from '../registry/task-registry.js';
 import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
 import { Consumer } from './consumer.js';
 import { withTimeout } from './with-timeout.js';
+import { TaskManagerEvents } from './task-manager-events.js';
 import { DynamicTasks } from './dynamic-tasks.js';
 import { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -58,6 +59,7 @@ export class TaskManagerOrchestrator
     @Inject(TASK_MANAGER_WORKER) private readonly worker: WorkerIdentity,
     @Inject(TASK_MANAGER_LOGGER) private readonly logger: LoggerService,
     private readonly registry: TaskRegistry,
+    events: TaskManagerEvents,
   ) {
     const heartbeatMs = options.leaderHeartbeatInterval * 1000;
     const runHeartbeatMs = options.runningHeartbeatInterval * 1000;
@@ -90,7 +92,10 @@ export class TaskManagerOrchestrator
         reclaimBatch: 100,
       },
       loseLeadership,
-      () => this.scheduler.wake(),
+      (reclaimed) => {
+        if (reclaimed.length > 0) events.emit('runs.reclaimed', { workerId: worker.id, taskIds: reclaimed });
+        this.scheduler.wake();
+      },
       logger,
     );
     this.elector = new LeaderElector(
@@ -98,14 +103,16 @@ export class TaskManagerOrchestrator
       worker.id,
       { heartbeatMs, retryMs: options.leaderRetryInterval * 1000 },
       {
-        onGained: (token) => {
+        onGained: (token, epoch) => {
           this.scheduler.start(token);
           this.reconciler.start(token);
           void this.reconciler.reconcile();
+          events.emit('leadership.gained', { workerId: worker.id, epoch });
         },
-        onLost: () => {
+        onLost: (reason, voluntary) => {
           this.scheduler.stop();
           this.reconciler.stop();
+          events.emit('leadership.lost', { workerId: worker.id, reason, voluntary });
         },
         onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),
       },
@@ -126,6 +133,7 @@ export class TaskManagerOrchestrator
           retryBackoffMultiplier: options.retryBackoffMultiplier,
         },
       },
+      events,
       logger,
     );
     this.dynamicTasks = new DynamicTasks(port.dynamicTasks, registry, this.registrar, options, logger);

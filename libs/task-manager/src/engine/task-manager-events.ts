@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+/** Identifies a run in events. */
+export interface RunEventBase {
+  groupName: string;
+  taskName: string;
+  taskId: string;
+  runId: string;
+  /** The cron slot (or trigger time) the run executes. */
+  scheduledAt: Date;
+  attempt: number;
+  workerId: string;
+  /** Why the run exists: scheduled, misfire, trigger or retry. */
+  kind: string;
+}
+
+/** Every event the task manager emits, by name. */
+export interface TaskManagerEventMap {
+  /** A handler starts; `latenessMs` = start − slot. */
+  'run.started': RunEventBase & { latenessMs: number };
+  /** A handler finished successfully. */
+  'run.succeeded': RunEventBase & { durationMs: number };
+  /** A handler threw, timed out or had invalid kwargs. */
+  'run.failed': RunEventBase & { durationMs: number; error: string };
+  /** This instance became the leader. */
+  'leadership.gained': { workerId: string; epoch: number };
+  /** This instance stopped being the leader (`voluntary`: it released on shutdown). */
+  'leadership.lost': { workerId: string; reason: string; voluntary: boolean };
+  /** Runs of a dead worker were re-published by this (leader) instance. */
+  'runs.reclaimed': { workerId: string; taskIds: string[] };
+}
+
+export type TaskManagerEventName = keyof TaskManagerEventMap;
+export type TaskManagerEventListener<E extends TaskManagerEventName> = (event: TaskManagerEventMap[E]) => void;
+type AnyListener = <E extends TaskManagerEventName>(name: E, event: TaskManagerEventMap[E]) => void;
+
+/**
+ * Typed hooks on what the task manager does on this instance. Inject it and subscribe:
+ * `events.on('run.failed', (e) => alert(e.error))`. Listeners run synchronously after the fact; an error in
+ * a listener is logged and never affects the engine. (When @nestjs/event-emitter is installed, the module
+ * also forwards every event to it under `task-manager.<name>`.)
+ */
+@Injectable()
+export class TaskManagerEvents {
+  private readonly listeners = new Map<TaskManagerEventName, Set<(event: never) => void>>();
+  private readonly anyListeners = new Set<AnyListener>();
+  private readonly logger = new Logger('TaskManagerEvents');
+
+  /** Subscribes `listener` to `name`; returns a function that unsubscribes it. */
+  on<E extends TaskManagerEventName>(name: E, listener: TaskManagerEventListener<E>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as (event: never) => void);
+    return () => set.delete(listener as (event: never) => void);
+  }
+
+  /** Subscribes `listener` to every event. */
+  onAny(listener: AnyListener): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
+  }
+
+  /** Emits an event to its listeners (engine use). */
+  emit<E extends TaskManagerEventName>(name: E, event: TaskManagerEventMap[E]): void {
+    for (const listener of this.listeners.get(name) ?? [])
+      this.call(name, () => (listener as TaskManagerEventListener<E>)(event));
+    for (const listener of this.anyListeners) this.call(name, () => listener(name, event));
+  }
+
+  private call(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger.error(`A "${name}" listener threw: ${(error as Error).message}`);
+    }
+  }
+}
