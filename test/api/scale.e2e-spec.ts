@@ -8,7 +8,7 @@ import { startApiApp, type ApiApp } from './api-app.js';
 import { NEVER } from './fixtures.js';
 
 const COUNT = 10_000;
-/** Generous for shared CI machines; the time is logged. */
+/** Generous for shared CI machines (the median of 3 requests is checked); the times are logged. */
 const BUDGET_MS = 1500;
 
 @TaskGroup({ name: 'Many', tags: ['many'] })
@@ -41,7 +41,8 @@ describe('management API at scale', () => {
     expect(body[0].name).toBe('t#1');
     expect(body[COUNT - 1].name).toBe(`t#${COUNT}`);
     expect(body.every((t) => t.next_run !== null)).toBe(true);
-    expect(Math.max(...timings)).toBeLessThan(BUDGET_MS);
+    const median = [...timings].sort((x, y) => x - y)[1];
+    expect(median).toBeLessThan(BUDGET_MS);
   });
 
   it('pages through them with limit and offset', async () => {

@@ -67,9 +67,11 @@ export class TaskManagerService {
     return this.registry.listTasks(filter);
   }
 
-  /** Tasks matching `filter` with their state, read in one pipelined round trip. */
-  async getTasks(filter: TaskFilter = {}): Promise<TaskView[]> {
-    const tasks = this.registry.listTasks(filter);
+  /** Tasks matching `filter` with their state (optionally one page of them), read in one pipelined round trip. */
+  async getTasks(filter: TaskFilter = {}, page: { offset?: number; limit?: number } = {}): Promise<TaskView[]> {
+    const offset = page.offset ?? 0;
+    const all = this.registry.listTasks(filter);
+    const tasks = offset > 0 || page.limit !== undefined ? all.slice(offset, offset + (page.limit ?? all.length)) : all;
     const states = await this.port.state.readStates(tasks.map((t) => t.id));
     const now = Date.now();
     return tasks.map((task, i) => ({

@@ -95,9 +95,8 @@ export function createTaskManagerController(options: ResolvedTaskManagerApiOptio
     @Get('tasks')
     @docs.tasks(TaskDetailedResponse)
     async tasks(@Query() query: ListTasksQuery): Promise<TaskDetailedResponse[]> {
-      const views = await this.service.getTasks(toFilter(query));
-      const start = query.offset ?? 0;
-      return views.slice(start, query.limit === undefined ? undefined : start + query.limit).map(toTaskDetailed);
+      const views = await this.service.getTasks(toFilter(query), { offset: query.offset, limit: query.limit });
+      return views.map(toTaskDetailed);
     }
 
     @Get('tasks/:task_group_name/:task_name/statistics')

@@ -50,6 +50,7 @@ export class TaskManagerOrchestrator
   readonly dynamicTasks: DynamicTasks;
   private syncTimer?: NodeJS.Timeout;
   private started = false;
+  private connecting?: Promise<void>;
   private stopping?: Promise<void>;
 
   constructor(
@@ -173,15 +174,35 @@ export class TaskManagerOrchestrator
     return this.consumer.runningCount;
   }
 
+  /**
+   * Starts the engine (a Redis that cannot be reached or is too old fails the boot). With `autoStart: false`
+   * (API-only instances) it only connects, and an unreachable Redis is logged, not fatal: the connection
+   * keeps retrying and the management API answers 503 until it is up.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.options.autoStart) await this.start();
+    if (this.options.autoStart) {
+      await this.start();
+      return;
+    }
+    await this.connect().catch((error: Error) =>
+      this.logger.warn(`Not connected to Redis yet (${error.message}); retrying in the background`),
+    );
+  }
+
+  /** Connects once (checks the Redis version, creates the consumer groups); retried after a failure. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.port.lifecycle.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
   }
 
   /** Connects and starts the engine (called on bootstrap unless `autoStart` is false). Idempotent. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.port.lifecycle.connect();
+    await this.connect();
     await this.port.notices.subscribe((notice) => this.onNotice(notice));
     await this.dynamicTasks.sync();
     await this.registrar.registerAll();
