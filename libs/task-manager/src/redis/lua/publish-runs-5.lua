@@ -36,9 +36,20 @@ local function publish(priority, stateKey, allowParallel, fields)
   if allowParallel == '0' then rcall('HSET', stateKey, 'inflight', priority .. '|' .. id) end
 end
 
-local statuses = {}
-local p = 5
+-- Item offsets, high-priority items first: a worker blocked on both streams is answered from the stream
+-- that gets the first run (before Redis 7.2, from that stream only), so it must be a high-priority one.
+local offsets = {}
+local normal = {}
+local q = 5
 for i = 1, tonumber(ARGV[4]) do
+  if ARGV[q + 4] == 'h' then offsets[#offsets + 1] = { i, q } else normal[#normal + 1] = { i, q } end
+  q = q + 9 + tonumber(ARGV[q + 8])
+end
+for _, entry in ipairs(normal) do offsets[#offsets + 1] = entry end
+
+local statuses = {}
+for _, entry in ipairs(offsets) do
+  local i, p = entry[1], entry[2]
   local kind, taskId, expected, nextSlot = ARGV[p], ARGV[p + 1], ARGV[p + 2], ARGV[p + 3]
   local priority, allowParallel, attempt, runKind = ARGV[p + 4], ARGV[p + 5], ARGV[p + 6], ARGV[p + 7]
   local slotCount = tonumber(ARGV[p + 8])
@@ -86,7 +97,6 @@ for i = 1, tonumber(ARGV[4]) do
     end
   end
   statuses[i] = status
-  p = p + 9 + slotCount
 end
 
 local earliest = -1

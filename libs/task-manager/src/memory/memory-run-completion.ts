@@ -1,0 +1,103 @@
+import type { BackoffPolicy, CompletionResult, RunMessage, RunOutcome } from '../engine/coordination.port.js';
+import { oneOffMember, runTag, type MemoryStore, type MemoryTaskRecord } from './memory-store.js';
+
+/** Bounds of a task's run history. */
+export interface HistoryLimits {
+  /** Most entries kept (`statisticsHistoryRuns`); the oldest go first. */
+  maxRuns: number;
+  /** The history expires this long after its last entry (`statisticsRedisExpiration`). */
+  ttlMs: number;
+}
+
+/**
+ * Records the outcome of a run and releases it in one step, like `complete-run`: acknowledges its
+ * delivery, releases its running marker and in-flight mark, appends a capped, expiring history entry,
+ * and updates the backoff state (a success clears it; a failure grows the delay by the multiplier, capped,
+ * and queues a retry while attempts remain).
+ *
+ * @returns 'lost' when the run was taken over elsewhere (nothing recorded); 'recordedAfterLoss' when its
+ *   queue vanished with the whole state (recorded anyway); 'recorded' otherwise.
+ */
+export function completeRun(
+  store: MemoryStore,
+  limits: HistoryLimits,
+  consumer: string,
+  run: RunMessage,
+  outcome: RunOutcome,
+  backoff: BackoffPolicy,
+): CompletionResult {
+  const stream = store.stream(run.highPriority);
+  let result: CompletionResult = 'recorded';
+  if (!stream.pending.has(run.messageId)) {
+    if (store.groupsExist) return 'lost';
+    result = 'recordedAfterLoss';
+  }
+  stream.remove(run.messageId);
+  const now = store.now();
+  const tag = runTag(run.highPriority, run.messageId);
+  const state = store.state(run.taskId);
+  if (state.inflight === tag) delete state.inflight;
+  appendHistory(store, limits, run, outcome, consumer, now);
+  state.lastStatus = outcome.status;
+  state.lastRun = outcome.startedAt;
+  if (state.runningBy === tag) state.runningUntil = 0;
+  if (outcome.status === 'success') clearBackoff(state);
+  else applyFailure(store, state, run, backoff, now);
+  return result;
+}
+
+function appendHistory(
+  store: MemoryStore,
+  limits: HistoryLimits,
+  run: RunMessage,
+  outcome: RunOutcome,
+  workerId: string,
+  now: number,
+): void {
+  store.sweepHistories(now);
+  let history = store.history(run.taskId, now);
+  if (!history) {
+    history = { records: [], expiresAt: 0 };
+    store.histories.set(run.taskId, history);
+  }
+  history.records.push({
+    id: store.nextId(),
+    startedAt: outcome.startedAt,
+    durationSeconds: outcome.durationSeconds,
+    status: outcome.status,
+    error: outcome.error || null,
+    workerId,
+    scheduledAt: run.slot,
+    attempt: run.attempt,
+    kind: run.kind,
+  });
+  const excess = history.records.length - limits.maxRuns;
+  if (excess > 0) history.records.splice(0, excess);
+  history.expiresAt = now + limits.ttlMs;
+}
+
+function clearBackoff(state: MemoryTaskRecord): void {
+  if (state.retryDelay === undefined) return;
+  delete state.retryAfter;
+  delete state.retryDelay;
+  delete state.failures;
+}
+
+function applyFailure(
+  store: MemoryStore,
+  state: MemoryTaskRecord,
+  run: RunMessage,
+  backoff: BackoffPolicy,
+  now: number,
+): void {
+  const grown =
+    state.retryDelay === undefined ? backoff.retryBackoff : state.retryDelay * backoff.retryBackoffMultiplier;
+  const delay = Math.min(grown, backoff.retryBackoffMax);
+  const retryAfter = now + Math.floor(delay * 1000);
+  state.retryAfter = retryAfter;
+  state.retryDelay = delay;
+  state.failures = (state.failures ?? 0) + 1;
+  if (run.attempt < backoff.maxAttempts) {
+    store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt + 1, 'retry'), retryAfter);
+  }
+}

@@ -1,0 +1,173 @@
+import type {
+  BackoffPolicy,
+  CompletionResult,
+  RunMessage,
+  RunOutcome,
+  RunQueuePort,
+  StartDecision,
+  WorkerDescription,
+} from '../engine/coordination.port.js';
+import { completeRun, type HistoryLimits } from './memory-run-completion.js';
+import { oneOffMember, runTag, type MemoryStore, type MemoryStream } from './memory-store.js';
+
+/**
+ * The two run queues as seen by one worker, in memory. A run's lease is the time since its delivery was
+ * last touched (delivery, start, heartbeat), exactly like a stream message's idle time in Redis; the
+ * leader re-publishes runs whose lease expired (`MemorySchedule.reclaimExpired`).
+ */
+export class MemoryRunQueue implements RunQueuePort {
+  /** Pending blocking reads of this queue, resolved by `interrupt`. */
+  private readonly blocked = new Set<() => void>();
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly history: HistoryLimits,
+  ) {}
+
+  /**
+   * Up to `count` runs, high priority first (a backlog of high-priority runs is always drained before any
+   * normal one). When none is queued it waits until one is published, `blockMs` elapse (0: no limit, like
+   * XREADGROUP BLOCK 0) or `interrupt` is called.
+   */
+  async read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]> {
+    if (!this.store.groupsExist) {
+      // The queues vanished (state cleared): recreate them, like the Redis driver on NOGROUP.
+      this.store.groupsExist = true;
+      return [];
+    }
+    const deadline = blockMs > 0 ? Date.now() + blockMs : Infinity;
+    for (;;) {
+      const runs = this.take(consumer, count);
+      if (runs.length > 0) return runs;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return [];
+      if ((await this.waitForRuns(remaining)) === 'interrupted') return [];
+    }
+  }
+
+  /** Resolves 'published' at the next publication, 'timeout' after `ms`, 'interrupted' on `interrupt`. */
+  private waitForRuns(ms: number): Promise<'published' | 'timeout' | 'interrupted'> {
+    return new Promise((resolve) => {
+      const settle = (result: 'published' | 'timeout' | 'interrupted') => {
+        clearTimeout(timer);
+        cancel();
+        this.blocked.delete(interrupt);
+        resolve(result);
+      };
+      const interrupt = () => settle('interrupted');
+      const cancel = this.store.waitForRuns(() => settle('published'));
+      const timer = Number.isFinite(ms) ? setTimeout(() => settle('timeout'), ms) : undefined;
+      this.blocked.add(interrupt);
+    });
+  }
+
+  /** Delivers queued runs to `consumer`: up to `count` high-priority ones, then normal ones up to `count`. */
+  private take(consumer: string, count: number): RunMessage[] {
+    const now = this.store.now();
+    const runs: RunMessage[] = [];
+    for (const stream of [this.store.high, this.store.normal]) {
+      for (const entry of stream.queued.values()) {
+        if (runs.length >= count) break;
+        stream.queued.delete(entry.id);
+        stream.pending.set(entry.id, { entry, consumer, touchedAt: now });
+        const { id: messageId, taskId, slot, attempt, kind } = entry;
+        runs.push({ messageId, highPriority: stream.highPriority, taskId, slot, attempt, kind });
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * Marks runs started. A run no longer delivered (recovered elsewhere) is `lost`; a run of a deleted
+   * dynamic task is dropped (`deleted`); a run of an allowParallel=false task whose running marker another
+   * live run holds goes back to the one-off queue for a second later (`busy`).
+   */
+  async start(
+    consumer: string,
+    runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<StartDecision[]> {
+    const now = this.store.now();
+    return runs.map(({ run, allowParallel, dynamic }): StartDecision => {
+      const stream = this.store.stream(run.highPriority);
+      const delivery = stream.pending.get(run.messageId);
+      if (delivery) {
+        delivery.consumer = consumer;
+        delivery.touchedAt = now;
+      } else if (this.store.groupsExist) {
+        return 'lost';
+      }
+      // (No delivery and no queues: the state was cleared under the run; it starts and is recorded after loss.)
+      if (dynamic && !this.store.dynamic.has(run.taskId)) {
+        stream.remove(run.messageId);
+        return 'deleted';
+      }
+      const tag = runTag(run.highPriority, run.messageId);
+      const state = this.store.state(run.taskId);
+      if (
+        !allowParallel &&
+        state.runningBy !== undefined &&
+        state.runningBy !== tag &&
+        (state.runningUntil ?? 0) > now
+      ) {
+        stream.remove(run.messageId);
+        if (state.inflight === tag) delete state.inflight;
+        this.store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt, run.kind), now + 1000);
+        return 'busy';
+      }
+      state.runningBy = tag;
+      state.runningUntil = now + leaseTtlMs;
+      return 'start';
+    });
+  }
+
+  /**
+   * Heartbeat: touches each held run (renewing its lease), extends the running markers of started ones
+   * (or takes a released / lapsed marker over), refreshes the worker registry; returns the indexes of
+   * runs that are no longer delivered to anyone (recovered elsewhere).
+   */
+  async renew(
+    worker: WorkerDescription,
+    held: Array<{ run: RunMessage; started: boolean }>,
+    leaseTtlMs: number,
+  ): Promise<number[]> {
+    const now = this.store.now();
+    const lost: number[] = [];
+    held.forEach(({ run, started }, index) => {
+      const delivery = this.store.stream(run.highPriority).pending.get(run.messageId);
+      if (!delivery) {
+        lost.push(index);
+        return;
+      }
+      delivery.consumer = worker.id;
+      delivery.touchedAt = now;
+      if (!started) return;
+      const tag = runTag(run.highPriority, run.messageId);
+      const state = this.store.state(run.taskId);
+      if (state.runningBy === tag || (state.runningUntil ?? 0) < now) {
+        state.runningBy = tag;
+        state.runningUntil = now + leaseTtlMs;
+      }
+    });
+    this.store.workers.set(worker.id, now);
+    this.store.workerInfo.set(worker.id, { ...worker });
+    return lost;
+  }
+
+  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult> {
+    return Promise.resolve(completeRun(this.store, this.history, consumer, run, outcome, backoff));
+  }
+
+  async discard(run: RunMessage): Promise<void> {
+    this.streamOf(run).remove(run.messageId);
+  }
+
+  /** Ends every pending blocking read of this queue now (they resolve with no runs). */
+  interrupt(): void {
+    for (const interrupt of this.blocked) interrupt();
+  }
+
+  private streamOf(run: RunMessage): MemoryStream {
+    return this.store.stream(run.highPriority);
+  }
+}

@@ -1,0 +1,213 @@
+import type { ChangeNotice, RunKind, RunRecord, WorkerDescription } from '../engine/coordination.port.js';
+import { MemorySortedSet } from './memory-sorted-set.js';
+
+/** A run in a queue: what a Redis stream message holds. */
+export interface MemoryRunEntry {
+  id: string;
+  taskId: string;
+  slot: number;
+  attempt: number;
+  kind: RunKind;
+}
+
+/** A delivered run not yet acknowledged (a Redis pending entry): its owner and when it was last touched. */
+export interface MemoryDelivery {
+  entry: MemoryRunEntry;
+  consumer: string;
+  /** Delivery or last renewal (ms): the lease runs from here. */
+  touchedAt: number;
+}
+
+/** One priority's run queue (a Redis stream with its consumer group). */
+export class MemoryStream {
+  /** Published, not delivered yet, in publication order. */
+  readonly queued = new Map<string, MemoryRunEntry>();
+  /** Delivered and not acknowledged (the pending entries list). */
+  readonly pending = new Map<string, MemoryDelivery>();
+
+  constructor(readonly highPriority: boolean) {}
+
+  /** Whether the message still exists (queued or delivered). */
+  has(id: string): boolean {
+    return this.queued.has(id) || this.pending.has(id);
+  }
+
+  /** XACK + XDEL: returns true when the message was pending (delivered and not acknowledged). */
+  remove(id: string): boolean {
+    this.queued.delete(id);
+    return this.pending.delete(id);
+  }
+
+  clear(): void {
+    this.queued.clear();
+    this.pending.clear();
+  }
+}
+
+/** Per-task state: the fields of the Redis `task:<id>` hash. */
+export interface MemoryTaskRecord {
+  disabled?: boolean;
+  retryAfter?: number;
+  retryDelay?: number;
+  failures?: number;
+  /** `<h|n>|<messageId>` of the task's queued-or-running run (allowParallel false). */
+  inflight?: string;
+  /** `<h|n>|<messageId>` of the run holding the running marker. */
+  runningBy?: string;
+  runningUntil?: number;
+  lastStatus?: string;
+  lastRun?: number;
+}
+
+/** A task's run history: capped, and dropped as a whole once it expires (like the Redis key's TTL). */
+export interface MemoryHistory {
+  records: RunRecord[];
+  expiresAt: number;
+}
+
+/** The tag of a run in the `inflight` / `runningBy` fields. */
+export function runTag(highPriority: boolean, messageId: string): string {
+  return `${highPriority ? 'h' : 'n'}|${messageId}`;
+}
+
+/** Member of the one-off queue: `[taskId, slot, attempt, kind]` as JSON (the Redis driver's format). */
+export function oneOffMember(taskId: string, slot: number, attempt: number, kind: RunKind): string {
+  return JSON.stringify([taskId, slot, attempt, kind]);
+}
+
+/**
+ * Everything the in-process driver stores, in one object: the equivalent of one deployment's Redis keys.
+ * Several drivers built on one store behave like instances sharing a Redis (within one process).
+ * Holds data only; each port implements its operations on it, each operation synchronous (so atomic,
+ * like a Lua script) apart from the blocking read.
+ */
+export class MemoryStore {
+  leader: { token: string; expiresAt: number } | null = null;
+  epoch = 0;
+  /** taskId -> next slot. */
+  readonly schedule = new MemorySortedSet();
+  /** taskId -> signature of the schedule its slot was computed for. */
+  readonly signatures = new Map<string, string>();
+  /** one-off member -> due time. */
+  readonly oneOff = new MemorySortedSet();
+  readonly high = new MemoryStream(true);
+  readonly normal = new MemoryStream(false);
+  /** Whether the run queues exist (false until `ensureGroups`, and after `clear`, like a flushed Redis). */
+  groupsExist = false;
+  readonly tasks = new Map<string, MemoryTaskRecord>();
+  readonly histories = new Map<string, MemoryHistory>();
+  /** taskId -> dynamic task definition (JSON). */
+  readonly dynamic = new Map<string, string>();
+  /** workerId -> last heartbeat. */
+  readonly workers = new MemorySortedSet();
+  readonly workerInfo = new Map<string, WorkerDescription>();
+  private readonly listeners = new Set<(notice: ChangeNotice) => void>();
+  private readonly runWaiters = new Set<() => void>();
+  private lastIdMs = 0;
+  private lastIdSeq = 0;
+  private nextSweep = 0;
+
+  /** The store's clock (the "server time" of the Redis scripts). */
+  now(): number {
+    return Date.now();
+  }
+
+  /** A new, increasing id `<ms>-<seq>` (the format of Redis stream ids). */
+  nextId(): string {
+    const now = this.now();
+    if (now > this.lastIdMs) {
+      this.lastIdMs = now;
+      this.lastIdSeq = 0;
+    } else {
+      this.lastIdSeq++;
+    }
+    return `${this.lastIdMs}-${this.lastIdSeq}`;
+  }
+
+  /** The current leader lease token, or null when there is none or it expired. */
+  leaderToken(now = this.now()): string | null {
+    if (this.leader && this.leader.expiresAt <= now) this.leader = null;
+    return this.leader?.token ?? null;
+  }
+
+  stream(highPriority: boolean): MemoryStream {
+    return highPriority ? this.high : this.normal;
+  }
+
+  /** Appends a run to a queue and wakes blocked readers; returns its message id. */
+  enqueue(highPriority: boolean, run: Omit<MemoryRunEntry, 'id'>): string {
+    const id = this.nextId();
+    this.stream(highPriority).queued.set(id, { id, ...run });
+    const waiters = [...this.runWaiters];
+    this.runWaiters.clear();
+    for (const wake of waiters) wake();
+    return id;
+  }
+
+  /** Calls `wake` once at the next enqueue; returns a function that cancels it. */
+  waitForRuns(wake: () => void): () => void {
+    this.runWaiters.add(wake);
+    return () => this.runWaiters.delete(wake);
+  }
+
+  /** A task's state record, created when missing. */
+  state(taskId: string): MemoryTaskRecord {
+    let record = this.tasks.get(taskId);
+    if (!record) {
+      record = {};
+      this.tasks.set(taskId, record);
+    }
+    return record;
+  }
+
+  /** Drops a task's state record once every field is gone (a Redis hash vanishes with its last field). */
+  compactState(taskId: string): void {
+    const record = this.tasks.get(taskId);
+    if (record && Object.values(record).every((value) => value === undefined)) this.tasks.delete(taskId);
+  }
+
+  /** A task's history, or undefined when it has none or it expired. */
+  history(taskId: string, now = this.now()): MemoryHistory | undefined {
+    const history = this.histories.get(taskId);
+    if (history && history.expiresAt <= now) {
+      this.histories.delete(taskId);
+      return undefined;
+    }
+    return history;
+  }
+
+  /** Drops expired histories of every task (at most once a minute). */
+  sweepHistories(now = this.now()): void {
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + 60_000;
+    for (const [taskId, history] of this.histories) if (history.expiresAt <= now) this.histories.delete(taskId);
+  }
+
+  /** Subscribes to change notices; returns a function that unsubscribes. */
+  listen(listener: (notice: ChangeNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Delivers a change notice to every subscriber, asynchronously (never inside the publisher's call). */
+  notify(notice: ChangeNotice): void {
+    for (const listener of this.listeners) queueMicrotask(() => listener({ ...notice }));
+  }
+
+  /** Forgets everything (like FLUSHALL); subscribers and blocked readers stay. */
+  clear(): void {
+    this.leader = null;
+    this.epoch = 0;
+    this.schedule.clear();
+    this.signatures.clear();
+    this.oneOff.clear();
+    this.high.clear();
+    this.normal.clear();
+    this.groupsExist = false;
+    this.tasks.clear();
+    this.histories.clear();
+    this.dynamic.clear();
+    this.workers.clear();
+    this.workerInfo.clear();
+  }
+}

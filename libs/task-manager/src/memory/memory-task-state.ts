@@ -1,0 +1,70 @@
+import type { ChangeNotice, RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
+import { oneOffMember, type MemoryStore } from './memory-store.js';
+
+/** Per-task state, history and the operations of the management API, in memory. */
+export class MemoryTaskState implements TaskStatePort {
+  constructor(
+    private readonly store: MemoryStore,
+    /** The notice that wakes the leader after a change (`schedule`, from this worker). */
+    private readonly notice: () => ChangeNotice,
+  ) {}
+
+  async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
+    for (const id of taskIds) {
+      if (disabled) this.store.state(id).disabled = true;
+      else if (this.store.tasks.has(id)) {
+        delete this.store.state(id).disabled;
+        this.store.compactState(id);
+      }
+    }
+    this.store.notify(this.notice());
+  }
+
+  async resetRetry(taskIds: string[]): Promise<void> {
+    for (const id of taskIds) this.clearRetry(id);
+  }
+
+  /** Queues an immediate one-off run of each task and clears its backoff; the schedule is untouched. */
+  async trigger(taskIds: string[], nowMs: number): Promise<void> {
+    for (const id of taskIds) {
+      this.clearRetry(id);
+      this.store.oneOff.set(oneOffMember(id, nowMs, 1, 'trigger'), nowMs);
+    }
+    this.store.notify(this.notice());
+  }
+
+  async clearHistory(taskIds: string[]): Promise<void> {
+    for (const id of taskIds) this.store.histories.delete(id);
+  }
+
+  async readStates(taskIds: string[]): Promise<TaskState[]> {
+    return taskIds.map((id) => {
+      const state = this.store.tasks.get(id) ?? {};
+      return {
+        disabled: state.disabled === true,
+        nextRun: this.store.schedule.score(id) ?? null,
+        retryAfter: state.retryAfter ?? null,
+        retryDelay: state.retryDelay ?? null,
+        failures: state.failures ?? 0,
+        runningUntil: state.runningUntil ?? null,
+        lastStatus: state.lastStatus ?? null,
+        lastRun: state.lastRun ?? null,
+      };
+    });
+  }
+
+  /** The latest `limit` entries, oldest first. */
+  async readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
+    const records = this.store.history(taskId)?.records ?? [];
+    return limit > 0 ? records.slice(-limit).map((record) => ({ ...record })) : [];
+  }
+
+  private clearRetry(taskId: string): void {
+    const state = this.store.tasks.get(taskId);
+    if (!state) return;
+    delete state.retryAfter;
+    delete state.retryDelay;
+    delete state.failures;
+    this.store.compactState(taskId);
+  }
+}

@@ -1,0 +1,47 @@
+import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
+import type { MemoryStore } from './memory-store.js';
+
+/**
+ * Live workers in memory: last-seen times (also refreshed by each worker's run heartbeat) and
+ * self-descriptions. The leader flag is read from the leader lease itself, so it is never stale.
+ */
+export class MemoryWorkers implements WorkerRegistryPort {
+  constructor(private readonly store: MemoryStore) {}
+
+  async announce(info: WorkerDescription): Promise<void> {
+    this.store.workerInfo.set(info.id, { ...info });
+    this.store.workers.set(info.id, this.store.now());
+  }
+
+  /** Every worker, least recently seen first. */
+  async list(): Promise<WorkerInfo[]> {
+    const token = this.store.leaderToken();
+    const leaderId = token === null ? null : token.slice(0, token.lastIndexOf('|'));
+    return this.store.workers.entries().map(({ member: id, score: lastSeen }) => ({
+      host: '',
+      pid: 0,
+      startedAt: 0,
+      running: 0,
+      ...this.store.workerInfo.get(id),
+      id,
+      isLeader: id === leaderId,
+      lastSeen,
+    }));
+  }
+
+  async touch(workerId: string, nowMs: number): Promise<void> {
+    this.store.workers.set(workerId, nowMs);
+  }
+
+  async remove(workerId: string): Promise<void> {
+    this.store.workers.delete(workerId);
+    this.store.workerInfo.delete(workerId);
+  }
+
+  /** Drops the workers last seen at or before `nowMs - staleMs`; returns their ids. */
+  async prune(staleMs: number, nowMs: number): Promise<string[]> {
+    const stale = this.store.workers.upTo(nowMs - staleMs).map(({ member }) => member);
+    for (const id of stale) await this.remove(id);
+    return stale;
+  }
+}

@@ -1,0 +1,143 @@
+import { expect } from 'vitest';
+import {
+  BACKOFF,
+  CONTRACT_SETTINGS,
+  deliver,
+  dueOf,
+  lead,
+  outcome,
+  runToCompletion,
+  sleep,
+  startOne,
+  stateOf,
+  type ContractContext,
+} from './helpers.js';
+
+/** Recording outcomes: history (capped, expiring), backoff, retries, and runs lost or orphaned. */
+export function completionContract(ctx: ContractContext): void {
+  const { it } = ctx;
+  it('records a success: history entry, last status, running marker released', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/t', 'c1', { attempt: 2, kind: 'retry' });
+    expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    const result = { status: 'success', startedAt: Date.now(), durationSeconds: 1.5, error: null } as const;
+    expect(await ctx.port.runs.complete('c1', run, result, BACKOFF)).toBe('recorded');
+    const history = await ctx.port.state.readHistory('g/t', 10);
+    expect(history).toEqual([
+      {
+        id: expect.any(String),
+        startedAt: result.startedAt,
+        durationSeconds: 1.5,
+        status: 'success',
+        error: null,
+        workerId: 'c1',
+        scheduledAt: run.slot,
+        attempt: 2,
+        kind: 'retry',
+      },
+    ]);
+    const state = await stateOf(ctx.port, 'g/t');
+    expect(state).toMatchObject({ lastStatus: 'success', lastRun: result.startedAt, failures: 0, retryAfter: null });
+    expect(state.runningUntil ?? 0).toBeLessThanOrEqual(Date.now());
+    // Recorded once: a second completion of the same run is refused.
+    expect(await ctx.port.runs.complete('c1', run, result, BACKOFF)).toBe('lost');
+    expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
+  });
+
+  it('caps the history at statisticsHistoryRuns, keeping the latest, oldest first', async () => {
+    const token = await lead(ctx.port);
+    const max = CONTRACT_SETTINGS.statisticsHistoryRuns;
+    const errors: string[] = [];
+    for (let i = 0; i < max + 2; i++) {
+      errors.push(`failure ${i}`);
+      await runToCompletion(ctx.port, token, 'g/t', outcome('failed', `failure ${i}`));
+    }
+    const history = await ctx.port.state.readHistory('g/t', 100);
+    expect(history.map((h) => h.error)).toEqual(errors.slice(-max));
+    expect(history.every((h) => h.status === 'failed')).toBe(true);
+    expect((await ctx.port.state.readHistory('g/t', 2)).map((h) => h.error)).toEqual(errors.slice(-2));
+    await ctx.port.state.clearHistory(['g/t']);
+    expect(await ctx.port.state.readHistory('g/t', 100)).toEqual([]);
+    expect((await stateOf(ctx.port, 'g/t')).lastStatus).toBe('failed');
+  });
+
+  it('expires the history statisticsRedisExpiration after its last entry', async () => {
+    const token = await lead(ctx.port);
+    await runToCompletion(ctx.port, token, 'g/t', outcome('success'));
+    expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
+    await sleep(CONTRACT_SETTINGS.statisticsRedisExpiration * 1000 + 200);
+    expect(await ctx.port.state.readHistory('g/t', 10)).toEqual([]);
+    expect((await stateOf(ctx.port, 'g/t')).lastStatus).toBe('success');
+  });
+
+  it('a failure sets retry_after / retry_delay, growing by the multiplier up to the max; a success clears it', async () => {
+    const token = await lead(ctx.port);
+    const delays: Array<number | null> = [];
+    for (let i = 0; i < 4; i++) {
+      const before = Date.now();
+      await runToCompletion(ctx.port, token, 'g/t', outcome('failed', 'boom'));
+      const state = await stateOf(ctx.port, 'g/t');
+      delays.push(state.retryDelay);
+      expect(state.failures).toBe(i + 1);
+      expect(state.lastStatus).toBe('failed');
+      expect(state.retryAfter).toBeGreaterThanOrEqual(before + state.retryDelay! * 1000 - 50);
+      expect(state.retryAfter).toBeLessThanOrEqual(Date.now() + state.retryDelay! * 1000 + 50);
+    }
+    // retryBackoff 1, multiplier 2, max 4.
+    expect(delays).toEqual([1, 2, 4, 4]);
+    await runToCompletion(ctx.port, token, 'g/t', outcome('success'));
+    expect(await stateOf(ctx.port, 'g/t')).toMatchObject({
+      retryAfter: null,
+      retryDelay: null,
+      failures: 0,
+      lastStatus: 'success',
+    });
+  });
+
+  it('resetRetry clears the backoff state', async () => {
+    const token = await lead(ctx.port);
+    await runToCompletion(ctx.port, token, 'g/t', outcome('failed', 'boom'));
+    expect((await stateOf(ctx.port, 'g/t')).failures).toBe(1);
+    await ctx.port.state.resetRetry(['g/t']);
+    expect(await stateOf(ctx.port, 'g/t')).toMatchObject({ retryAfter: null, retryDelay: null, failures: 0 });
+  });
+
+  it('a failure with attempts left queues a retry at retry_after; the last attempt does not', async () => {
+    const token = await lead(ctx.port);
+    const backoff = { ...BACKOFF, maxAttempts: 2 };
+    const { run } = await runToCompletion(ctx.port, token, 'g/t', outcome('failed', 'boom'), backoff);
+    const { retryAfter } = await stateOf(ctx.port, 'g/t');
+    expect(await dueOf(ctx.port, 'g/t', retryAfter! - 1, 'oneOff')).toBeUndefined();
+    const retry = await dueOf(ctx.port, 'g/t', retryAfter!, 'oneOff');
+    expect(retry).toMatchObject({ source: 'oneOff', taskId: 'g/t', slot: run.slot, attempt: 2, kind: 'retry' });
+    await ctx.port.schedule.publish(token, retryAfter!, [
+      {
+        due: retry!,
+        nextSlot: 0,
+        slots: [run.slot],
+        highPriority: false,
+        allowParallel: true,
+        attempt: 2,
+        kind: 'retry',
+      },
+    ]);
+    const [second] = await ctx.port.runs.read('c1', 10, 50);
+    expect(second).toMatchObject({ taskId: 'g/t', slot: run.slot, attempt: 2, kind: 'retry' });
+    expect(await startOne(ctx.port, 'c1', second)).toBe('start');
+    expect(await ctx.port.runs.complete('c1', second, outcome('failed', 'again'), backoff)).toBe('recorded');
+    expect(await ctx.port.schedule.fetchDue(Date.now() + 3_600_000, 1000)).not.toContainEqual(
+      expect.objectContaining({ source: 'oneOff' }),
+    );
+    expect((await stateOf(ctx.port, 'g/t')).failures).toBe(2);
+  });
+
+  it('records a run whose queue vanished with the whole state ("recordedAfterLoss")', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/t', 'c1');
+    expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    await ctx.harness.wipe();
+    expect(await ctx.port.runs.complete('c1', run, outcome('success'), BACKOFF)).toBe('recordedAfterLoss');
+    expect(await ctx.port.state.readHistory('g/t', 10)).toEqual([expect.objectContaining({ status: 'success' })]);
+    expect((await stateOf(ctx.port, 'g/t')).lastStatus).toBe('success');
+  });
+}
