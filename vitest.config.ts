@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const librarySource = fileURLToPath(new URL('./libs/task-manager/src/index.ts', import.meta.url));
+/** Source of the optional integrations (`nestjs-task-manager/terminus`, `/prometheus`, `/event-emitter`). */
+const integrationsSource = fileURLToPath(new URL('./libs/task-manager/src/integrations/', import.meta.url));
 
 export default defineConfig({
   // Vitest transforms TypeScript with oxc, which by default neither emits legacy decorators nor
@@ -13,7 +15,13 @@ export default defineConfig({
   },
   resolve: {
     // Tests import the library exactly as users do, but run against its source (no build needed).
-    alias: [{ find: /^nestjs-task-manager$/, replacement: librarySource }],
+    alias: [
+      { find: /^nestjs-task-manager$/, replacement: librarySource },
+      {
+        find: /^nestjs-task-manager\/(terminus|prometheus|event-emitter)$/,
+        replacement: `${integrationsSource}$1/index.ts`,
+      },
+    ],
   },
   test: {
     globals: true,

@@ -1,0 +1,164 @@
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { WorkerInfo } from '../../engine/coordination.port.js';
+import { TaskManagerService, type TaskView } from '../../task-manager.service.js';
+import { integrationMessages as messages } from '../shared/integrations.messages.js';
+import { findOverdueTasks } from '../shared/overdue-tasks.js';
+import { LeaderWatch } from './leader-watch.js';
+import {
+  resolveHealthCheckOptions,
+  type ResolvedHealthCheckOptions,
+  type TaskManagerHealthCheckOptions,
+} from './task-manager-health-check.options.js';
+
+/** What the indicator reports under its key, besides `status`. */
+export type TaskManagerHealthDetails = {
+  /** This instance's worker id. */
+  worker_id: string;
+  /** Whether this instance reached Redis (false too when the check's reads failed). */
+  redis_connected: boolean;
+  /** Whether this instance's engine runs (false before `start()` with `autoStart: false`, and while stopping). */
+  running: boolean;
+  /** Whether this instance is the leader. */
+  is_leader: boolean;
+  /** Worker id of the deployment's leader, or null when there is none (or Redis is unreachable). */
+  leader: string | null;
+  /** How long checks have found no leader, in milliseconds (0 while there is one). */
+  leaderless_ms: number;
+  /** Live instances of the deployment (null when Redis is unreachable). */
+  workers: { count: number; ids: string[] } | null;
+  /** Enabled tasks whose slot passed without a run (null when Redis is unreachable). */
+  overdue: {
+    count: number;
+    tolerance_ms: number;
+    tasks: Array<{ group: string; task: string; next_run: string; late_ms: number }>;
+  } | null;
+  /** Why the indicator is down (absent when up). */
+  message?: string;
+};
+
+/** Marks a read that did not finish in time. */
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * A @nestjs/terminus health indicator for the task manager. Down when Redis is unreachable, when the
+ * deployment has had no leader for longer than the failover bound, or while this instance shuts down;
+ * details name the leader, the workers and the overdue tasks (a slot passed without a run: the "cron
+ * silently stopped" failure). One check costs two pipelined Redis round trips, issued together.
+ *
+ * Provide it next to `TerminusModule` (TaskManagerModule is global by default):
+ * ```ts
+ * @Module({ imports: [TerminusModule], controllers: [HealthController], providers: [TaskManagerHealthIndicator] })
+ * // in HealthController:
+ * @Get('health') @HealthCheck()
+ * check() { return this.health.check([() => this.taskManager.isHealthy('task-manager')]); }
+ * ```
+ */
+@Injectable()
+export class TaskManagerHealthIndicator implements BeforeApplicationShutdown {
+  private readonly leaderWatch = new LeaderWatch();
+  private shuttingDown = false;
+  private engineSeenRunning = false;
+
+  constructor(
+    private readonly healthIndicators: HealthIndicatorService,
+    private readonly taskManager: TaskManagerService,
+  ) {}
+
+  /** From now on the indicator is down: the application is closing. */
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  /**
+   * Checks the task manager and reports under `key`.
+   * @param options tolerances of this check (see {@link TaskManagerHealthCheckOptions} for the defaults)
+   */
+  async isHealthy<const Key extends string>(
+    key: Key,
+    options: TaskManagerHealthCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const session = this.healthIndicators.check(key);
+    const settings = resolveHealthCheckOptions(this.taskManager.options, options);
+    const health = this.taskManager.health();
+    if (health.running) this.engineSeenRunning = true;
+    const problems: string[] = [];
+    // Not running although it ran, or although it starts on bootstrap: the engine is stopping.
+    const stopped = !health.running && (this.engineSeenRunning || this.taskManager.options.autoStart);
+    if (this.shuttingDown || stopped) problems.push(messages.shuttingDown());
+
+    const details: TaskManagerHealthDetails = {
+      worker_id: health.workerId,
+      redis_connected: health.redisConnected,
+      running: health.running,
+      is_leader: health.isLeader,
+      leader: health.isLeader ? health.workerId : null,
+      leaderless_ms: 0,
+      workers: null,
+      overdue: null,
+    };
+    if (!health.redisConnected) {
+      problems.push(messages.redisDisconnected());
+    } else {
+      const read = await this.readDeployment(settings.timeoutMs);
+      if (typeof read === 'string') {
+        details.redis_connected = false;
+        problems.push(read);
+      } else {
+        this.describeDeployment(details, read.workers, read.views, settings, problems);
+      }
+    }
+    return problems.length === 0 ? session.up(details) : session.down({ ...details, message: problems.join('; ') });
+  }
+
+  /** Fills the deployment's part of the details and adds its problems. */
+  private describeDeployment(
+    details: TaskManagerHealthDetails,
+    workers: WorkerInfo[],
+    views: TaskView[],
+    settings: ResolvedHealthCheckOptions,
+    problems: string[],
+  ): void {
+    const now = Date.now();
+    details.leader = workers.find((w) => w.isLeader)?.id ?? details.leader;
+    details.leaderless_ms = this.leaderWatch.observe(details.leader !== null, now);
+    if (details.leaderless_ms > settings.leaderlessToleranceMs) {
+      problems.push(messages.leaderless(details.leaderless_ms, settings.leaderlessToleranceMs));
+    }
+    details.workers = { count: workers.length, ids: workers.map((w) => w.id) };
+    const overdue = findOverdueTasks(views, now, settings.overdueToleranceMs);
+    details.overdue = {
+      count: overdue.length,
+      tolerance_ms: settings.overdueToleranceMs,
+      tasks: overdue.slice(0, settings.maxOverdueListed).map((t) => ({
+        group: t.groupName,
+        task: t.taskName,
+        next_run: new Date(t.nextRun).toISOString(),
+        late_ms: t.lateMs,
+      })),
+    };
+    if (settings.failOnOverdue && overdue.length > 0) {
+      problems.push(messages.overdue(overdue.length, settings.overdueToleranceMs));
+    }
+  }
+
+  /** The workers and the task states, read in two pipelined round trips; a message when Redis fails. */
+  private async readDeployment(timeoutMs: number): Promise<{ workers: WorkerInfo[]; views: TaskView[] } | string> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    });
+    try {
+      const result = await Promise.race([
+        Promise.all([this.taskManager.workers(), this.taskManager.getTasks()]),
+        deadline,
+      ]);
+      if (result === TIMED_OUT) return messages.redisTimeout(timeoutMs);
+      return { workers: result[0], views: result[1] };
+    } catch (error) {
+      return messages.redisFailed(error instanceof Error ? error.message : String(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
