@@ -176,7 +176,10 @@ export class Consumer {
       this.events.emit('run.started', { ...base, latenessMs: Date.now() - run.slot });
       const outcome = await this.executor.execute(task, run, held.controller);
       const reason = held.controller.signal.reason;
-      if (held.lost || (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')) return;
+      if (held.lost || (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')) {
+        this.events.emit('run.aborted', { ...base, reason: held.lost ? 'lease-lost' : 'shutdown' });
+        return;
+      }
       const durationMs = Math.round(outcome.durationSeconds * 1000);
       if (outcome.status === 'success') this.events.emit('run.succeeded', { ...base, durationMs });
       else this.events.emit('run.failed', { ...base, durationMs, error: outcome.error ?? 'failed' });

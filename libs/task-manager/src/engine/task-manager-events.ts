@@ -22,6 +22,11 @@ export interface TaskManagerEventMap {
   'run.succeeded': RunEventBase & { durationMs: number };
   /** A handler threw, timed out or had invalid kwargs. */
   'run.failed': RunEventBase & { durationMs: number; error: string };
+  /**
+   * A run ended here without an outcome: aborted by shutdown, or its lease was lost (this process froze and
+   * the run was recovered elsewhere). Another instance executes it again.
+   */
+  'run.aborted': RunEventBase & { reason: 'shutdown' | 'lease-lost' };
   /** This instance became the leader. */
   'leadership.gained': { workerId: string; epoch: number };
   /** This instance stopped being the leader (`voluntary`: it released on shutdown). */
@@ -37,8 +42,9 @@ type AnyListener = <E extends TaskManagerEventName>(name: E, event: TaskManagerE
 /**
  * Typed hooks on what the task manager does on this instance. Inject it and subscribe:
  * `events.on('run.failed', (e) => alert(e.error))`. Listeners run synchronously after the fact; an error in
- * a listener is logged and never affects the engine. (When @nestjs/event-emitter is installed, the module
- * also forwards every event to it under `task-manager.<name>`.)
+ * a listener is logged and never affects the engine. To receive them through @nestjs/event-emitter
+ * (`@OnEvent('task-manager.run.failed')`), import `TaskManagerEventEmitterModule` from
+ * `nestjs-task-manager/event-emitter`.
  */
 @Injectable()
 export class TaskManagerEvents {

@@ -30,8 +30,8 @@ import { TaskStateSnapshot } from './task-state-snapshot.js';
  * create many short-lived dynamic tasks should mind this. The scrape-time gauges cost one pipelined Redis
  * read per `stateCacheMs` (5 s by default), however often the registry is scraped.
  *
- * NOTE: `runs_running` counts a run from `run.started` to `run.succeeded` / `run.failed`. A run whose lease
- * was lost (this process froze and another instance took the run over) emits neither, and stays counted.
+ * `runs_running` counts a run from `run.started` to `run.succeeded`, `run.failed` or `run.aborted` (shutdown,
+ * or a lease lost because this process froze and another instance took the run over).
  */
 @Injectable()
 export class TaskManagerMetrics implements OnModuleInit, OnApplicationShutdown {
@@ -81,6 +81,9 @@ export class TaskManagerMetrics implements OnModuleInit, OnApplicationShutdown {
       }),
       this.events.on('run.succeeded', (e) => this.ended(e, 'success')),
       this.events.on('run.failed', (e) => this.ended(e, 'failed')),
+      this.events.on('run.aborted', (e) => {
+        if (this.runningRuns.delete(e.runId)) m.running.dec({ group: e.groupName, task: e.taskName });
+      }),
       this.events.on('leadership.gained', () => m.leadershipGained.inc()),
       this.events.on('leadership.lost', (e) => m.leadershipLost.inc({ voluntary: String(e.voluntary) })),
       this.events.on('runs.reclaimed', (e) => {
