@@ -13,7 +13,10 @@ async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
   const url = `http://localhost:${port}`;
-  Logger.log(`Listening on ${url} (Swagger UI: ${url}/docs, management API: ${url}/task-manager)`, 'Bootstrap');
+  Logger.log(
+    `Listening on ${url} (Swagger UI: ${url}/docs, management API: ${url}/task-manager, dashboard: ${url}/task-manager/dashboard)`,
+    'Bootstrap',
+  );
   if (!process.env.TASK_MANAGER_API_KEY) {
     Logger.warn('TASK_MANAGER_API_KEY is not set: the management API is open to anyone who can reach it', 'Bootstrap');
   }

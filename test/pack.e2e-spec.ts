@@ -159,7 +159,8 @@ class SmokeModule {}
 const AppModule = Reflect.decorate(
   [
     Module({
-      imports: [TaskManagerModule.forRoot({ redis: REDIS_URL, keyPrefix: TASK_PREFIX })],
+      // The dashboard reads its static assets from dist/ at startup: the app fails if they were not packed.
+      imports: [TaskManagerModule.forRoot({ redis: REDIS_URL, keyPrefix: TASK_PREFIX, api: { dashboard: true } })],
       providers: [Tasks],
     }),
   ],
@@ -218,6 +219,9 @@ describe('packed library (npm pack + install in a fresh app)', () => {
     expect(files).toContain('package.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
+    for (const asset of ['index.html', 'dashboard.js', 'cron-words.js', 'dashboard.css']) {
+      expect(files).toContain(`dist/dashboard/assets/${asset}`);
+    }
     expect(files.some((path) => path.startsWith('src/'))).toBe(false);
     const tarball = join(workDir, info.filename);
     expect(existsSync(tarball)).toBe(true);

@@ -76,9 +76,10 @@ export async function startApiApp(spec: ApiAppOptions): Promise<ApiApp> {
   };
 }
 
-/** The 13 operations of the API, as (method, path) under the mount path. */
+/** The 14 operations of the API (the seed's 13 plus `GET /workers`), as (method, path) under the mount path. */
 export const OPERATIONS: ReadonlyArray<{ method: 'get' | 'post' | 'delete'; path: string; mutating: boolean }> = [
   { method: 'get', path: '/health', mutating: false },
+  { method: 'get', path: '/workers', mutating: false },
   { method: 'get', path: '/config', mutating: false },
   { method: 'get', path: '/task-groups', mutating: false },
   { method: 'get', path: '/tasks', mutating: false },
@@ -115,7 +116,10 @@ export const SHAPES = {
     'retry_after',
     'retry_delay',
     'time_zone',
+    'last_status',
+    'last_run',
   ],
+  worker: ['worker_id', 'host', 'pid', 'started_at', 'last_seen', 'is_leader', 'running'],
   statistics: ['task_group_name', 'task_name', 'runs', 'summary'],
   run: ['run_date', 'durations_second', 'status', 'error', 'worker_id', 'scheduled_at'],
   summary: ['count', 'failures', 'last_success', 'last_failure', 'p50_duration_second', 'p95_duration_second'],

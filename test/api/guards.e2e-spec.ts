@@ -39,7 +39,7 @@ const adminOnly: CanActivate = {
   canActivate: (context) => context.switchToHttp().getRequest<Request>().headers['x-role'] === 'admin',
 };
 
-/** A concrete, valid request for each of the 13 operations. */
+/** A concrete, valid request for each of the 14 operations. */
 function requestOf(api: ApiApp, op: (typeof OPERATIONS)[number], base = '/task-manager') {
   const path = op.path.replace('{task_group_name}', 'Api').replace('{task_name}', 'static_task');
   const url = `${base}${path}`;

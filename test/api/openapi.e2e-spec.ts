@@ -1,6 +1,6 @@
 /**
  * The demo application (src/app.module.ts + src/swagger.ts, as src/main.ts runs them): its OpenAPI
- * document, fetched from the running app, lists the API's 13 operations with request and response
+ * document, fetched from the running app, lists the API's 14 operations (the seed's 13 plus GET /workers) with request and response
  * schemas; Swagger UI is served at /docs; the API-key guard is off by default and on with
  * TASK_MANAGER_API_KEY. Also: `api.swagger: false` hides the API from the document.
  */
@@ -67,7 +67,7 @@ describe('OpenAPI document of the demo application', () => {
     schema.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
   const okSchema = (op: Operation) => op.responses['200'].content!['application/json'].schema;
 
-  it('lists exactly the 13 operations under /task-manager', () => {
+  it('lists exactly the 14 operations under /task-manager', () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/task-manager'))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
@@ -159,6 +159,10 @@ describe('OpenAPI document of the demo application', () => {
     const http = request(app.getHttpServer());
     expect((await http.get('/docs').expect(200)).text).toMatch(/swagger/i);
     await http.get('/task-manager/health').expect(200);
+    // The demo enables the dashboard, left out of the document.
+    const dashboard = await http.get('/task-manager/dashboard').expect(200);
+    expect(dashboard.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(Object.keys(doc.paths).filter((p) => p.includes('dashboard'))).toEqual([]);
   });
 
   it('requires x-api-key on every endpoint when TASK_MANAGER_API_KEY is set', async () => {
@@ -175,6 +179,12 @@ describe('OpenAPI document of the demo application', () => {
         expect([op.path, res.status, res.body.detail]).toEqual([op.path, 401, 'Missing or invalid x-api-key header']);
       }
       await http.get('/task-manager/tasks').set('x-api-key', 'wrong').expect(401);
+      // Browsers (the dashboard) are challenged for HTTP Basic credentials, the key as password.
+      const page = await http.get('/task-manager/dashboard').expect(401);
+      expect(page.headers['www-authenticate']).toMatch(/^Basic realm="task-manager"/);
+      await http.get('/task-manager/dashboard').auth('admin', 'wrong').expect(401);
+      await http.get('/task-manager/dashboard').auth('admin', 'demo-key').expect(200);
+      await http.get('/task-manager/workers').auth('', 'demo-key').expect(200);
       const tasks = await http.get('/task-manager/tasks').set('x-api-key', 'demo-key').expect(200);
       expect(tasks.body.map((t: { name: string }) => t.name)).toEqual(
         expect.arrayContaining(['tick', 'send_digest#1', 'send_digest#2', 'refresh_cache']),

@@ -1,6 +1,6 @@
 /**
- * Read endpoints of the management API: GET /health, /config, /task-groups, /tasks (every filter, paging),
- * /tasks/{group}/{task}/statistics and /functions, asserting the seed's exact response shapes.
+ * Read endpoints of the management API: GET /health, /workers, /config, /task-groups, /tasks (every filter,
+ * paging), /tasks/{group}/{task}/statistics and /functions, asserting the seed's exact response shapes.
  */
 import { waitFor } from '../support/redis.js';
 import { ISO_UTC, keysOf, shape, SHAPES, startApiApp, type ApiApp } from './api-app.js';
@@ -26,6 +26,27 @@ describe('management API: read endpoints', () => {
       expect(res.body).toMatchObject({ status: 'healthy', redis_connected: true, worker_id: api.service.workerId });
       expect(res.body.worker_started_at).toMatch(ISO_UTC);
       expect(typeof res.body.is_leader).toBe('boolean');
+    });
+  });
+
+  describe('GET /workers (not in the seed)', () => {
+    it('lists the live instances with their leadership', async () => {
+      const res = await waitFor(
+        async () => {
+          const answer = await api.http.get(`${BASE}/workers`).expect(200);
+          const self = answer.body.find((w: { worker_id: string }) => w.worker_id === api.service.workerId);
+          return self?.is_leader ? answer : undefined;
+        },
+        { message: 'this instance listed as the leader' },
+      );
+      expect(res.body).toHaveLength(1);
+      const [worker] = res.body;
+      expect(keysOf(worker)).toEqual(shape(SHAPES.worker));
+      expect(worker).toMatchObject({ pid: process.pid, is_leader: true, running: expect.any(Number) });
+      expect(typeof worker.host).toBe('string');
+      expect(worker.started_at).toMatch(ISO_UTC);
+      expect(worker.last_seen).toMatch(ISO_UTC);
+      expect(Date.parse(worker.last_seen)).toBeGreaterThanOrEqual(Date.parse(worker.started_at));
     });
   });
 
@@ -154,6 +175,8 @@ describe('management API: read endpoints', () => {
         retry_after: null,
         retry_delay: null,
         time_zone: 'UTC',
+        last_status: null,
+        last_run: null,
       });
       expect(staticTask.next_run).toMatch(/^\d{4}-01-01T00:00:00Z$/);
       expect(res.body[1]).toMatchObject({
@@ -242,6 +265,10 @@ describe('management API: read endpoints', () => {
       });
       expect(typeof res.body.summary.p50_duration_second).toBe('number');
       expect(res.body.summary.p95_duration_second).toBeGreaterThanOrEqual(res.body.summary.p50_duration_second);
+
+      // GET /tasks reports the latest outcome (not in the seed).
+      const [task] = (await api.http.get(`${BASE}/tasks`).query({ name: 'flaky' }).expect(200)).body;
+      expect(task).toMatchObject({ last_status: 'success', last_run: succeeded.run_date });
     });
 
     it('accepts percent-encoded group and task names (with "/", "%", "?", "#", spaces, non-ASCII)', async () => {

@@ -32,6 +32,7 @@ export type { TaskManagerModuleExtras } from './task-manager.module-definition.j
 export {
   TASK_MANAGER_API_OPTIONS,
   type TaskManagerApiOptions,
+  type TaskManagerDashboardOptions,
   type TaskManagerApiGuard,
   type TaskManagerApiImport,
   type ResolvedTaskManagerApiOptions,
@@ -50,7 +51,7 @@ export {
   RegisteredFunctionsResponse,
   DynamicTaskResponse,
 } from './api/dto/task.responses.js';
-export { HealthResponse, ConfigResponse, ErrorResponse } from './api/dto/system.responses.js';
+export { HealthResponse, ConfigResponse, ErrorResponse, WorkerResponse } from './api/dto/system.responses.js';
 export { TaskManagerEvents } from './engine/task-manager-events.js';
 export type {
   TaskManagerEventMap,

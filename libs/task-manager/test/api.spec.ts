@@ -120,9 +120,19 @@ describe('API options', () => {
       swagger: true,
       dynamicTasks: true,
       imports: [],
+      dashboard: null,
     });
     expect(resolveApiOptions({ path: '//ops/tm/' })?.path).toBe('ops/tm');
     expect(resolveApiOptions({ path: '' })?.path).toBe('');
+  });
+
+  it('serves the dashboard only when asked, at dashboard/ by default', () => {
+    expect(resolveApiOptions({ dashboard: false })?.dashboard).toBeNull();
+    expect(resolveApiOptions({ dashboard: { enabled: false } })?.dashboard).toBeNull();
+    expect(resolveApiOptions({ dashboard: true })?.dashboard).toEqual({ path: 'dashboard' });
+    expect(resolveApiOptions({ dashboard: {} })?.dashboard).toEqual({ path: 'dashboard' });
+    expect(resolveApiOptions({ dashboard: { path: '/ui/board/' } })?.dashboard).toEqual({ path: 'ui/board' });
+    expect(() => resolveApiOptions({ dashboard: { path: 'tasks' } })).toThrow(/api\.dashboard\.path/);
   });
 
   it('rejects invalid values, listing every problem', () => {

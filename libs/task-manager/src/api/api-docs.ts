@@ -49,6 +49,14 @@ export function apiDocs(guarded: boolean, adminGuarded: boolean) {
         description: 'Engine state, Redis connectivity, worker id and leadership.',
         ok,
       }),
+    workers: (ok: Type<unknown>) =>
+      read({
+        summary: 'List live instances',
+        description:
+          'Every instance of the deployment seen recently, with its host, pid, last heartbeat, leadership and number of running runs (not in the seed).',
+        ok,
+        isArray: true,
+      }),
     config: (ok: Type<unknown>) =>
       read({
         summary: 'Configuration in force',

@@ -2,7 +2,7 @@ import { MethodNotAllowedException, NotFoundException } from '@nestjs/common';
 
 /** The API's routes, relative to its mount path, and their methods. */
 export const API_ROUTES: ReadonlyArray<{ pattern: RegExp; methods: readonly string[] }> = [
-  { pattern: /^\/(?:health|config|task-groups|functions)$/, methods: ['GET'] },
+  { pattern: /^\/(?:health|config|task-groups|functions|workers)$/, methods: ['GET'] },
   { pattern: /^\/tasks$/, methods: ['GET', 'POST', 'DELETE'] },
   { pattern: /^\/tasks\/(?:disable|enable|trigger|reset-retry)$/, methods: ['POST'] },
   { pattern: /^\/tasks\/statistics$/, methods: ['DELETE'] },

@@ -52,6 +52,34 @@ export interface TaskManagerApiOptions {
   dynamicTasks?: boolean;
   /** Modules imported by the task manager's module so that class guards can inject their providers. */
   imports?: TaskManagerApiImport[];
+  /**
+   * Serves the web dashboard under the API's mount path (behind the same `guards`; its buttons call the
+   * mutating endpoints, which also need `adminGuards`). Off by default; `true` is `{ enabled: true }`.
+   * @default false
+   */
+  dashboard?: boolean | TaskManagerDashboardOptions;
+}
+
+/** Options of the web dashboard (`api.dashboard`). */
+export interface TaskManagerDashboardOptions {
+  /**
+   * Serves the dashboard. Lets a configuration switch it off without removing the object.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Path of the page relative to the API's mount path, e.g. `'dashboard'` serves
+   * `GET /task-manager/dashboard`. Same characters as `api.path`; must not start with a segment of an
+   * API route (`tasks`, `health`, `config`, `task-groups`, `functions`, `workers`).
+   * @default 'dashboard'
+   */
+  path?: string;
+}
+
+/** `TaskManagerDashboardOptions` with defaults applied. */
+export interface ResolvedTaskManagerDashboardOptions {
+  /** Normalized path relative to the API's mount path, without leading or trailing `/` (never empty). */
+  readonly path: string;
 }
 
 /** `TaskManagerApiOptions` with defaults applied. */
@@ -63,6 +91,8 @@ export interface ResolvedTaskManagerApiOptions {
   readonly swagger: boolean;
   readonly dynamicTasks: boolean;
   readonly imports: readonly TaskManagerApiImport[];
+  /** The dashboard, or null when it is not served. */
+  readonly dashboard: ResolvedTaskManagerDashboardOptions | null;
 }
 
 /** Injection token of the resolved API options (provided only when the API is mounted). */
@@ -70,6 +100,12 @@ export const TASK_MANAGER_API_OPTIONS = Symbol('nestjs-task-manager:api-options'
 
 /** Default route prefix of the management API. */
 export const DEFAULT_API_PATH = 'task-manager';
+
+/** Default path of the dashboard, relative to the API's mount path. */
+export const DEFAULT_DASHBOARD_PATH = 'dashboard';
+
+/** First path segments of the API's routes: a dashboard path may not start with one. */
+const API_SEGMENTS = new Set(['health', 'config', 'task-groups', 'functions', 'tasks', 'workers']);
 
 const PATH_PATTERN = /^[\w.~-]+(?:\/[\w.~-]+)*$/;
 
@@ -108,9 +144,38 @@ export function resolveApiOptions(api: TaskManagerApiOptions | undefined): Resol
     swagger: bool('swagger'),
     dynamicTasks: bool('dynamicTasks'),
     imports: Array.isArray(imports) ? [...imports] : [],
+    dashboard: resolveDashboard(api.dashboard, problems),
   };
   if (problems.length > 0) throw new TaskManagerConfigurationError(messages.invalidOptions(problems));
   return enabled ? resolved : undefined;
+}
+
+function resolveDashboard(
+  value: boolean | TaskManagerDashboardOptions | undefined,
+  problems: string[],
+): ResolvedTaskManagerDashboardOptions | null {
+  if (value === undefined || value === null || value === false) return null;
+  const options: TaskManagerDashboardOptions = value === true ? {} : value;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    problems.push(`api.dashboard must be true, false or an object (got ${JSON.stringify(value)})`);
+    return null;
+  }
+  const enabled = options.enabled ?? true;
+  if (typeof enabled !== 'boolean') {
+    problems.push(`api.dashboard.enabled must be true or false (got ${JSON.stringify(enabled)})`);
+  }
+  const rawPath = options.path ?? DEFAULT_DASHBOARD_PATH;
+  const path = typeof rawPath === 'string' ? rawPath.replace(/^\/+|\/+$/g, '') : '';
+  if (typeof rawPath !== 'string' || !PATH_PATTERN.test(path)) {
+    problems.push(
+      `api.dashboard.path must be a non-empty URL path of letters, digits, "-", "_", ".", "~" and "/" (got ${JSON.stringify(rawPath)})`,
+    );
+  } else if (API_SEGMENTS.has(path.split('/')[0]) || path.split('/').some((s) => /^\.+$/.test(s))) {
+    problems.push(
+      `api.dashboard.path must not start with a route of the API nor contain "." or ".." segments (got ${JSON.stringify(rawPath)})`,
+    );
+  }
+  return enabled === true ? { path } : null;
 }
 
 function guardList(key: string, value: unknown, problems: string[]): TaskManagerApiGuard[] {

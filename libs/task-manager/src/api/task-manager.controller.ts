@@ -31,7 +31,7 @@ import {
   TaskGroupsQuery,
   TaskPathParams,
 } from './dto/query.dto.js';
-import { ConfigResponse, HealthResponse } from './dto/system.responses.js';
+import { ConfigResponse, HealthResponse, WorkerResponse } from './dto/system.responses.js';
 import {
   DynamicTaskResponse,
   RegisteredFunctionsResponse,
@@ -41,7 +41,7 @@ import {
   TaskStatisticsResponse,
 } from './dto/task.responses.js';
 import { toTaskStatistics } from './mappers/statistics.mapper.js';
-import { toConfig, toHealth } from './mappers/system.mapper.js';
+import { toConfig, toHealth, toWorker } from './mappers/system.mapper.js';
 import {
   toCreatedDynamicTask,
   toDeletedDynamicTask,
@@ -55,9 +55,9 @@ import type { ResolvedTaskManagerApiOptions } from './task-manager-api.options.j
 import { TaskManagerExceptionFilter } from './task-manager-exception.filter.js';
 
 /**
- * Creates the management API controller, mounted under `options.path`: the seed's 13 endpoints, each a
- * thin mapping from a validated DTO to a `TaskManagerService` call and from its result to the seed's
- * response shape. `options.guards` apply to every endpoint, `options.adminGuards` to the mutating ones.
+ * Creates the management API controller, mounted under `options.path`: the seed's 13 endpoints plus
+ * `GET /workers`, each a thin mapping from a validated DTO to a `TaskManagerService` call and from its
+ * result to the seed's response shape. `options.guards` apply to every endpoint, `options.adminGuards` to the mutating ones.
  */
 export function createTaskManagerController(options: ResolvedTaskManagerApiOptions): Type<unknown> {
   const docs = apiDocs(options.guards.length > 0, options.adminGuards.length > 0);
@@ -78,6 +78,12 @@ export function createTaskManagerController(options: ResolvedTaskManagerApiOptio
     @docs.health(HealthResponse)
     health(): HealthResponse {
       return toHealth(this.service.health());
+    }
+
+    @Get('workers')
+    @docs.workers(WorkerResponse)
+    async workers(): Promise<WorkerResponse[]> {
+      return (await this.service.workers()).map(toWorker);
     }
 
     @Get('config')

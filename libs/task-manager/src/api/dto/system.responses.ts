@@ -1,4 +1,4 @@
-/** Response bodies of `GET /health`, `GET /config` and of every error. */
+/** Response bodies of `GET /health`, `GET /workers`, `GET /config` and of every error. */
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '../swagger.js';
 
 /** `GET /health`: this instance. */
@@ -14,6 +14,25 @@ export class HealthResponse {
   worker_started_at!: string | null;
   @ApiProperty({ type: Boolean, nullable: true, description: 'Whether this instance is the leader.' })
   is_leader!: boolean | null;
+}
+
+/** One live instance of the deployment (`GET /workers`, not in the seed). */
+@ApiSchema({ name: 'WorkerInfo' })
+export class WorkerResponse {
+  @ApiProperty({ example: 'nest-task-manager-host-1234-ab12' })
+  worker_id!: string;
+  @ApiProperty({ example: 'host' })
+  host!: string;
+  @ApiProperty({ example: 1234 })
+  pid!: number;
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-03-08T10:00:00Z' })
+  started_at!: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'Last heartbeat.', example: '2026-03-08T10:05:03Z' })
+  last_seen!: string;
+  @ApiProperty({ description: 'Holds the leader lease (schedules the slots).', example: true })
+  is_leader!: boolean;
+  @ApiProperty({ description: 'Runs executing on the instance at its last heartbeat.', example: 0 })
+  running!: number;
 }
 
 /**

@@ -63,6 +63,16 @@ export class TaskDetailedResponse {
   retry_delay!: number | null;
   @ApiProperty({ description: 'IANA time zone of the expression (not in the seed).', example: 'UTC' })
   time_zone!: string;
+  @ApiProperty({
+    type: String,
+    enum: ['success', 'failed'],
+    nullable: true,
+    description: 'Outcome of the latest finished run; null before the first one (not in the seed).',
+    example: 'success',
+  })
+  last_status!: string | null;
+  @ApiProperty(timestamp('When the latest finished run started; null before the first one (not in the seed).'))
+  last_run!: string | null;
 }
 
 /** One run of a task (`runs` of `GET /tasks/{group}/{task}/statistics`). */

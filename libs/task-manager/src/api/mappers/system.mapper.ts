@@ -1,7 +1,8 @@
-/** Maps health and options to the seed's `HealthResponse` and `ConfigResponse`. */
+/** Maps health, workers and options to `HealthResponse`, `WorkerResponse` and `ConfigResponse`. */
+import type { WorkerInfo } from '../../engine/coordination.port.js';
 import type { ResolvedTaskManagerOptions } from '../../options/resolved-options.js';
 import type { TaskManagerHealth } from '../../task-manager.service.js';
-import type { ConfigResponse, HealthResponse } from '../dto/system.responses.js';
+import type { ConfigResponse, HealthResponse, WorkerResponse } from '../dto/system.responses.js';
 import { isoTime } from './time.js';
 
 /** `HealthResponse` of this instance. */
@@ -12,6 +13,19 @@ export function toHealth(health: TaskManagerHealth): HealthResponse {
     worker_id: health.workerId,
     worker_started_at: isoTime(health.workerStartedAt.getTime()),
     is_leader: health.isLeader,
+  };
+}
+
+/** `WorkerResponse` of one live instance. */
+export function toWorker(worker: WorkerInfo): WorkerResponse {
+  return {
+    worker_id: worker.id,
+    host: worker.host,
+    pid: worker.pid,
+    started_at: isoTime(worker.startedAt),
+    last_seen: isoTime(worker.lastSeen),
+    is_leader: worker.isLeader,
+    running: worker.running,
   };
 }
 

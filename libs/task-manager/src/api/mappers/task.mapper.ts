@@ -31,6 +31,8 @@ export function toTaskDetailed({ task, state, isRunning }: TaskView): TaskDetail
     retry_after: isoTimeOrNull(state.retryAfter),
     retry_delay: state.retryDelay,
     time_zone: task.timeZone,
+    last_status: state.lastStatus,
+    last_run: isoTimeOrNull(state.lastRun),
   };
 }
 
