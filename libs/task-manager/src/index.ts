@@ -9,6 +9,7 @@ export type { TaskContext, TaskHandler } from './decorators/task-context.interfa
 export type {
   TaskManagerModuleOptions,
   TaskManagerRedisOptions,
+  TaskManagerRedisClusterOptions,
   MisfirePolicy,
 } from './options/task-manager-options.interface.js';
 export type { ResolvedTaskManagerOptions } from './options/resolved-options.js';

@@ -8,6 +8,7 @@ import { resolveOptions } from './options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from './options/resolved-options.js';
 import type { TaskManagerModuleOptions } from './options/task-manager-options.interface.js';
 import { createRedisCoordination } from './redis/redis-coordination.js';
+import { createMemoryCoordination } from './memory/memory-coordination.js';
 import { TaskRegistry } from './registry/task-registry.js';
 import { ConfigurableTaskManagerModule, TASK_MANAGER_MODULE_OPTIONS } from './task-manager.module-definition.js';
 import {
@@ -45,8 +46,11 @@ import type { LoggerService } from '@nestjs/common';
     },
     {
       provide: TASK_MANAGER_COORDINATION,
+      // Without a `redis` option: the in-process driver (it warns at startup).
       useFactory: (options: ResolvedTaskManagerOptions, worker: WorkerIdentity, logger: LoggerService) =>
-        createRedisCoordination(options, worker.id, logger),
+        options.driver === 'memory'
+          ? createMemoryCoordination(options, worker.id, logger)
+          : createRedisCoordination(options, worker.id, logger),
       inject: [TASK_MANAGER_RESOLVED_OPTIONS, TASK_MANAGER_WORKER, TASK_MANAGER_LOGGER],
     },
     TaskRegistry,

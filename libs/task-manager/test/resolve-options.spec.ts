@@ -264,3 +264,218 @@ describe('resolveOptions: redis', () => {
     expect(options.redisUrl).toBeUndefined();
   });
 });
+
+describe('resolveOptions: Redis Cluster', () => {
+  it('resolves redis.cluster to seed nodes and ClusterOptions; the per-node options become redis', () => {
+    const options = resolveOptions(
+      {
+        keyPrefix: 'app',
+        redis: {
+          cluster: {
+            nodes: [{ host: 'a', port: 7000 }, 'b:7001', 7002, { host: 'c', port: '7003' } as never],
+            options: { slotsRefreshTimeout: 2000, redisOptions: { username: 'u', password: 'pw', tls: {} } },
+          },
+        },
+      },
+      tempCwd(),
+    );
+    expect(options.redisCluster).toEqual({
+      nodes: [{ host: 'a', port: 7000 }, 'b:7001', 7002, { host: 'c', port: '7003' }],
+      options: { slotsRefreshTimeout: 2000, redisOptions: { username: 'u', password: 'pw', tls: {} } },
+    });
+    expect(options.redis).toEqual({ username: 'u', password: 'pw', tls: {} });
+    expect(options.redisUrl).toBeUndefined();
+  });
+
+  it('needs no ClusterOptions', () => {
+    const options = resolveOptions({ keyPrefix: 'app', redis: { cluster: { nodes: [7000] } } }, tempCwd());
+    expect(options.redisCluster).toEqual({ nodes: [7000], options: {} });
+    expect(options.redis).toEqual({});
+  });
+
+  it('leaves redisCluster out for a single server or Sentinel', () => {
+    expect(resolveOptions({ keyPrefix: 'app' }, tempCwd())).not.toHaveProperty('redisCluster');
+    expect(resolveOptions({ keyPrefix: 'app', redis: 'redis://h:1' }, tempCwd())).not.toHaveProperty('redisCluster');
+    expect(resolveOptions({ keyPrefix: 'app', redis: { cluster: undefined, host: 'h' } }, tempCwd()).redis).toEqual({
+      host: 'h',
+    });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    [
+      'cluster with a url',
+      { cluster: { nodes: [7000] }, url: 'redis://h:1' },
+      /redis\.cluster cannot be combined with redis\.url: per-node options \(username, password, tls, \.\.\.\) go in redis\.cluster\.options\.redisOptions/,
+    ],
+    [
+      'cluster with host and password',
+      { cluster: { nodes: [7000] }, host: 'h', password: 'secret' },
+      /redis\.cluster cannot be combined with redis\.host, redis\.password/,
+    ],
+    [
+      'a non-object cluster',
+      { cluster: 'h:7000' },
+      /redis\.cluster must be \{ nodes: \[\{ host, port \}, \.\.\.\], options\?: ClusterOptions \} \(got string\)/,
+    ],
+    [
+      'no nodes',
+      { cluster: {} },
+      /redis\.cluster\.nodes must be a non-empty array of seed nodes: \{ host, port \}, "host:port" or a port \(got undefined\)/,
+    ],
+    [
+      'empty nodes',
+      { cluster: { nodes: [] } },
+      /redis\.cluster\.nodes must be a non-empty array .* \(got an empty array\)/,
+    ],
+    [
+      'a port out of range',
+      { cluster: { nodes: [70000] } },
+      /redis\.cluster\.nodes\[0\] must be \{ host, port \}, "host:port" or a port number \(got port 70000\)/,
+    ],
+    ['a boolean node', { cluster: { nodes: [7000, true] } }, /redis\.cluster\.nodes\[1\] must be .* \(got boolean\)/],
+    [
+      'an empty node string',
+      { cluster: { nodes: [' '] } },
+      /redis\.cluster\.nodes\[0\] must be .* \(got a malformed string\)/,
+    ],
+    [
+      'a node with a bad port',
+      { cluster: { nodes: [{ host: 'h', port: 'x' }] } },
+      /redis\.cluster\.nodes\[0\]\.port must be an integer from 1 to 65535 \(got "x"\)/,
+    ],
+    [
+      'a node with an empty host',
+      { cluster: { nodes: [{ host: '', port: 7000 }] } },
+      /redis\.cluster\.nodes\[0\]\.host must be a non-empty string \(got string\)/,
+    ],
+    [
+      'ClusterOptions given next to nodes',
+      { cluster: { nodes: [7000], redisOptions: {} } },
+      /redis\.cluster accepts only nodes and options \(got redisOptions\): ioredis Cluster options go in redis\.cluster\.options/,
+    ],
+    [
+      'non-object options',
+      { cluster: { nodes: [7000], options: 5 } },
+      /redis\.cluster\.options must be an ioredis ClusterOptions object \(got number\)/,
+    ],
+    [
+      'non-object redisOptions',
+      { cluster: { nodes: [7000], options: { redisOptions: [] } } },
+      /redis\.cluster\.options\.redisOptions must be an ioredis options object \(got an empty array\)/,
+    ],
+    [
+      'a database other than 0',
+      { cluster: { nodes: [7000], options: { redisOptions: { db: 2 } } } },
+      /redis\.cluster\.options\.redisOptions\.db must be 0: Redis Cluster has only database 0 \(got 2\)/,
+    ],
+    [
+      'an ioredis keyPrefix in ClusterOptions',
+      { cluster: { nodes: [7000], options: { keyPrefix: 'x:' } } },
+      /redis\.cluster\.options\.keyPrefix is not supported \(ioredis would not apply it to the keys the Lua scripts build\): use the module's keyPrefix option/,
+    ],
+    [
+      'an ioredis keyPrefix in the per-node options',
+      { cluster: { nodes: [7000], options: { redisOptions: { keyPrefix: 'x:' } } } },
+      /redis\.cluster\.options\.redisOptions\.keyPrefix is not supported/,
+    ],
+  ])('rejects %s', (_label, redis, expected) => {
+    expect(problemOf({ keyPrefix: 'app', redis })).toMatch(expected);
+  });
+
+  it('never echoes node strings or passwords (they may carry credentials)', () => {
+    const message = problemOf({
+      keyPrefix: 'app',
+      redis: { cluster: { nodes: ['redis://:secret@ h:7000'] }, password: 'secret' },
+    });
+    expect(message).toMatch(/nodes\[0\]/);
+    expect(message).not.toMatch(/secret/);
+  });
+});
+
+describe('resolveOptions: Redis Sentinel', () => {
+  const sentinels = [
+    { host: 's1', port: 26379 },
+    { host: 's2', port: 26380 },
+  ];
+
+  it('passes Sentinel options through to ioredis as they are', () => {
+    const redis = {
+      sentinels,
+      name: 'mymaster',
+      sentinelPassword: 'sp',
+      sentinelUsername: 'su',
+      password: 'p',
+      role: 'master' as const,
+      failoverDetector: false,
+      db: 1,
+    };
+    const options = resolveOptions({ keyPrefix: 'app', redis }, tempCwd());
+    expect(options.redis).toEqual(redis);
+    expect(options).not.toHaveProperty('redisCluster');
+  });
+
+  it('accepts sentinel addresses with default host or port, and a numeric string port', () => {
+    const redis = { sentinels: [{ host: 's1' }, { port: 26380 }, { host: 's3', port: '26381' as never }], name: 'm' };
+    expect(resolveOptions({ keyPrefix: 'app', redis }, tempCwd()).redis).toEqual(redis);
+  });
+
+  it('folds a URL in (credentials and database of the master), keeping the sentinels', () => {
+    const options = resolveOptions(
+      { keyPrefix: 'app', redis: { url: 'redis://:pw@ignored:1/2', sentinels, name: 'mymaster' } },
+      tempCwd(),
+    );
+    expect(options.redis).toMatchObject({ password: 'pw', db: 2, sentinels, name: 'mymaster' });
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'no master name',
+      { sentinels },
+      /redis\.name must be set with redis\.sentinels: the name of the master group the sentinels monitor, e\.g\. "mymaster" \(got undefined\)/,
+    ],
+    ['an empty master name', { sentinels, name: '' }, /redis\.name must be set with redis\.sentinels/],
+    [
+      'empty sentinels',
+      { sentinels: [], name: 'm' },
+      /redis\.sentinels must be a non-empty array of Sentinel addresses \{ host, port \} \(got an empty array\)/,
+    ],
+    [
+      'a sentinels object',
+      { sentinels: { host: 's' }, name: 'm' },
+      /redis\.sentinels must be a non-empty array .* \(got an object\)/,
+    ],
+    [
+      'a sentinel string',
+      { sentinels: ['s1:26379'], name: 'm' },
+      /redis\.sentinels\[0\] must be \{ host, port \} \(got string\)/,
+    ],
+    [
+      'a sentinel with a bad port',
+      { sentinels: [{ host: 's', port: 0 }], name: 'm' },
+      /redis\.sentinels\[0\]\.port must be an integer from 1 to 65535 \(got 0\)/,
+    ],
+    [
+      'role slave',
+      { sentinels, name: 'm', role: 'slave' },
+      /redis\.role must be "master" \(or left out\): the task manager writes to Redis \(got "slave"\)/,
+    ],
+    [
+      'a non-string sentinelPassword',
+      { sentinels, name: 'm', sentinelPassword: 12345 },
+      /redis\.sentinelPassword must be a string/,
+    ],
+    ['an ioredis keyPrefix', { host: 'h', keyPrefix: 'x:' }, /redis\.keyPrefix is not supported/],
+    ['a non-string url', { url: 42 }, /redis\.url must be a string \(got number\)/],
+    [
+      'an array',
+      [] as never,
+      /redis must be a URL string or an ioredis options object, or \{ cluster: \{ nodes: \[\.\.\.\] \} \} for Redis Cluster \(got an empty array\)/,
+    ],
+  ])('rejects %s', (_label, redis, expected) => {
+    expect(problemOf({ keyPrefix: 'app', redis })).toMatch(expected);
+  });
+
+  it('never echoes a sentinel password', () => {
+    expect(problemOf({ keyPrefix: 'app', redis: { sentinels, sentinelPassword: 98765 } })).not.toMatch(/98765/);
+  });
+});

@@ -54,10 +54,14 @@ export interface PublishResult {
 export interface LeadershipPort {
   acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
   /**
-   * Renews the lease; also reports the oldest worker heartbeat, so the leader learns of a dead worker (whose
-   * runs it must recover) without a separate poll.
+   * Renews the lease; with `checkWorkers`, also reports the oldest worker heartbeat, so the leader learns of
+   * a dead worker (whose runs it must recover) without a separate poll.
    */
-  renew(token: string, ttlMs: number): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }>;
+  renew(
+    token: string,
+    ttlMs: number,
+    checkWorkers?: boolean,
+  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }>;
   release(token: string): Promise<void>;
 }
 

@@ -27,6 +27,7 @@ export class LeaderElector {
   private timer?: NodeJS.Timeout;
   private stopped = true;
   private busy = false;
+  private renewals = 0;
 
   constructor(
     private readonly port: LeadershipPort,
@@ -123,7 +124,10 @@ export class LeaderElector {
 
   private async renew(token: string): Promise<void> {
     try {
-      const { renewed, oldestWorkerSeen } = await this.port.renew(token, this.ttlMs);
+      // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
+      // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the idle cost.
+      const checkWorkers = this.renewals++ % 2 === 0;
+      const { renewed, oldestWorkerSeen } = await this.port.renew(token, this.ttlMs, checkWorkers);
       if (token !== this.token) return;
       if (!renewed) {
         this.lose('its lease expired or was taken over');

@@ -96,9 +96,11 @@ export class Reconciler {
   async reconcile(): Promise<void> {
     if (!this.token) return;
     try {
-      await this.schedule.ensureGroups();
-      // O(1) check first: the full pass (O(registered tasks)) only runs when entries are missing.
-      const restored = (await this.registrar.anyMissing()) ? await this.registrar.registerAll() : 0;
+      // O(1) check first: the full pass (O(registered tasks)) only runs when entries are missing, which means
+      // the data was lost (FLUSHALL, a Redis restart without persistence): consumer groups too, then.
+      const missing = await this.registrar.anyMissing();
+      if (missing) await this.schedule.ensureGroups();
+      const restored = missing ? await this.registrar.registerAll() : 0;
       if (restored > 0) {
         this.logger.warn(`Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`);
         this.onScheduleChanged([]);

@@ -75,7 +75,9 @@ export class TaskManagerOrchestrator
         misfireToleranceMs: options.misfireToleranceMs,
         misfireMaxRuns: options.misfireMaxRuns,
         unknownTaskPostponeMs: options.reconciliationInterval * 1000,
-        maxSleepMs: options.reconciliationInterval * 1000,
+        // The leader wakes on due slots, change notices and restored entries; this only bounds how long a
+        // change made behind its back (by hand in Redis) can go unnoticed.
+        maxSleepMs: Math.max(options.reconciliationInterval * 1000, 300_000),
         errorRetryMs: Math.max(50, options.pollInterval * 1000),
       },
       loseLeadership,
@@ -202,10 +204,17 @@ export class TaskManagerOrchestrator
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.connect();
-    await this.port.notices.subscribe((notice) => this.onNotice(notice));
-    await this.dynamicTasks.sync();
-    await this.registrar.registerAll();
+    try {
+      await this.connect();
+      await this.port.notices.subscribe((notice) => this.onNotice(notice));
+      await this.dynamicTasks.sync();
+      await this.registrar.registerAll();
+    } catch (error) {
+      // The boot fails: close the connections, or they would keep reconnecting and hold the process.
+      this.started = false;
+      await this.port.lifecycle.close().catch(() => undefined);
+      throw error;
+    }
     // Dynamic tasks follow change notices at once; this pass catches a notice missed during a disconnect.
     this.syncTimer = setInterval(() => void this.syncDynamicTasks(), this.options.reconciliationInterval * 1000);
     await this.port.workers.announce(this.describe());

@@ -18,11 +18,15 @@ export class MemoryLeadership implements LeadershipPort {
     return { token, epoch };
   }
 
-  async renew(token: string, ttlMs: number): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }> {
+  async renew(
+    token: string,
+    ttlMs: number,
+    checkWorkers = true,
+  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }> {
     const now = this.store.now();
     if (this.store.leaderToken(now) !== token) return { renewed: false, oldestWorkerSeen: null };
     this.store.leader = { token, expiresAt: now + ttlMs };
-    return { renewed: true, oldestWorkerSeen: this.store.workers.first()?.score ?? null };
+    return { renewed: true, oldestWorkerSeen: checkWorkers ? (this.store.workers.first()?.score ?? null) : null };
   }
 
   async release(token: string): Promise<void> {

@@ -1,11 +1,29 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { MisfirePolicy } from './task-manager-options.interface.js';
+
+/** A Redis Cluster to connect to (`redis.cluster` of the module options). */
+export interface ResolvedRedisCluster {
+  /** Seed nodes. */
+  readonly nodes: ClusterNode[];
+  /** ioredis Cluster options as given (the per-node options are also in `ResolvedTaskManagerOptions.redis`). */
+  readonly options: ClusterOptions;
+}
 
 /** Module options after defaults and validation: what every component reads. */
 export interface ResolvedTaskManagerOptions {
-  /** ioredis options (a URL is folded in). */
+  /**
+   * ioredis options of a single server or of Sentinel (a URL is folded in); with `redisCluster`, the options
+   * of each node connection (`redis.cluster.options.redisOptions`).
+   */
   readonly redis: RedisOptions;
+  /**
+   * `redis` when a Redis is configured; `memory` when the `redis` option is absent: the in-process driver
+   * (one instance, state in memory, no cross-instance guarantees).
+   */
+  readonly driver: 'redis' | 'memory';
+  /** Set when the deployment runs on Redis Cluster. */
+  readonly redisCluster?: ResolvedRedisCluster;
   /** The URL given, if any (never logged or exposed: it may carry credentials). */
   readonly redisUrl?: string;
   readonly keyPrefix: string;

@@ -1,11 +1,33 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /**
- * How to reach Redis: a `redis://` / `rediss://` URL, or ioredis options
- * (host, port, username, password, db, tls, sentinels, ...) optionally with a `url`.
+ * A Redis Cluster. Every key of a deployment shares the hash tag `{keyPrefix}`, so the engine's work goes to
+ * the one node serving that slot (and moves with it on failover or resharding).
  */
-export type TaskManagerRedisOptions = string | (RedisOptions & { url?: string });
+export interface TaskManagerRedisClusterOptions {
+  /**
+   * Seed nodes (any masters or replicas of the cluster: the rest is discovered): `{ host, port }`,
+   * `'host:port'`, or a port on localhost.
+   */
+  nodes: ClusterNode[];
+  /**
+   * ioredis `ClusterOptions`. Per-node connection settings (username, password, tls, ...) go in
+   * `redisOptions`. The engine sets `lazyConnect`, `enableOfflineQueue` and `clusterRetryStrategy` itself.
+   */
+  options?: ClusterOptions;
+}
+
+/**
+ * How to reach Redis:
+ * - a `redis://` / `rediss://` URL;
+ * - ioredis options (host, port, username, password, db, tls, ...) optionally with a `url`;
+ * - Sentinel, through ioredis options: `{ sentinels: [{ host, port }], name: 'mymaster', sentinelPassword?,
+ *   password?, ... }` (the master is looked up again after every reconnection, so a failover is followed);
+ * - Redis Cluster: `{ cluster: { nodes: [{ host, port }, ...], options?: ClusterOptions } }`.
+ */
+export type TaskManagerRedisOptions =
+  string | (RedisOptions & { url?: string; cluster?: never }) | { cluster: TaskManagerRedisClusterOptions };
 
 /** What the leader does with slots that passed while no leader was running. */
 export type MisfirePolicy = 'runOnce' | 'skip' | 'runAll';

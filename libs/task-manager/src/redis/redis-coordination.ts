@@ -4,7 +4,7 @@ import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js'
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
 import { MIN_REDIS_VERSION } from '../task-manager.constants.js';
 import { messages } from '../task-manager.messages.js';
-import { RedisConnections } from './redis-connections.js';
+import { RedisConnections, compareVersions } from './redis-connections.js';
 import { RedisDynamicTasks } from './redis-dynamic-tasks.js';
 import { RedisLeadership } from './redis-leadership.js';
 import { RedisNotices } from './redis-notices.js';
@@ -22,7 +22,7 @@ export function createRedisCoordination(
   logger: LoggerService = new Logger('TaskManager'),
 ): CoordinationPort {
   const keys = new TaskManagerKeys(options.keyPrefix);
-  const connections = new RedisConnections(options.redis, logger);
+  const connections = new RedisConnections(options, logger, keys.leader);
   const client = connections.get('command');
   const scripts = new RedisScripts(client);
   const group = options.workerServiceName;
@@ -32,9 +32,7 @@ export function createRedisCoordination(
   return {
     lifecycle: {
       async connect() {
-        await connections.connect();
-        const info = await client.info('server');
-        const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0.0.0';
+        const { version } = await connections.connect();
         if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
           throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
         }
@@ -61,14 +59,4 @@ export function createRedisCoordination(
     workers: new RedisWorkerRegistry(client, keys),
     dynamicTasks: new RedisDynamicTasks(client, scripts, keys, tasksNotice),
   };
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }

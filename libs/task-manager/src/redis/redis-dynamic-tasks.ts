@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { DynamicTaskPort, ScheduleEntry } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
@@ -6,7 +6,7 @@ import type { TaskManagerKeys } from './task-manager-keys.js';
 /** Dynamic task definitions in one HASH; creation and deletion are single scripts that also notify every instance. */
 export class RedisDynamicTasks implements DynamicTaskPort {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly notice: () => string,

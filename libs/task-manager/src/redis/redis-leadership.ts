@@ -19,11 +19,11 @@ export class RedisLeadership implements LeadershipPort {
     return { retryInMs: ttl > 0 ? ttl : 0 };
   }
 
-  async renew(token: string, ttlMs: number) {
+  async renew(token: string, ttlMs: number, checkWorkers = true) {
     const [renewed, oldest] = await this.scripts.run<[number, number?]>(
       'renewLeader',
       [this.keys.leader, this.keys.workers],
-      [token, ttlMs],
+      [token, ttlMs, checkWorkers ? '1' : '0'],
     );
     return { renewed: renewed === 1, oldestWorkerSeen: oldest !== undefined && oldest >= 0 ? oldest : null };
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type {
   BackoffPolicy,
   CompletionResult,
@@ -60,7 +60,7 @@ export class RedisRunQueue implements RunQueuePort {
   }
 
   private async xread(
-    client: Redis,
+    client: RedisClient,
     consumer: string,
     count: number,
     blockMs: number | undefined,

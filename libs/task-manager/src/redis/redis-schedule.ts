@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type {
   DueItem,
@@ -17,7 +17,7 @@ const REGISTER_BATCH = 1000;
 /** The schedule ZSET, the one-off queue and the leader-side scripts that publish and reclaim runs. */
 export class RedisSchedule implements SchedulePort {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly group: string,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** Version carried by the ioredis command names, so two library versions never share a script name. */
 const SCRIPT_NAMESPACE = 'nestTaskManager_v1_';
@@ -18,6 +18,7 @@ const SCRIPT_FILES = {
   completeRun: 'complete-run-4.lua',
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',
+  clearHistory: 'clear-history-1.lua',
   discardRun: 'discard-run-1.lua',
 } as const;
 
@@ -46,7 +47,7 @@ type Arg = string | number;
  * which sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
  */
 export class RedisScripts {
-  constructor(private readonly client: Redis) {
+  constructor(private readonly client: RedisClient) {
     for (const name of Object.keys(SCRIPT_FILES) as ScriptName[]) {
       const { lua, numberOfKeys } = source(name);
       client.defineCommand(SCRIPT_NAMESPACE + name, { lua, numberOfKeys });

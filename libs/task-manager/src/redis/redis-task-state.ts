@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
@@ -16,7 +16,7 @@ const STATE_FIELDS = [
 /** Per-task state, history and the operations of the management API, in pipelined round trips. */
 export class RedisTaskState implements TaskStatePort {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly notice: () => string,
@@ -48,7 +48,11 @@ export class RedisTaskState implements TaskStatePort {
 
   async clearHistory(taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
-    await this.client.unlink(...taskIds.map((id) => this.keys.history(id)));
+    await this.scripts.run(
+      'clearHistory',
+      [this.keys.history(taskIds[0])],
+      [this.keys.taskStatePrefix, this.keys.historyPrefix, taskIds.length, ...taskIds],
+    );
   }
 
   async readStates(taskIds: string[]): Promise<TaskState[]> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
@@ -8,7 +8,7 @@ import type { TaskManagerKeys } from './task-manager-keys.js';
  */
 export class RedisWorkerRegistry implements WorkerRegistryPort {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: TaskManagerKeys,
   ) {}
 

@@ -54,7 +54,7 @@ export class ConfigResponse {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'Null with Sentinel or a socket path.',
+    description: 'Null with Sentinel, Redis Cluster or a socket path.',
     example: 'localhost',
   })
   redis_host!: string | null;

@@ -35,7 +35,7 @@ export function toWorker(worker: WorkerInfo): WorkerResponse {
  */
 export function toConfig(options: ResolvedTaskManagerOptions): ConfigResponse {
   const { redis } = options;
-  const routed = Boolean(redis.sentinels?.length) || Boolean(redis.path);
+  const routed = Boolean(redis.sentinels?.length) || Boolean(redis.path) || options.redisCluster !== undefined;
   return {
     redis_key_prefix: options.keyPrefix,
     concurrent_tasks: options.concurrentTasks,

@@ -27,13 +27,21 @@ if rcall('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
 end
 rcall('XDEL', KEYS[1], ARGV[2])
 local tag = ARGV[3] .. '|' .. ARGV[2]
-local state = rcall('HMGET', KEYS[2], 'inflight', 'running_by', 'retry_delay')
+local state = rcall('HMGET', KEYS[2], 'inflight', 'running_by', 'retry_delay', 'history_ttl_at')
 if state[1] == tag then rcall('HDEL', KEYS[2], 'inflight') end
 rcall('XADD', KEYS[3], 'MAXLEN', ARGV[11], '*', 'ts', ARGV[5], 'd', ARGV[6], 'st', ARGV[4], 'e', ARGV[7],
   'w', ARGV[8], 's', ARGV[9], 'a', ARGV[10], 'k', ARGV[18])
-rcall('EXPIRE', KEYS[3], ARGV[12])
 -- One HSET: outcome, and the running marker released (running_until 0) when this run holds it.
 local fields = { 'last_status', ARGV[4], 'last_run', ARGV[5] }
+-- The history's TTL is refreshed when half of it has elapsed (not on every run): it still expires
+-- `statisticsRedisExpiration` after the task stops running, at most half of that later.
+local historyTtl = tonumber(ARGV[12])
+local seconds = math.floor(tonumber(ARGV[5]) / 1000)
+if not state[4] or seconds - tonumber(state[4]) >= historyTtl / 2 then
+  rcall('EXPIRE', KEYS[3], historyTtl)
+  fields[#fields + 1] = 'history_ttl_at'
+  fields[#fields + 1] = seconds
+end
 if state[2] == tag then
   fields[#fields + 1] = 'running_until'
   fields[#fields + 1] = 0

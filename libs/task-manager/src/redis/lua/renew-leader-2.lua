@@ -4,6 +4,7 @@
   KEYS[1] leader    KEYS[2] workers ZSET
   ARGV[1] lease token "<workerId>|<epoch>"
   ARGV[2] lease TTL (ms)
+  ARGV[3] '1' to report the oldest worker heartbeat
   Output: { 1, oldest worker heartbeat (ms) or -1 } when renewed; { 0 } when the lease is not ours any more.
 ]]
 local rcall = redis.call
@@ -11,5 +12,8 @@ if rcall('GET', KEYS[1]) ~= ARGV[1] then
   return { 0 }
 end
 rcall('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] ~= '1' then
+  return { 1, -1 }
+end
 local oldest = rcall('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 return { 1, oldest[2] and tonumber(oldest[2]) or -1 }
