@@ -7,6 +7,9 @@ import type { RunEventBase, TaskManagerEvents } from './task-manager-events.js';
 import { runIdOf } from '../registry/task-id.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 
+/** Delay before a run of a task unknown to this instance is offered again. */
+const UNKNOWN_TASK_REQUEUE_MS = 1000;
+
 /** Settings of a worker's consumer. */
 export interface ConsumerSettings {
   concurrency: number;
@@ -109,7 +112,9 @@ export class Consumer {
     for (const run of runs) {
       const task = this.registry.getTask(run.taskId);
       if (!task) {
-        await this.port.discard(run).catch(() => undefined);
+        // Not known here yet (rolling deploy, dynamic task not synced): another instance may know it. A run
+        // of a task nobody knows any more is dropped by the leader when it comes due again.
+        await this.port.requeue(run, UNKNOWN_TASK_REQUEUE_MS).catch(() => undefined);
         continue;
       }
       this.held.set(run.messageId, {

@@ -138,8 +138,13 @@ export interface RunQueuePort {
     leaseTtlMs: number,
   ): Promise<number[]>;
   complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult>;
-  /** Acknowledges a run without recording it (its task is unknown here, e.g. deleted). */
+  /** Acknowledges a run without recording it. */
   discard(run: RunMessage): Promise<void>;
+  /**
+   * Hands a delivered run back to the one-off queue, due after `delayMs`: its task is not known to this
+   * instance (yet: a rolling deploy, or a dynamic task whose notice has not arrived).
+   */
+  requeue(run: RunMessage, delayMs: number): Promise<void>;
   /** Interrupts a pending blocking read (for shutdown). */
   interrupt(): void;
 }

@@ -158,6 +158,11 @@ export class MemoryRunQueue implements RunQueuePort {
     return Promise.resolve(completeRun(this.store, this.history, consumer, run, outcome, backoff));
   }
 
+  async requeue(run: RunMessage, delayMs: number): Promise<void> {
+    if (!this.streamOf(run).remove(run.messageId)) return;
+    this.store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt, run.kind), this.store.now() + delayMs);
+  }
+
   async discard(run: RunMessage): Promise<void> {
     this.streamOf(run).remove(run.messageId);
   }

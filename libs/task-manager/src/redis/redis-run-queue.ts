@@ -179,6 +179,14 @@ export class RedisRunQueue implements RunQueuePort {
     return reply === 1 ? 'recorded' : reply === 2 ? 'recordedAfterLoss' : 'lost';
   }
 
+  async requeue(run: RunMessage, delayMs: number): Promise<void> {
+    await this.scripts.run(
+      'requeueRun',
+      [this.keys.stream(run.highPriority), this.keys.oneOff],
+      [this.group, run.messageId, delayMs, run.taskId, run.slot, run.attempt, run.kind],
+    );
+  }
+
   async discard(run: RunMessage): Promise<void> {
     await this.scripts.run('discardRun', [this.keys.stream(run.highPriority)], [this.group, run.messageId]);
   }

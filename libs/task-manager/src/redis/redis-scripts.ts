@@ -20,6 +20,7 @@ const SCRIPT_FILES = {
   deleteTask: 'delete-task-4.lua',
   clearHistory: 'clear-history-1.lua',
   discardRun: 'discard-run-1.lua',
+  requeueRun: 'requeue-run-2.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -234,6 +234,19 @@ export function runQueueContract(ctx: ContractContext): void {
     expect(listed.lastSeen).toBeGreaterThanOrEqual(before - 50);
   });
 
+  it('requeue hands a delivered run back to the one-off queue, same slot, attempt and kind', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/t', 'c1');
+    await ctx.port.runs.requeue(run, 200);
+    // No longer this worker's, and not in the streams any more.
+    expect(await ctx.port.runs.renew(worker('c1'), [{ run, started: false }], LONG_TTL)).toEqual([0]);
+    expect(await readRuns(ctx.port, 'c2')).toEqual([]);
+    expect((await ctx.port.schedule.fetchDue(Date.now(), 10)).filter((d) => d.source === 'oneOff')).toEqual([]);
+    await sleep(300);
+    const [due] = (await ctx.port.schedule.fetchDue(Date.now(), 10)).filter((d) => d.source === 'oneOff');
+    expect(due).toMatchObject({ taskId: 'g/t', slot: run.slot, attempt: run.attempt, kind: run.kind });
+  });
+
   it('discard drops a run without recording it', async () => {
     const token = await lead(ctx.port);
     const run = await deliver(ctx.port, token, 'g/t', 'c1');
