@@ -34,6 +34,9 @@ export default defineConfig({
     // child redis-server processes; forks isolate them and are killed cleanly).
     pool: 'forks',
     fileParallelism: true,
+    // Most e2e files wait on wall-clock slots rather than burn CPU: two at a time keeps the suite within
+    // 10 minutes on 2 cores (Vitest's default here would be one) without starving timing-sensitive tests.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
