@@ -7,6 +7,14 @@ import type { RunEventBase, TaskManagerEvents } from './task-manager-events.js';
 import { runIdOf } from '../registry/task-id.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 
+/**
+ * Key of a held run: stream ids are per stream, so a high- and a normal-priority run published in the same
+ * millisecond share an id; the priority tells them apart.
+ */
+function heldKey(run: RunMessage): string {
+  return `${run.highPriority ? 'h' : 'n'}|${run.messageId}`;
+}
+
 /** Delay before a run of a task unknown to this instance is offered again. */
 const UNKNOWN_TASK_REQUEUE_MS = 1000;
 
@@ -88,6 +96,7 @@ export class Consumer {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
+      this.forgetLostQueued();
       const free = this.settings.concurrency - this.held.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
@@ -108,6 +117,11 @@ export class Consumer {
     }
   }
 
+  /** A delivered run lost before it started (recovered elsewhere) is not ours any more: forget it. */
+  private forgetLostQueued(): void {
+    for (const [key, h] of this.held) if (!h.started && h.lost) this.held.delete(key);
+  }
+
   private async accept(runs: RunMessage[]): Promise<void> {
     for (const run of runs) {
       const task = this.registry.getTask(run.taskId);
@@ -117,7 +131,7 @@ export class Consumer {
         await this.port.requeue(run, UNKNOWN_TASK_REQUEUE_MS).catch(() => undefined);
         continue;
       }
-      this.held.set(run.messageId, {
+      this.held.set(heldKey(run), {
         run,
         task,
         started: false,
@@ -134,7 +148,8 @@ export class Consumer {
    */
   private async startQueued(): Promise<void> {
     const free = this.settings.concurrency - this.runningCount;
-    const queued = [...this.held.values()].filter((h) => !h.started && !h.lost);
+    this.forgetLostQueued();
+    const queued = [...this.held.values()].filter((h) => !h.started);
     if (free <= 0 || queued.length === 0 || this.stopping) return;
     const batch = queued.sort((a, b) => Number(b.run.highPriority) - Number(a.run.highPriority)).slice(0, free);
     for (const h of batch) h.started = true;
@@ -151,7 +166,7 @@ export class Consumer {
       );
     } catch (error) {
       // Not started: drop them here and let their lease lapse; the leader re-publishes them.
-      for (const h of batch) this.held.delete(h.run.messageId);
+      for (const h of batch) this.held.delete(heldKey(h.run));
       throw error;
     }
     batch.forEach((h, i) => {
@@ -160,7 +175,7 @@ export class Consumer {
         return;
       }
       // 'busy' (re-queued for later), 'deleted' (dropped) or 'lost' (recovered elsewhere): not ours any more.
-      this.held.delete(h.run.messageId);
+      this.held.delete(heldKey(h.run));
     });
   }
 
@@ -203,7 +218,7 @@ export class Consumer {
     } catch (error) {
       this.logger.error(`Could not record run ${task.id}@${held.run.slot}: ${(error as Error).message}`);
     } finally {
-      this.held.delete(held.run.messageId);
+      this.held.delete(heldKey(held.run));
       await this.startQueued().catch((error: Error) =>
         this.logger.warn(`Could not start queued runs: ${error.message}`),
       );

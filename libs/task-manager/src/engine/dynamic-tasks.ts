@@ -70,7 +70,8 @@ export class DynamicTasks {
     const created = await this.port.create(task.id, JSON.stringify(persisted), this.registrar.entryOf(task));
     if (!created)
       throw new TaskConflictError(`A task named "${task.name}" already exists in group "${task.groupName}"`);
-    this.registry.addTask(task);
+    // A sync triggered by the creation's own notice (or the periodic one) may have registered it already.
+    if (!this.registry.getTask(task.id)) this.registry.addTask(task);
     return task;
   }
 

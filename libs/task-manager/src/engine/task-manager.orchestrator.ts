@@ -33,6 +33,22 @@ import type { WorkerIdentity } from './worker-identity.js';
  * another instance takes over at once), then drains running handlers within `shutdownTimeoutMs`, and
  * closes the Redis connections last.
  */
+/** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
+const CONNECT_DEADLINE_MS = 8_000;
+
+/** Rejects when `promise` has not settled within `ms`. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis unreachable: no connection within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
 const SHUTDOWN_STEP_MS = 1000;
 
@@ -193,7 +209,7 @@ export class TaskManagerOrchestrator
 
   /** Connects once (checks the Redis version, creates the consumer groups); retried after a failure. */
   private connect(): Promise<void> {
-    this.connecting ??= this.port.lifecycle.connect().catch((error: unknown) => {
+    this.connecting ??= withDeadline(this.port.lifecycle.connect(), CONNECT_DEADLINE_MS).catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
