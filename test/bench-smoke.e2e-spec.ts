@@ -77,7 +77,7 @@ describe('benchmark harness (smoke sizes)', () => {
   const scenario = (id: string): Json => {
     const s = scenarios[id];
     expect(s, `scenario ${id} missing:\n${outputs.join('\n')}`).toBeDefined();
-    expect(s.error, `scenario ${id} failed`).toBeUndefined();
+    expect(s.error, `scenario ${id} failed:\n${outputs.join('\n')}`).toBeUndefined();
     return s;
   };
 
@@ -86,7 +86,7 @@ describe('benchmark harness (smoke sizes)', () => {
     for (const system of ['ours', 'bullmq']) {
       expect(s[system].length).toBeGreaterThan(0);
       for (const r of s[system]) {
-        expect(r.error).toBeUndefined();
+        expect(r.error, r.error).toBeUndefined();
         expect(isNumber(r.commandsPerSecond)).toBe(true);
         expect(isNumber(r.usedMemoryMB)).toBe(true);
         expect(isNumber(r.process.cpuPercent)).toBe(true);
@@ -100,14 +100,15 @@ describe('benchmark harness (smoke sizes)', () => {
       id === 'lateness' ? ['ours', 'bullmq', 'cron'] : id === 'throughput' ? ['ours', 'bullmq'] : ['ours'];
     for (const system of systems) {
       const summary = s.summary[system];
-      expect(summary.errors).toBe(0);
-      expect(hasMedian(summary.runsPerSecond)).toBe(true);
-      expect(summary.runsPerSecond.median).toBeGreaterThan(0);
-      expect(hasMedian(summary.latencyP50)).toBe(true);
-      expect(hasMedian(summary.latencyP99)).toBe(true);
-      expect(hasMedian(summary.missedRuns)).toBe(true);
-      expect(hasMedian(summary.cpuPercentTotal)).toBe(true);
-      if (system !== 'cron') expect(hasMedian(summary.commandsPerExecution)).toBe(true);
+      const why = `${system}: ${JSON.stringify(s.runs[system]).slice(0, 2000)}`;
+      expect(summary.errors, why).toBe(0);
+      expect(hasMedian(summary.runsPerSecond), why).toBe(true);
+      expect(summary.runsPerSecond.median, why).toBeGreaterThan(0);
+      expect(hasMedian(summary.latencyP50), why).toBe(true);
+      expect(hasMedian(summary.latencyP99), why).toBe(true);
+      expect(hasMedian(summary.missedRuns), why).toBe(true);
+      expect(hasMedian(summary.cpuPercentTotal), why).toBe(true);
+      if (system !== 'cron') expect(hasMedian(summary.commandsPerExecution), why).toBe(true);
     }
     if (id === 'lateness') expect(s.runs.ours[0].publishLatenessMs.n).toBeGreaterThan(0);
   });
@@ -125,20 +126,20 @@ describe('benchmark harness (smoke sizes)', () => {
   it('6 memory: bytes per task, with the key breakdown', () => {
     const s = scenario('memory');
     for (const system of ['ours', 'bullmq']) {
-      expect(hasMedian(s[system].bytesPerTask)).toBe(true);
+      expect(hasMedian(s[system].bytesPerTask), JSON.stringify(s[system].runs)).toBe(true);
       expect(s[system].runs[0].keys.length).toBeGreaterThan(0);
     }
   });
 
   it('7 failover: kill -> first publish by the new leader', () => {
     const s = scenario('failover');
-    expect(hasMedian(s.tuned.firstPublishMs)).toBe(true);
-    expect(hasMedian(s.tuned.newLeaderMs)).toBe(true);
+    expect(hasMedian(s.tuned.firstPublishMs), JSON.stringify(s.tuned.trials)).toBe(true);
+    expect(hasMedian(s.tuned.newLeaderMs), JSON.stringify(s.tuned.trials)).toBe(true);
   });
 
   it('8 recovery: kill -> run restarted elsewhere', () => {
     const s = scenario('recovery');
-    expect(hasMedian(s.ours.reExecutedAfterMs)).toBe(true);
+    expect(hasMedian(s.ours.reExecutedAfterMs), JSON.stringify(s.ours.trials)).toBe(true);
     expect(isNumber(s.ours.liveDuplicates)).toBe(true);
   });
 

@@ -1,0 +1,212 @@
+// Measures per-second tasks executed by one system: lateness (handler start - slot), runs/s, missed and
+// duplicated slots, Redis commands per execution, CPU and memory of every process and of Redis.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { WorkerProc, usageDelta } from './proc.mjs';
+import { diff, snapshot, topCommands } from './redis.mjs';
+import { distribution, round } from './stats.mjs';
+
+/** Sleeps until wall-clock time `t` (ms). */
+export async function sleepUntil(t) {
+  const wait = t - Date.now();
+  if (wait > 0) await sleep(wait);
+}
+
+/**
+ * Starts the processes of `system` with `tasks` per-second tasks, lets them warm up, measures a window of
+ * whole seconds and tears everything down.
+ *
+ * @param ctx the harness context (redis client, url, log)
+ * @param {{ system: 'ours'|'bullmq'|'cron', tasks: number, instances?: number, concurrency: number,
+ *           warmupS: number, windowS: number, graceMs: number, execArgv?: string[],
+ *           onWindow?: (info) => Promise<void> }} p
+ */
+export async function measurePeriodic(ctx, p) {
+  const { system, tasks, concurrency, warmupS, windowS, graceMs } = p;
+  const instances = p.instances ?? 1;
+  const prefix = await ctx.fresh(`${system}-${tasks}`);
+  const procs = [];
+  const setupStart = Date.now();
+  try {
+    if (system === 'ours') {
+      for (let i = 0; i < instances; i++) {
+        procs.push(
+          new WorkerProc(
+            'ours',
+            {
+              redisUrl: ctx.redisUrl,
+              prefix,
+              tasks,
+              cron: '* * * * * *',
+              options: { concurrentTasks: concurrency, ...p.options },
+            },
+            { label: `ours#${i + 1}`, execArgv: p.execArgv },
+          ),
+        );
+      }
+      await Promise.all(procs.map((w) => w.ready()));
+    } else if (system === 'bullmq') {
+      const w = new WorkerProc(
+        'bullmq',
+        { redisUrl: ctx.redisUrl, prefix, queue: 'bench', concurrency },
+        { label: 'bullmq' },
+      );
+      procs.push(w);
+      await w.ready();
+      await w.request('upsert', { count: tasks, pattern: '* * * * * *' }, 300_000);
+      await w.request('startWorker');
+    } else {
+      const w = new WorkerProc('cron', { tasks, cron: '* * * * * *' }, { label: 'cron' });
+      procs.push(w);
+      await w.ready();
+    }
+    const setupMs = Date.now() - setupStart;
+    const windowStart = Math.ceil((Date.now() + warmupS * 1000) / 1000) * 1000;
+    const windowEnd = windowStart + windowS * 1000;
+    // Snapshots 200 ms before the first and the last+1 burst: the interval holds exactly windowS bursts.
+    await sleepUntil(windowStart - 200);
+    const cpuA = machineCpu();
+    const [snapA, ...usageA] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
+    await Promise.all(procs.map((w) => w.request('collect'))); // drops the warm-up executions
+    const observer = p.observeStream && system === 'ours' ? observePublishes(ctx.redisUrl, prefix, windowEnd) : null;
+    if (p.onWindow) await p.onWindow({ procs, windowStart, windowEnd, prefix });
+    await sleepUntil(windowEnd - 200);
+    const cpuB = machineCpu();
+    const [snapB, ...usageB] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
+    // Late runs of the window's slots still count as executed (their lateness says how late): collect until
+    // every expected run started, or none of the window's slots started for `graceMs` (at most 30 s).
+    const collected = [];
+    const inWindow = (c) => {
+      let n = 0;
+      for (let k = 0; k < c.slot.length; k++) if (c.slot[k] >= windowStart && c.slot[k] < windowEnd) n++;
+      return n;
+    };
+    let seen = 0;
+    let lastGrowth = Date.now();
+    const graceDeadline = Date.now() + 30_000;
+    for (;;) {
+      await sleep(Math.min(graceMs, 500));
+      const batch = await Promise.all(procs.map((w) => w.request('collect', {}, 120_000)));
+      collected.push(...batch);
+      const added = batch.reduce((a, c) => a + inWindow(c), 0);
+      seen += added;
+      if (added > 0) lastGrowth = Date.now();
+      if (seen >= tasks * windowS || Date.now() - lastGrowth >= graceMs || Date.now() >= graceDeadline) break;
+    }
+    const published = observer ? await observer : null;
+
+    // Executions: by slot for lateness / missed / duplicates, by start time for runs/s.
+    const lateness = [];
+    const perSlot = new Map();
+    let executionsInInterval = 0;
+    let total = 0;
+    for (const c of collected) {
+      for (let k = 0; k < c.idx.length; k++) {
+        const slot = c.slot[k];
+        const start = c.start[k];
+        if (start >= snapA.t && start < snapB.t) executionsInInterval++;
+        if (slot < windowStart || slot >= windowEnd) continue;
+        total++;
+        lateness.push(start - slot);
+        let counts = perSlot.get(slot);
+        if (!counts) perSlot.set(slot, (counts = new Uint8Array(tasks)));
+        const i = c.idx[k];
+        if (i >= 0 && i < tasks && counts[i] < 255) counts[i]++;
+      }
+    }
+    let distinct = 0;
+    for (const counts of perSlot.values()) for (const n of counts) if (n > 0) distinct++;
+    const expected = tasks * windowS;
+    const intervalS = (snapB.t - snapA.t) / 1000;
+    const redis = system === 'cron' ? null : diff(snapA, snapB);
+    const processes = procs.map((w, i) => ({ label: w.label, ...usageDelta(usageA[i], usageB[i]) }));
+    const machineBusy = cpuA && cpuB ? ((cpuB.busy - cpuA.busy) / ((cpuB.t - cpuA.t) / 1000)) * 100 : null;
+    const ownCpu = processes.reduce((a, b) => a + b.cpuPercent, 0) + (redis ? redis.redisCpuPercent : 0);
+    return {
+      system,
+      tasks,
+      instances,
+      concurrency,
+      setupMs,
+      windowS,
+      expectedRuns: expected,
+      executedRuns: distinct,
+      missedRuns: expected - distinct,
+      missedPercent: round(((expected - distinct) / expected) * 100, 3),
+      duplicateRuns: total - distinct,
+      runsPerSecond: round(executionsInInterval / intervalS, 1),
+      latenessMs: distribution(lateness),
+      ...(published
+        ? {
+            publishLatenessMs: distribution(
+              published.filter((x) => x.slot >= windowStart && x.slot < windowEnd).map((x) => x.at - x.slot),
+            ),
+          }
+        : {}),
+      processes,
+      cpuPercentTotal: round(
+        processes.reduce((a, b) => a + b.cpuPercent, 0),
+        1,
+      ),
+      rssMBTotal: round(
+        processes.reduce((a, b) => a + b.rssMB, 0),
+        1,
+      ),
+      // Whole machine (100 % = one core) and what other processes (not the system under test, not its Redis)
+      // used meanwhile: this machine is shared, so a busy neighbour shows here.
+      machineCpuPercent: machineBusy === null ? null : round(machineBusy, 1),
+      otherCpuPercent: machineBusy === null ? null : round(Math.max(0, machineBusy - ownCpu), 1),
+      redis: redis && {
+        commandsPerSecond: round(redis.commandsPerSecond, 1),
+        commandsPerExecution: executionsInInterval > 0 ? round(redis.totalCommands / executionsInInterval, 2) : null,
+        scriptCallsPerExecution: executionsInInterval > 0 ? round(redis.scriptCalls / executionsInInterval, 3) : null,
+        cpuPercent: round(redis.redisCpuPercent, 1),
+        usedMemoryMB: round(redis.usedMemory / 1048576, 2),
+        executionsInInterval,
+        perExecution: executionsInInterval > 0 ? topCommands(redis, 60, executionsInInterval, 'perExecution') : [],
+        totalCommands: redis.totalCommands,
+      },
+    };
+  } finally {
+    await Promise.all(procs.map((w) => w.stop()));
+    await ctx.cleanup();
+  }
+}
+
+/**
+ * Reads every run our leader publishes (a plain XREAD, outside the consumer group, so the engine is not
+ * affected) until `until`: the entry id's milliseconds are the Redis time of the XADD, the `s` field is
+ * the slot. Splits lateness into slot -> publish and publish -> handler start.
+ */
+async function observePublishes(url, prefix, until) {
+  const reader = new Redis(url, { maxRetriesPerRequest: 1, connectionName: 'bench-observer' });
+  reader.on('error', () => undefined);
+  const out = [];
+  let last = '$';
+  try {
+    while (Date.now() < until) {
+      const reply = await reader.xread('COUNT', 100000, 'BLOCK', 200, 'STREAMS', `{${prefix}}:stream:normal`, last);
+      if (!reply) continue;
+      for (const [id, fields] of reply[0][1]) {
+        last = id;
+        const i = fields.indexOf('s');
+        if (i >= 0) out.push({ at: Number(id.split('-')[0]), slot: Number(fields[i + 1]) });
+      }
+    }
+  } finally {
+    reader.disconnect();
+  }
+  return out;
+}
+
+/** CPU seconds the whole machine spent busy so far (all cores, from /proc/stat), or null off Linux. */
+function machineCpu() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return { t: Date.now(), busy: (user + nice + system + irq + softirq + steal) / 100 };
+  } catch {
+    return null;
+  }
+}

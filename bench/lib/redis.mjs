@@ -1,0 +1,195 @@
+// A private redis-server for the benchmarks, and readers of INFO (commandstats, cpu, memory).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Version of the redis-server binary on PATH, or null when there is none. */
+export function redisServerVersion() {
+  try {
+    const out = execFileSync('redis-server', ['--version'], { encoding: 'utf8' });
+    return /v=([\d.]+)/.exec(out)?.[1] ?? out.trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts `redis-server --port N --save '' --appendonly no` on a free port and waits until it answers.
+ * @returns {{ url, port, pid, stop() }}
+ */
+export async function startPrivateRedis() {
+  const dir = mkdtempSync(join(tmpdir(), 'ntm-bench-redis-'));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (c) => (output = (output + c).slice(-4000)));
+    child.stderr.on('data', (c) => (output = (output + c).slice(-4000)));
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const url = `redis://127.0.0.1:${port}`;
+    const deadline = Date.now() + 10_000;
+    while (!exited && Date.now() < deadline) {
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        if ((await client.ping()) === 'PONG') {
+          client.disconnect();
+          const onExit = () => child.kill('SIGKILL');
+          process.once('exit', onExit);
+          return {
+            url,
+            port,
+            pid: child.pid,
+            async stop() {
+              process.off('exit', onExit);
+              if (child.exitCode === null && child.signalCode === null) {
+                const done = once(child, 'exit');
+                child.kill('SIGTERM');
+                const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+                await done;
+                clearTimeout(timer);
+              }
+              rmSync(dir, { recursive: true, force: true });
+            },
+          };
+        }
+      } catch {
+        // not yet
+      }
+      client.disconnect();
+      await sleep(50);
+    }
+    child.kill('SIGKILL');
+    if (!/Address already in use/.test(output) && attempt === 4)
+      throw new Error(`redis-server did not start:\n${output}`);
+  }
+  throw new Error('redis-server did not start');
+}
+
+/** A plain client for the harness (never used by the systems under test). */
+export function harnessClient(url) {
+  const client = new Redis(url, { maxRetriesPerRequest: 3, connectionName: 'bench-harness' });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Parses an INFO section into `{ field: value }` (numbers when numeric). */
+export function parseInfo(text) {
+  const out = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i < 0) continue;
+    const key = line.slice(0, i);
+    const value = line.slice(i + 1);
+    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+/** `{ command: { calls, usec } }` from INFO commandstats. */
+export async function commandStats(client) {
+  const text = await client.info('commandstats');
+  const stats = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
+    if (m) stats[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  }
+  return stats;
+}
+
+/** Commands the harness itself sends while measuring; excluded from the counts. */
+const HARNESS_COMMANDS = new Set([
+  'info',
+  'config|resetstat',
+  'config|set',
+  'config|get',
+  'slowlog|get',
+  'slowlog|reset',
+  'slowlog|len',
+  'ping',
+  'client|setname',
+  'client|list',
+  'xread',
+]);
+
+/**
+ * Snapshot of the server: commandstats, CPU seconds (user + sys, main thread and children) and memory.
+ */
+export async function snapshot(client) {
+  const [cmd, cpuText, memText] = await Promise.all([commandStats(client), client.info('cpu'), client.info('memory')]);
+  const cpu = parseInfo(cpuText);
+  const mem = parseInfo(memText);
+  return {
+    t: Date.now(),
+    commands: cmd,
+    cpuSeconds: (cpu.used_cpu_user ?? 0) + (cpu.used_cpu_sys ?? 0),
+    usedMemory: mem.used_memory,
+    usedMemoryDataset: mem.used_memory_dataset,
+    usedMemoryScripts: mem.used_memory_scripts ?? mem.used_memory_lua ?? null,
+  };
+}
+
+/**
+ * Difference of two snapshots: commands (total and per command, harness commands excluded), server CPU
+ * and memory at the end.
+ */
+export function diff(before, after) {
+  const perCommand = {};
+  let total = 0;
+  let scriptCalls = 0;
+  for (const [name, s] of Object.entries(after.commands)) {
+    if (HARNESS_COMMANDS.has(name)) continue;
+    const b = before.commands[name] ?? { calls: 0, usec: 0 };
+    const calls = s.calls - b.calls;
+    if (calls <= 0) continue;
+    perCommand[name] = { calls, usec: s.usec - b.usec };
+    total += calls;
+    if (name === 'evalsha' || name === 'eval' || name === 'fcall') scriptCalls += calls;
+  }
+  const seconds = (after.t - before.t) / 1000;
+  return {
+    seconds,
+    totalCommands: total,
+    scriptCalls,
+    commandsPerSecond: total / seconds,
+    perCommand,
+    redisCpuPercent: ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100,
+    usedMemory: after.usedMemory,
+    usedMemoryDataset: after.usedMemoryDataset,
+  };
+}
+
+/** The top `n` commands of a diff by calls: `[{ command, calls, perSecond, usec }]`. */
+export function topCommands(d, n = 12, divisor = d.seconds, unit = 'perSecond') {
+  return Object.entries(d.perCommand)
+    .sort((a, b) => b[1].calls - a[1].calls)
+    .slice(0, n)
+    .map(([command, s]) => ({
+      command,
+      calls: s.calls,
+      [unit]: Math.round((s.calls / divisor) * 1000) / 1000,
+      usec: s.usec,
+    }));
+}

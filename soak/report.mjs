@@ -1,0 +1,222 @@
+// Acceptance criteria and Markdown rendering of a soak report (see soak/soak.mjs).
+
+/** RSS growth tolerated for an instance over the soak: 50 % of its warm RSS + 40 MB. */
+const RSS_GROWTH = (start) => start * 0.5 + 40;
+/** Redis used_memory tolerated at the end: twice the warm value + 4 MB. */
+const REDIS_GROWTH = (start) => start * 2 + 4;
+
+/**
+ * The acceptance criteria of the soak. Memory is judged only on instances that lived through at least half
+ * of the run (a restarted process is still warming up).
+ */
+export function acceptance(report) {
+  const failures = [];
+  const check = (ok, message) => {
+    if (!ok) failures.push(message);
+  };
+  check(report.slots.duplicated === 0, `${report.slots.duplicated} duplicated slots`);
+  check(report.processes.crashes.length === 0, `${report.processes.crashes.length} process crashes`);
+  check(
+    report.processes.unhandledRejections.length === 0,
+    `${report.processes.unhandledRejections.length} unhandled rejections`,
+  );
+  check(
+    report.slots.unexplainedMissed.length === 0,
+    `${report.slots.unexplainedMissed.length} unexplained missed slots`,
+  );
+  check(!report.recordedDuplicates?.length, `${report.recordedDuplicates?.length} outcomes recorded twice`);
+  check(report.runsAfterDeletion.length === 0, `${report.runsAfterDeletion.length} runs of deleted dynamic tasks`);
+  check(report.backoffViolations.length === 0, `${report.backoffViolations.length} runs started inside their backoff`);
+  check(report.api.unexpected.length === 0, `${report.api.unexpected.length} unexpected API answers`);
+  check(report.api.dynamicErrors.length === 0, `${report.api.dynamicErrors.length} failed dynamic-task requests`);
+  check(report.leadership.frozenLeadersStillClaiming === 0, 'a resumed frozen leader kept claiming leadership');
+  const f = report.final;
+  if (f) {
+    check(f.streamHigh + f.streamNormal === 0, `run streams not drained (${f.streamHigh} + ${f.streamNormal} entries)`);
+    check((f.pendingHigh ?? 0) + (f.pendingNormal ?? 0) === 0, 'pending run messages left');
+    check(f.historyMaxLength <= f.historyCap, `a history holds ${f.historyMaxLength} > ${f.historyCap} runs`);
+    check(f.historyKeysWithoutTtl === 0, `${f.historyKeysWithoutTtl} history keys without TTL`);
+  }
+  check(
+    (report.processes.shutdown ?? []).every((s) => s.exited && (s.code === 0 || s.signal === 'SIGTERM')),
+    'an instance did not shut down cleanly on SIGTERM',
+  );
+  const longLived = report.memory.instances.filter(
+    (i) => i.lifetimeS >= report.settings.minutes * 30 && i.samples >= 4,
+  );
+  for (const i of longLived) {
+    check(
+      i.endRssMb <= i.startRssMb + RSS_GROWTH(i.startRssMb),
+      `instance ${i.pid} RSS grew ${i.startRssMb} → ${i.endRssMb} MB`,
+    );
+  }
+  if (report.memory.redisStartMb !== null) {
+    check(
+      report.memory.redisEndMb <= REDIS_GROWTH(report.memory.redisStartMb),
+      `Redis used_memory grew ${report.memory.redisStartMb} → ${report.memory.redisEndMb} MB`,
+    );
+  }
+  return { passed: failures.length === 0, failures };
+}
+
+const ms = (v) => (v === null || v === undefined ? '—' : `${v} ms`);
+const num = (v) => (v === null || v === undefined ? '—' : String(v));
+const pct = (a, b) => (b === 0 ? '—' : `${((100 * a) / b).toFixed(2)} %`);
+
+/** Why slots were missed, in words. */
+const WHY = {
+  'gated: allowParallel=false (previous run still in flight)':
+    'by design: the task is `allowParallel: false` and its previous run (3 s) was still queued or running when the slot came (publish-runs answers `busy` and advances the schedule).',
+  'gated: retry backoff after a failure':
+    'by design: the task failed and its retry backoff (min(1 s × 2^(k−1), max)) had not elapsed (publish-runs answers `backoff`).',
+  'leader failover':
+    'no leader between the fault and the new leader: slots later than `misfireToleranceMs` when the new leader saw them followed the misfire policy (`runOnce`: one catch-up run at the latest missed slot).',
+  'FLUSHALL erased the schedule':
+    'FLUSHALL erased the schedule entries: until the leader re-registered them (its reconciliation pass, every 5 s, or its next acquisition) no entry existed to publish or to misfire from; tasks resume at their first slot after the rebuild.',
+  'Redis restarted empty':
+    'Redis was down, then came back empty (no persistence): nothing can be published while it is down, and the erased schedule is rebuilt by the leader as after FLUSHALL.',
+  'in flight during a wipe, aborted (finding #5)':
+    'the run was executing when Redis lost its data; the lease keeper could not touch its (vanished) message, reported the lease lost and aborted the handler, and nothing re-runs the slot (finding #5).',
+  unexplained: 'NOT EXPLAINED — a lost run (finding #1 loses high-priority runs this way).',
+};
+
+/** The soak section of docs/reliability.md. */
+export function renderMarkdown(r) {
+  const s = r.slots;
+  const lines = [];
+  const v = r.acceptance ?? acceptance(r);
+  lines.push(
+    `Last run: ${r.generatedAt ?? 'now'} — ${r.settings.minutes} min, ${r.settings.instances} instances, ` +
+      `${r.tasks.static} static tasks + ${r.tasks.dynamicCreated} dynamic ones, seed ${r.settings.seed} ` +
+      `(\`npm run soak -- --minutes ${r.settings.minutes} --seed ${r.settings.seed}\` replays the same fault sequence). ` +
+      `Verdict: **${v.passed ? 'PASSED' : `FAILED — ${v.failures.join('; ')}`}**. Raw figures: \`docs/reliability-soak.json\`.`,
+  );
+  lines.push('');
+  lines.push('| Figure | Value |');
+  lines.push('| --- | --- |');
+  const row = (k, val) => lines.push(`| ${k} | ${val} |`);
+  row('Analysed window', `${r.window.seconds} s (after a warm-up, before the final drain)`);
+  row(
+    'Task mix',
+    Object.entries(r.tasks.byCategory)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') + `; ${r.tasks.highPriority} high priority`,
+  );
+  row(
+    'Executions observed (side channel)',
+    `${r.executions.total} (${r.executions.failed} failed on purpose, ${r.executions.aborted} aborted)`,
+  );
+  row('Slots due', s.due);
+  row('Executed', `${s.executed} (${pct(s.executed, s.due)}), exactly once: ${s.executedOnce}`);
+  row('**Duplicated**', `**${s.duplicated}**`);
+  row(
+    'Re-executed after a lost lease (not duplicates, see definition)',
+    `${r.reExecutions['worker killed after its end']} after a SIGKILL right after the handler ended, ` +
+      `${r.reExecutions['worker frozen while it ran']} after a SIGSTOP during the run`,
+  );
+  row('Outcomes recorded twice in the history', num(r.recordedDuplicates?.length));
+  row('Missed', `${s.missed} (${pct(s.missed, s.due)}), **unexplained: ${s.unexplainedMissed.length}**`);
+  for (const [cause, n] of Object.entries(s.missedByCause)) row(`&nbsp;&nbsp;missed: ${cause}`, n);
+  row(
+    'Faults injected',
+    `${r.faults.total}: ${Object.entries(r.faults.byKind)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
+  row('Leader changes', r.leadership.leaderChanges);
+  row(
+    'Failover time (leader killed or frozen → new leader)',
+    `max ${ms(r.leadership.maxFailoverMs)} (all: ${r.leadership.failoversMs.join(', ') || '—'})`,
+  );
+  row('Leaderless after a Redis restart', `max ${ms(r.leadership.maxLeaderlessAfterRedisRestartMs)}`);
+  row(
+    'Resumed frozen leader steps down',
+    `max ${ms(r.leadership.maxStepDownAfterResumeMs)} after SIGCONT; still claiming: ${r.leadership.frozenLeadersStillClaiming}`,
+  );
+  row(
+    'Runs lost with a killed worker',
+    `${r.recovery.killedRuns}; re-run elsewhere: ${r.recovery.recovered}, max after ${ms(r.recovery.maxRecoveryMs)}; not re-run: ${r.recovery.unrecovered.length}`,
+  );
+  row(
+    'Schedule back after FLUSHALL / Redis restart',
+    `max ${ms(r.recovery.maxWipeRecoveryMs)} (every per-second task running again)`,
+  );
+  row(
+    'Start delay (run start − slot)',
+    `p50 ${ms(r.lateness.p50Ms)}, p99 ${ms(r.lateness.p99Ms)}, max ${ms(r.lateness.maxMs)}; away from faults: p50 ${ms(r.lateness.quietP50Ms)}, p99 ${ms(r.lateness.quietP99Ms)}, max ${ms(r.lateness.quietMaxMs)}`,
+  );
+  row('Start delay p99 by priority', `high ${ms(r.lateness.highP99Ms)}, normal ${ms(r.lateness.normalP99Ms)}`);
+  row('Backoff violations (run started before retry_after)', r.backoffViolations.length);
+  row(
+    'Dynamic tasks',
+    `${r.tasks.dynamicCreated} created, ${r.tasks.dynamicDeleted} deleted, ${r.tasks.dynamicWiped} erased by a wipe; known to another instance within ${ms(r.tasks.dynamicPropagationMaxMs)} (max); runs after deletion: ${r.runsAfterDeletion.length}`,
+  );
+  row('Process crashes', `**${r.processes.crashes.length}** (${r.processes.started} processes started)`);
+  row('Unhandled rejections', `**${r.processes.unhandledRejections.length}**`);
+  row(
+    'Clean SIGTERM shutdown at the end',
+    (r.processes.shutdown ?? [])
+      .map((p) => (p.code === 0 || p.signal === 'SIGTERM' ? 'yes' : `no (${p.code}/${p.signal})`))
+      .join(', '),
+  );
+  row('ERROR / WARN log lines', `${r.processes.errorLogLines} / ${r.processes.warnLogLines}`);
+  row(
+    'API probes',
+    `${r.api.total} (${Object.entries(r.api.byStatus)
+      .map(([k, n]) => `${n}× ${k}`)
+      .join(', ')}); unexpected: ${r.api.unexpected.length}`,
+  );
+  row(
+    'Redis used_memory (warm → end, max)',
+    `${r.memory.redisStartMb} → ${r.memory.redisEndMb} MB (max ${r.memory.redisMaxMb} MB)`,
+  );
+  row(
+    'Backlog (max sampled XLEN high / normal, one-off ZCARD)',
+    `${num(r.backlog.maxStreamHigh)} / ${num(r.backlog.maxStreamNormal)}, ${num(r.backlog.maxOneoff)}`,
+  );
+  if (r.final) {
+    row(
+      'Redis after the drain',
+      `streams ${r.final.streamHigh} + ${r.final.streamNormal} entries, ${num(r.final.pendingHigh)} + ${num(r.final.pendingNormal)} pending, ` +
+        `one-off ${r.final.oneoff}, longest history ${r.final.historyMaxLength} (cap ${r.final.historyCap}), ` +
+        `history keys without TTL ${r.final.historyKeysWithoutTtl}, ${r.final.keys} keys`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'Memory of each instance (RSS after its warm-up → at the end; processes restarted after a SIGKILL start later):',
+  );
+  lines.push('');
+  lines.push('| pid | instance | lived | killed | RSS start → end (max) |');
+  lines.push('| --- | --- | --- | --- | --- |');
+  for (const i of r.memory.instances) {
+    lines.push(
+      `| ${i.pid} | #${i.slot} | ${i.lifetimeS} s | ${i.killed ? 'yes' : 'no'} | ${num(i.startRssMb)} → ${num(i.endRssMb)} MB (${num(i.maxRssMb)}) |`,
+    );
+  }
+  lines.push('');
+  lines.push('Missed slots, explained:');
+  lines.push('');
+  if (s.missed === 0) lines.push('- none.');
+  for (const [cause, n] of Object.entries(s.missedByCause)) lines.push(`- **${n}** ${cause}: ${WHY[cause] ?? ''}`);
+  const faulty = r.faults.list.filter((f) => f.missed);
+  if (faulty.length > 0) {
+    lines.push('');
+    lines.push('Per fault with missed slots:');
+    lines.push('');
+    for (const f of faulty) {
+      const detail =
+        f.kind === 'flushall' || f.kind === 'redis-restart'
+          ? `schedule back after ${ms(f.recoveryMs)}${f.downMs ? `, Redis down ${f.downMs} ms` : ''}`
+          : `new leader after ${ms(f.failoverMs)}`;
+      lines.push(
+        `- fault #${f.n} ${f.kind} at +${Math.round((f.at - r.window.from) / 1000)} s: ${f.missed} slots of ${f.missedTasks} tasks, ${detail}.`,
+      );
+    }
+  }
+  if (v.failures.length > 0) {
+    lines.push('');
+    lines.push(`**Failed criteria:** ${v.failures.join('; ')}.`);
+  }
+  return lines.join('\n');
+}
