@@ -656,6 +656,16 @@ class Soak {
             }
           }
         }
+        // Nothing was left to delete (a wipe erased the earlier ones): delete one just created, elsewhere.
+        if (record.deleted.length === 0 && record.created.length > 0) {
+          const name = record.created[0];
+          const via = this.random.pick(this.live());
+          const res = await this.api(via, 'DELETE', `/tasks?task_group_name=Mix&task_name=${encodeURIComponent(name)}`);
+          if (res.status === 200) {
+            this.dynamic.get(name).deletedAt = Date.now();
+            record.deleted.push(name);
+          } else this.httpErrors.push({ op: 'delete', name, status: res.status, body: res.body, at: Date.now() });
+        }
         break;
       }
       default:
