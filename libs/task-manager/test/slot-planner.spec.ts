@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CronSchedule } from '../src/cron/cron-schedule.js';
 import type { DueItem } from '../src/engine/coordination.port.js';
 import { planDueItem, planUnknown, type PlannerSettings } from '../src/engine/slot-planner.js';
 import type { TaskDefinition } from '../src/registry/task-definition.js';
 import { encodeTaskId } from '../src/registry/task-id.js';
+import { makeTask } from './support/task-definition.fixture.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -12,37 +12,6 @@ const SETTINGS: PlannerSettings = {
   misfireToleranceMs: 5000,
   misfireMaxRuns: 10,
 };
-
-/** A fully resolved task definition, as the factory would build it; override what a test cares about. */
-function makeTask(overrides: Partial<TaskDefinition> = {}): TaskDefinition {
-  const expression = overrides.expression ?? '*/5 * * * *';
-  const timeZone = overrides.timeZone ?? 'UTC';
-  const groupName = overrides.groupName ?? 'reports';
-  const name = overrides.name ?? 'refresh';
-  return {
-    id: encodeTaskId(groupName, name),
-    groupName,
-    name,
-    expression,
-    timeZone,
-    schedule: CronSchedule.parse(expression, timeZone),
-    kwargs: null,
-    description: null,
-    tags: [],
-    highPriority: false,
-    allowParallel: true,
-    retryBackoff: null,
-    retryBackoffMax: null,
-    misfirePolicy: 'runOnce',
-    maxAttempts: 1,
-    timeoutMs: null,
-    dynamic: false,
-    functionName: null,
-    handler: () => undefined,
-    source: 'ReportsTasks.refresh',
-    ...overrides,
-  };
-}
 
 function scheduled(task: TaskDefinition, slot: number): DueItem {
   return { source: 'scheduled', taskId: task.id, slot, rawScore: String(slot) };

@@ -3,6 +3,7 @@ import { CronSchedule } from '../src/cron/cron-schedule.js';
 import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
 import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from '../src/registry/task-definition.js';
 import { encodeTaskId } from '../src/registry/task-id.js';
+import { makeTask } from './support/task-definition.fixture.js';
 import { TaskRegistry } from '../src/registry/task-registry.js';
 
 const SCHEDULE = CronSchedule.parse('* * * * *');
@@ -17,28 +18,7 @@ function task(
   tags: string[] = [],
   source = `${groupName}Tasks.${name}`,
 ): TaskDefinition {
-  return {
-    id: encodeTaskId(groupName, name),
-    groupName,
-    name,
-    expression: '* * * * *',
-    timeZone: 'UTC',
-    schedule: SCHEDULE,
-    kwargs: null,
-    description: null,
-    tags,
-    highPriority: false,
-    allowParallel: true,
-    retryBackoff: null,
-    retryBackoffMax: null,
-    misfirePolicy: 'runOnce',
-    maxAttempts: 1,
-    timeoutMs: null,
-    dynamic: false,
-    functionName: null,
-    handler: () => undefined,
-    source,
-  };
+  return makeTask({ groupName, name, expression: '* * * * *', schedule: SCHEDULE, tags, source });
 }
 
 function fn(groupName: string, name: string, source: string): RegisteredFunction {
