@@ -29,7 +29,12 @@ describe('zero-infrastructure start', () => {
     const port = await closedPort();
     const redisPort = await closedPort();
     let output = '';
-    const env = { ...process.env, PORT: String(port), REDIS_PROBE: `127.0.0.1:${redisPort}`, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      REDIS_PROBE: `127.0.0.1:${redisPort}`,
+      NO_COLOR: '1',
+    };
     delete env.REDIS_URL;
     delete env.TASK_MANAGER_API_KEY;
     demo = spawn(process.execPath, ['dist/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
