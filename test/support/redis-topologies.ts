@@ -17,10 +17,12 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { findRedisServer, freePort, pingRedis, waitFor } from './redis.js';
+import { dataNodeArgs as baseDataNodeArgs, findRedisServer, freePort, pingRedis, waitFor } from './redis.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
+/** Arguments of every data node: loopback, no persistence, files in `dir`, logs on stdout. */
+const dataNodeArgs = (port: number, dir: string): string[] => baseDataNodeArgs(port, dir, HOST);
 
 /** Path of `redis-cli` on PATH, or undefined. */
 export function findRedisCli(): string | undefined {
@@ -141,26 +143,6 @@ async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
-}
-
-/** Arguments common to every data node: loopback, no persistence, files in `dir`, logs on stdout. */
-function dataNodeArgs(port: number, dir: string): string[] {
-  return [
-    '--port',
-    String(port),
-    '--bind',
-    HOST,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-    '--dir',
-    dir,
-    '--logfile',
-    '',
-  ];
 }
 
 /** Runs `fn` a few times: a port found free may be taken before the server binds it. */

@@ -201,6 +201,12 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
 }
 
+/** Arguments of a throwaway redis-server: loopback, no persistence, files in `dir`, logs on stdout. */
+export function dataNodeArgs(port: number, dir: string, host = '127.0.0.1'): string[] {
+  const settings = { port: String(port), bind: host, save: '', appendonly: 'no', daemonize: 'no', dir, logfile: '' };
+  return Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value]);
+}
+
 /** Processes started here, killed if the test process exits without stopping them. */
 const livingServers = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -236,22 +242,7 @@ export async function startRedisServer(options: { startTimeoutMs?: number } = {}
 
   const launch = async (): Promise<void> => {
     mkdirSync(dir, { recursive: true });
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'no',
-      '--dir',
-      dir,
-      '--logfile',
-      '',
-    ];
+    const args = dataNodeArgs(port, dir, '127.0.0.1');
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer): void => {

@@ -16,7 +16,7 @@ import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js'
 import { TaskRegistry } from '../registry/task-registry.js';
 import type { ChangeNotice, CoordinationPort, WorkerDescription } from './coordination.port.js';
 import { Consumer } from './consumer.js';
-import { withTimeout } from './with-timeout.js';
+import { withDeadline, withTimeout } from './with-timeout.js';
 import { TaskManagerEvents } from './task-manager-events.js';
 import { DynamicTasks } from './dynamic-tasks.js';
 import { LeaderElector } from './leader-elector.js';
@@ -27,31 +27,18 @@ import { ScheduleRegistrar } from './schedule-registrar.js';
 import { Scheduler } from './scheduler.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
+/** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
+const CONNECT_DEADLINE_MS = 8_000;
+
+/** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
+const SHUTDOWN_STEP_MS = 1000;
+
 /**
  * Owns the engine's background work and its lifecycle: registers the schedule and starts the consumer,
  * the heartbeat and the election on application bootstrap; on shutdown gives leadership up first (so
  * another instance takes over at once), then drains running handlers within `shutdownTimeoutMs`, and
  * closes the Redis connections last.
  */
-/** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
-const CONNECT_DEADLINE_MS = 8_000;
-
-/** Rejects when `promise` has not settled within `ms`. */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis unreachable: no connection within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
-const SHUTDOWN_STEP_MS = 1000;
-
 @Injectable()
 export class TaskManagerOrchestrator
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
@@ -209,7 +196,11 @@ export class TaskManagerOrchestrator
 
   /** Connects once (checks the Redis version, creates the consumer groups); retried after a failure. */
   private connect(): Promise<void> {
-    this.connecting ??= withDeadline(this.port.lifecycle.connect(), CONNECT_DEADLINE_MS).catch((error: unknown) => {
+    this.connecting ??= withDeadline(
+      this.port.lifecycle.connect(),
+      CONNECT_DEADLINE_MS,
+      `Redis unreachable: no connection within ${CONNECT_DEADLINE_MS / 1000} s`,
+    ).catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
