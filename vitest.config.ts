@@ -1,8 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { embedAssets } from './libs/task-manager/scripts/embed-assets.mjs';
+
+// Tests run against the library's source: its generated modules (Lua scripts, dashboard assets) must embed
+// the current .lua and asset files.
+embedAssets();
 
 const librarySource = fileURLToPath(new URL('./libs/task-manager/src/index.ts', import.meta.url));
-/** Source of the optional integrations (`nestjs-task-manager/terminus`, `/prometheus`, `/event-emitter`). */
+/** Source of `nestjs-task-manager/api` (the HTTP API's request and response classes). */
+const apiSource = fileURLToPath(new URL('./libs/task-manager/src/api/index.ts', import.meta.url));
+/** Source of `nestjs-task-manager/testing` (test helpers: Redis key layout, task ids). */
+const testingSource = fileURLToPath(new URL('./libs/task-manager/src/testing/index.ts', import.meta.url));
+/** Source of the optional integrations (`nestjs-task-manager/terminus`, `/prometheus`, `/event-emitter`, `/swagger`). */
 const integrationsSource = fileURLToPath(new URL('./libs/task-manager/src/integrations/', import.meta.url));
 
 export default defineConfig({
@@ -18,9 +27,11 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-task-manager$/, replacement: librarySource },
       {
-        find: /^nestjs-task-manager\/(terminus|prometheus|event-emitter)$/,
+        find: /^nestjs-task-manager\/(terminus|prometheus|event-emitter|swagger)$/,
         replacement: `${integrationsSource}$1/index.ts`,
       },
+      { find: /^nestjs-task-manager\/api$/, replacement: apiSource },
+      { find: /^nestjs-task-manager\/testing$/, replacement: testingSource },
     ],
   },
   test: {

@@ -1,4 +1,6 @@
 // Acceptance criteria and Markdown rendering of a soak report (see soak/soak.mjs).
+import { EXTRA_FAULTS } from './extra-faults.mjs';
+import { isWipe } from './wipes.mjs';
 
 /** RSS growth tolerated for an instance over the soak: 50 % of its warm RSS + 40 MB. */
 const RSS_GROWTH = (start) => start * 0.5 + 40;
@@ -30,10 +32,13 @@ export function acceptance(report) {
   check(report.api.unexpected.length === 0, `${report.api.unexpected.length} unexpected API answers`);
   check(report.api.dynamicErrors.length === 0, `${report.api.dynamicErrors.length} failed dynamic-task requests`);
   check(report.leadership.frozenLeadersStillClaiming === 0, 'a resumed frozen leader kept claiming leadership');
+  for (const [kind, analysis] of Object.entries(report.extraFaults ?? {})) {
+    for (const failure of analysis.failures) check(false, `${kind}: ${failure}`);
+  }
   const f = report.final;
   if (f) {
     check(f.streamHigh + f.streamNormal === 0, `run streams not drained (${f.streamHigh} + ${f.streamNormal} entries)`);
-    check((f.pendingHigh ?? 0) + (f.pendingNormal ?? 0) === 0, 'pending run messages left');
+    check((f.pendingHigh ?? 0) + (f.pendingNormal ?? 0) === 0, 'runs stuck pending after the drain');
     check(f.historyMaxLength <= f.historyCap, `a history holds ${f.historyMaxLength} > ${f.historyCap} runs`);
     check(f.historyKeysWithoutTtl === 0, `${f.historyKeysWithoutTtl} history keys without TTL`);
   }
@@ -75,9 +80,21 @@ const WHY = {
     'FLUSHALL erased the schedule entries: until the leader re-registered them (its reconciliation pass, every 5 s, or its next acquisition) no entry existed to publish or to misfire from; tasks resume at their first slot after the rebuild.',
   'Redis restarted empty':
     'Redis was down, then came back empty (no persistence): nothing can be published while it is down, and the erased schedule is rebuilt by the leader as after FLUSHALL.',
-  'in flight during a wipe, aborted (finding #5)':
-    'the run was executing when Redis lost its data; the lease keeper could not touch its (vanished) message, reported the lease lost and aborted the handler, and nothing re-runs the slot (finding #5).',
-  unexplained: 'NOT EXPLAINED — a lost run (finding #1 loses high-priority runs this way).',
+  'in flight during a wipe, aborted':
+    'the run was executing when Redis restarted empty; its lease could not be renewed while Redis was down, so the handler was given up, and the slot was not re-run (a run only handed back once Redis answered).',
+  'in flight during a wipe, its worker killed later':
+    'the run kept running through a wipe (nobody else had it: its message went with the data), and its worker was SIGKILLed before it ended: with its message gone, Redis held nothing a recovery could re-publish it from (a limit of a Redis that loses its data, like the one-off queue it loses; docs/reliability.md).',
+  'aborted by the deploy that removed its task':
+    'the run was aborted by the graceful stop of the rolling restart that removed its task from the code, and handed back; no instance of the new code declares the task, so nobody ran it again (by design).',
+  'given up with a poison pill (its workers died maxDeliveries times)':
+    'the run was in flight on workers that a poison pill killed, one after the other (runs recovered together are delivered together): after `maxDeliveries` deliveries ended by a dead worker it was recorded as failed, like the pill (by design: the engine cannot tell the pill from a bystander).',
+  'leader blocked by a CPU-bound run':
+    'the leader ran a CPU-bound handler: its event loop could neither renew the leader lease nor publish; slots due then followed the misfire policy once another instance led.',
+  'leader link frozen':
+    "the leader's Redis link hung: it stepped down on its local timer and another instance took over; slots late past `misfireToleranceMs` followed the misfire policy.",
+  'poison pill killed the leader':
+    'a run whose handler kills its process took the leader down (up to `maxDeliveries` times): slots followed the misfire policy until a new leader.',
+  unexplained: 'NOT EXPLAINED — a run lost or stuck: a bug.',
 };
 
 /** The soak section of docs/reliability.md. */
@@ -112,7 +129,8 @@ export function renderMarkdown(r) {
   row(
     'Re-executed after a lost lease (not duplicates, see definition)',
     `${r.reExecutions['worker killed after its end']} after a SIGKILL right after the handler ended, ` +
-      `${r.reExecutions['worker frozen while it ran']} after a SIGSTOP during the run`,
+      `${r.reExecutions['worker frozen while it ran']} after a SIGSTOP during the run, ` +
+      `${r.reExecutions['link frozen before its outcome was recorded'] ?? 0} after its Redis link hung as it ended`,
   );
   row('Outcomes recorded twice in the history', num(r.recordedDuplicates?.length));
   row('Missed', `${s.missed} (${pct(s.missed, s.due)}), **unexplained: ${s.unexplainedMissed.length}**`);
@@ -151,6 +169,9 @@ export function renderMarkdown(r) {
     'Dynamic tasks',
     `${r.tasks.dynamicCreated} created, ${r.tasks.dynamicDeleted} deleted, ${r.tasks.dynamicWiped} erased by a wipe; known to another instance within ${ms(r.tasks.dynamicPropagationMaxMs)} (max); runs after deletion: ${r.runsAfterDeletion.length}`,
   );
+  for (const [kind, analysis] of Object.entries(r.extraFaults ?? {})) {
+    row(`Fault ${kind}`, EXTRA_FAULTS[kind]?.describe(analysis) ?? JSON.stringify(analysis));
+  }
   row('Process crashes', `**${r.processes.crashes.length}** (${r.processes.started} processes started)`);
   row('Unhandled rejections', `**${r.processes.unhandledRejections.length}**`);
   row(
@@ -175,6 +196,7 @@ export function renderMarkdown(r) {
     `${num(r.backlog.maxStreamHigh)} / ${num(r.backlog.maxStreamNormal)}, ${num(r.backlog.maxOneoff)}`,
   );
   if (r.final) {
+    row('**Runs stuck pending after the drain**', `**${(r.final.pendingHigh ?? 0) + (r.final.pendingNormal ?? 0)}**`);
     row(
       'Redis after the drain',
       `streams ${r.final.streamHigh} + ${r.final.streamNormal} entries, ${num(r.final.pendingHigh)} + ${num(r.final.pendingNormal)} pending, ` +
@@ -205,10 +227,9 @@ export function renderMarkdown(r) {
     lines.push('Per fault with missed slots:');
     lines.push('');
     for (const f of faulty) {
-      const detail =
-        f.kind === 'flushall' || f.kind === 'redis-restart'
-          ? `schedule back after ${ms(f.recoveryMs)}${f.downMs ? `, Redis down ${f.downMs} ms` : ''}`
-          : `new leader after ${ms(f.failoverMs)}`;
+      const detail = isWipe(f)
+        ? `schedule back after ${ms(f.recoveryMs)}${f.downMs ? `, Redis down ${f.downMs} ms` : ''}`
+        : `new leader after ${ms(f.failoverMs)}`;
       lines.push(
         `- fault #${f.n} ${f.kind} at +${Math.round((f.at - r.window.from) / 1000)} s: ${f.missed} slots of ${f.missedTasks} tasks, ${detail}.`,
       );

@@ -1,4 +1,6 @@
-// `npm run soak [-- --minutes N --instances N --tasks N --seed S --normal-only --no-docs --out report.json]`: runs the chaos soak
+// `npm run soak [-- --minutes N --instances N --tasks N --seed S --faults a,b --normal-only --no-docs --out report.json
+// --raw executions.json]`:
+// runs the chaos soak
 // (soak/soak.mjs), prints its summary, writes the raw report to docs/reliability-soak.json and regenerates
 // the soak section of docs/reliability.md. Exits with 1 when an acceptance criterion fails.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,9 @@ const input = Object.fromEntries(
   }).filter(([, v]) => v !== undefined),
 );
 if (args.includes('--normal-only')) input.highPriority = false;
+if (flag('faults')) input.faults = flag('faults').split(',');
+// Every execution, fault and leadership change as recorded, for diagnosing a verdict afterwards.
+if (flag('raw')) input.rawOut = flag('raw');
 if (input.instances !== undefined && (input.instances < 3 || input.instances > 5)) {
   console.error('--instances must be between 3 and 5');
   process.exit(2);

@@ -13,7 +13,23 @@ export interface SoakSettings {
   tailMs?: number;
   faultMarginMs: number;
   killGraceMs: number;
-  faults: Array<'kill-leader' | 'kill-random' | 'freeze-leader' | 'redis-restart' | 'flushall' | 'dynamic'>;
+  faults: Array<
+    | 'kill-leader'
+    | 'kill-random'
+    | 'freeze-leader'
+    | 'redis-restart'
+    | 'flushall'
+    | 'dynamic'
+    | 'sigterm-long'
+    | 'drop-reply'
+    | 'freeze-link'
+    | 'latency'
+    | 'clock-skew'
+    | 'poison-pill'
+    | 'cpu-bound'
+    | 'dynamic-redefine'
+    | 'static-removal'
+  >;
   options: Record<string, unknown>;
 }
 
@@ -131,6 +147,8 @@ export interface SoakReport {
     keys: number;
     [key: string]: unknown;
   } | null;
+  /** Analysis of each fault kept in its own module (soak/extra-faults.mjs) that occurred. */
+  extraFaults: Record<string, { failures: string[]; [key: string]: unknown }>;
   acceptance?: { passed: boolean; failures: string[] };
 }
 
@@ -141,5 +159,4 @@ export declare function buildMix(
   longMs?: [number, number],
   highPriority?: boolean,
 ): { entries: unknown[]; tasks: Map<string, { cron: string; category: string; highPriority: boolean }> };
-export declare function slotsOf(cron: string, from: number, to: number): number[];
 export declare function runSoak(input?: Partial<SoakSettings>, log?: (line: string) => void): Promise<SoakReport>;

@@ -6,17 +6,18 @@
 // `npm test` (test/reliability/soak-short.e2e-spec.ts). Plain JavaScript: it runs without a build step and
 // drives the built library through the worker fixture, exactly as a user's application would.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { analyzeSoak } from './analysis/index.mjs';
+import { EXTRA_FAULTS } from './extra-faults.mjs';
+import { startTcpProxy } from '../tools/faults/tcp-proxy.mjs';
+import { findOnPath, startRedisServer } from '../tools/redis-server.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workerScript = fileURLToPath(new URL('../test/fixtures/cluster-worker.mjs', import.meta.url));
+const clockSkewPreload = fileURLToPath(new URL('../tools/faults/clock-skew.mjs', import.meta.url));
 
 /** Module options of every instance: 1 s heartbeats (leases of 3 s), reconciliation every 5 s. */
 export const SOAK_OPTIONS = {
@@ -28,6 +29,8 @@ export const SOAK_OPTIONS = {
   statisticsHistoryRuns: 50,
   misfireToleranceMs: 5000,
   shutdownTimeoutMs: 3000,
+  orphanedTaskGracePeriod: 10,
+  maxDeliveries: 2,
 };
 
 /** Default settings of a soak run. */
@@ -56,7 +59,16 @@ export const SOAK_DEFAULTS = {
   /** No fault starts later than this before the tail (a fault itself lasts a few seconds). */
   faultMarginMs: 10000,
   /** Fault kinds, dealt from a shuffled deck so that every kind occurs once per round. */
-  faults: ['kill-leader', 'kill-random', 'freeze-leader', 'redis-restart', 'flushall', 'dynamic', 'dynamic'],
+  faults: [
+    'kill-leader',
+    'kill-random',
+    'freeze-leader',
+    'redis-restart',
+    'flushall',
+    'dynamic',
+    'dynamic',
+    ...Object.keys(EXTRA_FAULTS),
+  ],
   options: SOAK_OPTIONS,
 };
 
@@ -88,28 +100,6 @@ function prng(seed) {
   };
 }
 
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function findBinary(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${name} not found on PATH (apt-get install -y redis-server)`);
-}
-
 /** Resident set size of a process in bytes, or undefined when it is gone. */
 function rssOf(pid) {
   try {
@@ -120,20 +110,16 @@ function rssOf(pid) {
   }
 }
 
-const percentile = (sorted, p) =>
-  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const round = (n, digits = 0) => (n === null || n === undefined ? null : Number(n.toFixed(digits)));
-const mb = (bytes) => (bytes === undefined || bytes === null ? null : round(bytes / 1048576, 1));
-
 // ---------------------------------------------------------------------------------------------------------
 // The task mix
 
 /**
  * The task mix for about `total` tasks (500 by default): per-second and per-minute schedules, normal and
- * high priority, allowParallel false, failing tasks with backoff (and retries), long tasks. Returns the
- * MIX entries of the worker fixture and, per task name, its cron expression and category.
+ * high priority, allowParallel false, failing tasks with backoff (and retries), long tasks, and the `extra`
+ * entries the faults need (tasks they trigger, category `triggered`). Returns the MIX entries of the worker
+ * fixture and, per task name, its cron expression and category.
  */
-export function buildMix(total = 500, longMs = [15000, 25000], highPriority = true) {
+export function buildMix(total = 500, longMs = [15000, 25000], highPriority = true, extra = []) {
   const scale = total / 500;
   const n = (x) => Math.max(1, Math.round(x * scale));
   const spread = (count) => Array.from({ length: count }, (_, i) => `${Math.floor((i * 60) / count)} * * * * *`);
@@ -172,6 +158,7 @@ export function buildMix(total = 500, longMs = [15000, 25000], highPriority = tr
       maxAttempts: 2,
     },
     { name: 'long', category: 'long', crons: spread(n(10)), count: 1, ms: longMs },
+    ...extra.map((entry) => ({ count: 1, ...entry, category: 'triggered' })),
   ];
   if (!highPriority) for (const entry of entries) delete entry.highPriority;
   const tasks = new Map();
@@ -181,7 +168,7 @@ export function buildMix(total = 500, longMs = [15000, 25000], highPriority = tr
     for (const cron of entry.crons) {
       for (let k = 0; k < entry.count; k++) {
         index++;
-        tasks.set(several ? `${entry.name}#${index}` : entry.name, {
+        tasks.set(several ? `${entry.name}-${index}` : entry.name, {
           cron,
           category: entry.category,
           entry: entry.name,
@@ -195,85 +182,31 @@ export function buildMix(total = 500, longMs = [15000, 25000], highPriority = tr
   return { entries: entries.map(({ category: _category, ...rest }) => rest), tasks };
 }
 
-/** Slots (ms) of a 6-field cron expression whose fields after the first are `*`, in [from, to]. */
-export function slotsOf(cron, from, to) {
-  const [seconds, ...rest] = cron.trim().split(/\s+/);
-  if (rest.length !== 5 || rest.some((f) => f !== '*')) throw new Error(`unsupported soak cron "${cron}"`);
-  const matches =
-    seconds === '*'
-      ? () => true
-      : seconds.startsWith('*/')
-        ? (s) => s % Number(seconds.slice(2)) === 0
-        : (s) => s === Number(seconds);
-  const slots = [];
-  for (let t = Math.ceil(from / 1000) * 1000; t <= to; t += 1000) {
-    if (matches(new Date(t).getUTCSeconds())) slots.push(t);
-  }
-  return slots;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Redis server
 
-async function startRedisServer() {
-  const binary = findBinary('redis-server');
-  const dir = mkdtempSync(join(tmpdir(), 'ntm-soak-redis-'));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  let child;
-  const launch = async () => {
-    const proc = spawn(
-      binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    child = proc;
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      for (let i = 0; i < 200; i++) {
-        if (proc.exitCode !== null) throw new Error(`redis-server exited (code ${proc.exitCode})`);
-        try {
-          await probe.connect();
-          if ((await probe.ping()) === 'PONG') return;
-        } catch {
-          probe.disconnect();
-        }
-        await sleep(50);
-      }
-      throw new Error('redis-server did not answer');
-    } finally {
-      probe.disconnect();
-    }
-  };
-  const stop = async (signal = 'SIGTERM') => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = once(proc, 'exit');
-    proc.kill(signal);
-    await exited;
-  };
-  await launch();
-  return {
-    url,
-    port,
-    launch,
-    stop,
-    async dispose() {
-      await stop('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** A private, non-persistent redis-server (the one on PATH) on a free port: tools/redis-server.mjs. */
+function startSoakRedis() {
+  const binary = findOnPath('redis-server');
+  if (!binary) throw new Error('redis-server not found on PATH (apt-get install -y redis-server)');
+  return startRedisServer({ binary });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Instances
 
 class Instance {
-  constructor(soak, slot) {
+  /**
+   * @param proxy the TCP proxy between this instance and Redis (tools/faults/tcp-proxy.mjs): the link faults
+   * @param skewMs shift of the instance's wall clock (tools/faults/clock-skew.mjs), 0 for none
+   */
+  constructor(soak, slot, proxy, skewMs = 0) {
     this.soak = soak;
     this.slot = slot;
+    this.proxy = proxy;
+    this.skewMs = skewMs;
+    /** Periods its Redis link was frozen ({ at, until }): a run that ended then could not record its outcome. */
+    this.linkFreezes = [];
     this.startedAt = Date.now();
     this.readyAt = undefined;
     this.workerId = undefined;
@@ -290,11 +223,13 @@ class Instance {
     this.logLines = [];
     this.warnLines = 0;
     this.rss = [];
-    this.child = spawn(process.execPath, [workerScript], {
+    const preload = skewMs !== 0 ? ['--import', clockSkewPreload] : [];
+    this.child = spawn(process.execPath, [...preload, workerScript], {
       cwd: root,
       env: {
         ...process.env,
-        REDIS_URL: soak.redis.url,
+        TM_CLOCK_SKEW_MS: String(skewMs),
+        REDIS_URL: proxy ? proxy.urlFor(soak.redis.url) : soak.redis.url,
         PREFIX: soak.prefix,
         TASKS: '0',
         HTTP_PORT: '0',
@@ -314,7 +249,8 @@ class Instance {
         buffer = buffer.slice(newline + 1);
         if (line.startsWith('{')) {
           try {
-            this.onEvent(JSON.parse(line));
+            // Times on the soak's clock (the receipt time): an instance may run with a skewed clock.
+            this.onEvent({ ...JSON.parse(line), t: Date.now() });
             continue;
           } catch {
             // not an event
@@ -331,7 +267,9 @@ class Instance {
       this.exitedAt = Date.now();
       this.exitCode = code;
       this.exitSignal = signal;
-      if (!this.expectedExit)
+      void this.proxy?.close();
+      // A fault may expect the process to kill itself (a poison pill): it says so through `soak.selfKill`.
+      if (!this.expectedExit && !soak.selfKill?.(this))
         soak.crashes.push({ pid: this.pid, slot, code, signal, at: this.exitedAt, tail: this.output.slice(-2000) });
     });
   }
@@ -429,7 +367,9 @@ class Soak {
     // The API probes draw from their own stream, so that the fault sequence depends on the seed only.
     this.probeRandom = prng(settings.seed ^ 0x5bd1e995);
     this.prefix = `soak-${settings.seed}`;
-    this.mix = buildMix(settings.tasks, settings.longMs, settings.highPriority);
+    // Tasks the faults of this run trigger (a poison pill, a CPU-bound handler), once each.
+    const extra = [...new Set(settings.faults)].flatMap((kind) => EXTRA_FAULTS[kind]?.mixEntries ?? []);
+    this.mix = buildMix(settings.tasks, settings.longMs, settings.highPriority, extra);
     this.instances = [];
     this.runs = new Map(); // `${pid}|${task}|${slot}|${attempt}` -> execution
     this.executions = [];
@@ -459,6 +399,7 @@ class Soak {
       failed: undefined,
       aborted: undefined,
       dynamic: event.function === 'mixfn',
+      v: event.v,
     };
     this.runs.set(key, execution);
     this.executions.push(execution);
@@ -496,8 +437,10 @@ class Soak {
     }
   }
 
-  async startInstance(slot) {
-    const instance = new Instance(this, slot);
+  /** Starts an instance behind its own TCP proxy (the link faults), with a skewed clock if asked. */
+  async startInstance(slot, { skewMs = 0 } = {}) {
+    const proxy = await startTcpProxy(this.redis.url);
+    const instance = new Instance(this, slot, proxy, skewMs);
     this.instances.push(instance);
     return instance.ready();
   }
@@ -582,7 +525,7 @@ class Soak {
       case 'redis-restart': {
         record.at = Date.now();
         this.redisIsDown = true;
-        await this.redis.stop('SIGKILL');
+        await this.redis.halt('SIGKILL');
         const downMs = this.random.int(1000, 4000);
         await sleep(downMs);
         await this.redis.launch();
@@ -669,7 +612,8 @@ class Soak {
         break;
       }
       default:
-        throw new Error(`unknown fault ${kind}`);
+        if (!EXTRA_FAULTS[kind]) throw new Error(`unknown fault ${kind}`);
+        await EXTRA_FAULTS[kind].run(this, record);
     }
     record.endAt = Date.now();
     this.log(
@@ -720,7 +664,9 @@ class Soak {
     const res = await this.api(instance, 'GET', path);
     this.apiProbes.byStatus[res.status] = (this.apiProbes.byStatus[res.status] ?? 0) + 1;
     const inOutage = (t) => this.redisDown.some(([from, to]) => t >= from - 1000 && t <= to + 5000);
-    const redisDown = this.redisIsDown || inOutage(at) || inOutage(Date.now());
+    // Its own link to Redis frozen (a link fault): Redis is unreachable for this instance alone.
+    const linkDown = (t) => instance.linkFreezes.some((f) => t >= f.at - 1000 && t <= (f.until ?? Infinity) + 5000);
+    const redisDown = this.redisIsDown || inOutage(at) || inOutage(Date.now()) || linkDown(at) || linkDown(Date.now());
     const expected = res.status === 200 || (res.status === 503 && redisDown) || (res.status === 0 && !instance.alive);
     if (!expected) this.apiProbes.unexpected.push({ path, status: res.status, at, pid: instance.pid, body: res.body });
   }
@@ -730,7 +676,7 @@ class Soak {
   async run() {
     const s = this.settings;
     this.log(`soak: seed ${s.seed}, ${s.minutes} min, ${s.instances} instances, ${this.mix.tasks.size} tasks`);
-    this.redis = await startRedisServer();
+    this.redis = await startSoakRedis();
     await this.reconnectProbe();
     const startedAt = Date.now();
     try {
@@ -780,7 +726,7 @@ class Soak {
     } finally {
       await this.stopAll();
       this.probe?.disconnect();
-      await this.redis.dispose();
+      await this.redis.stop();
     }
     return this.analyze();
   }
@@ -923,400 +869,10 @@ class Soak {
     while (alive.some((i) => !i.exited)) await sleep(50);
   }
 
-  // ----- analysis
+  // ----- analysis (soak/analysis/)
 
   analyze() {
-    const s = this.settings;
-    const from = this.analysisFrom;
-    const to = this.analysisTo;
-    const leaseMs = s.options.runningHeartbeatInterval * 3000;
-    const byPid = new Map(this.instances.map((i) => [i.pid, i]));
-
-    // Executions grouped per (task, slot) and per (task, slot, attempt).
-    const perSlot = new Map();
-    const perTask = new Map();
-    for (const e of this.executions) {
-      const key = `${e.task}|${e.slot}`;
-      if (!perSlot.has(key)) perSlot.set(key, []);
-      perSlot.get(key).push(e);
-      if (!perTask.has(e.task)) perTask.set(e.task, []);
-      perTask.get(e.task).push(e);
-    }
-    const completed = (e) => e.end !== undefined && !e.aborted;
-
-    // --- Duplicates: two completed executions of one (task, slot, attempt), unless the later one started
-    // after the earlier one's worker was SIGKILLed right after its end (outcome possibly unrecorded) or
-    // was SIGSTOPped while it ran (its lease expired: recovered elsewhere; its late outcome is refused).
-    const excuse = (x, y) => {
-      const instance = byPid.get(x.pid);
-      if (!instance) return undefined;
-      const k = instance.killedAt;
-      if (k !== undefined && x.end <= k && k - x.end <= s.killGraceMs && y.start >= k)
-        return 'worker killed after its end';
-      for (const stop of instance.stops) {
-        if (stop.at >= x.start && stop.at <= x.end && y.start >= stop.at) return 'worker frozen while it ran';
-      }
-      return undefined;
-    };
-    const duplicates = [];
-    const reExecutions = { 'worker killed after its end': 0, 'worker frozen while it ran': 0 };
-    const perAttempt = new Map();
-    for (const e of this.executions) {
-      if (!completed(e)) continue;
-      const key = `${e.task}|${e.slot}|${e.attempt}`;
-      if (!perAttempt.has(key)) perAttempt.set(key, []);
-      perAttempt.get(key).push(e);
-    }
-    for (const [key, list] of perAttempt) {
-      if (list.length < 2) continue;
-      list.sort((a, b) => a.start - b.start);
-      for (let i = 1; i < list.length; i++) {
-        const reason = list
-          .slice(0, i)
-          .map((x) => excuse(x, list[i]))
-          .find(Boolean);
-        if (reason) reExecutions[reason]++;
-        else
-          duplicates.push({
-            key,
-            executions: list.map(({ pid, start, end, failed }) => ({ pid, start, end, failed })),
-          });
-      }
-    }
-
-    // --- Recovery of runs lost with a SIGKILLed worker (started, not ended before the kill).
-    const recoveries = [];
-    const unrecovered = [];
-    for (const e of this.executions) {
-      const instance = byPid.get(e.pid);
-      if (instance?.killedAt === undefined || (e.end !== undefined && e.end <= instance.killedAt)) continue;
-      const rerun = (perSlot.get(`${e.task}|${e.slot}`) ?? []).find(
-        (r) => r.pid !== e.pid && r.attempt === e.attempt && r.start >= instance.killedAt,
-      );
-      if (rerun) recoveries.push({ task: e.task, slot: e.slot, ms: rerun.start - instance.killedAt });
-      else {
-        const wipe = this.faults.find(
-          (f) =>
-            (f.kind === 'flushall' || f.kind === 'redis-restart') &&
-            f.at >= instance.killedAt &&
-            f.at <= instance.killedAt + leaseMs + 3000,
-        );
-        unrecovered.push({
-          task: e.task,
-          slot: e.slot,
-          killedAt: instance.killedAt,
-          explainedBy: wipe ? `fault #${wipe.n} ${wipe.kind}` : null,
-        });
-      }
-    }
-
-    // --- Recovery point of each wipe (Redis restart / FLUSHALL): every static per-second task ran again.
-    const perSecondTasks = [...this.mix.tasks].filter(([, t]) => t.category === 'per-second').map(([name]) => name);
-    for (const fault of this.faults) {
-      if (fault.kind !== 'flushall' && fault.kind !== 'redis-restart') continue;
-      let recoveredAt = fault.at;
-      for (const name of perSecondTasks) {
-        const first = (perTask.get(name) ?? [])
-          .filter((e) => e.slot >= fault.at && completed(e))
-          .reduce((min, e) => Math.min(min, e.slot), Infinity);
-        recoveredAt = Math.max(recoveredAt, first);
-      }
-      fault.recoveredAt = Number.isFinite(recoveredAt) ? recoveredAt : null;
-      fault.recoveryMs = fault.recoveredAt === null ? null : fault.recoveredAt - fault.at;
-    }
-
-    // --- Explanation windows.
-    const windows = [];
-    for (const f of this.faults) {
-      if ((f.kind === 'kill-leader' || f.kind === 'kill-random' || f.kind === 'freeze-leader') && f.wasLeader) {
-        windows.push({ fault: f, from: f.at - 1000, to: (f.newLeaderAt ?? f.endAt) + 1000, cause: 'leader failover' });
-      } else if (f.kind === 'flushall' || f.kind === 'redis-restart') {
-        windows.push({
-          fault: f,
-          from: f.at - 1000,
-          to: (f.recoveredAt ?? f.endAt) + 1000,
-          cause: f.kind === 'flushall' ? 'FLUSHALL erased the schedule' : 'Redis restarted empty',
-        });
-      }
-    }
-    const windowOf = (slot) => windows.find((w) => slot >= w.from && slot <= w.to);
-
-    // Backoff: the k-th consecutive failure of a task delays it by min(b * m^(k-1), max) seconds.
-    const multiplier = s.options.retryBackoffMultiplier ?? 2;
-    const wipes = this.faults.filter((f) => f.kind === 'flushall' || f.kind === 'redis-restart').map((f) => f.at);
-    const backoffGates = new Map(); // task -> [{from, to}]
-    const backoffViolations = [];
-    for (const [name, task] of this.mix.tasks) {
-      if (task.category !== 'failing') continue;
-      const list = (perTask.get(name) ?? []).filter((e) => completed(e)).sort((a, b) => a.end - b.end);
-      const gates = [];
-      let consecutive = 0;
-      let lastEnd = 0;
-      for (const e of list) {
-        if (wipes.some((w) => w > lastEnd && w <= e.end)) consecutive = 0;
-        lastEnd = e.end;
-        // A completion excused as a re-execution was refused (not recorded): it does not count.
-        const others = perAttempt.get(`${e.task}|${e.slot}|${e.attempt}`) ?? [];
-        if (
-          others.length > 1 &&
-          others.some((x) => x !== e && x.start < e.start && excuse(x, e) === undefined && excuse(e, x))
-        )
-          continue;
-        if (!e.failed) {
-          consecutive = 0;
-          continue;
-        }
-        consecutive++;
-        const delayMs = Math.min(task.retryBackoff * multiplier ** (consecutive - 1), task.retryBackoffMax) * 1000;
-        gates.push({
-          from: e.end - 300,
-          to: Math.min(e.end + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
-        });
-        // A success recorded after this failure clears the backoff (complete-run deletes retry_after).
-        const cleared = list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity;
-        const early = (perTask.get(name) ?? []).find(
-          (r) =>
-            r.attempt === 1 &&
-            r.slot >= e.end + 100 &&
-            r.start < Math.min(e.end + delayMs - 50, cleared) &&
-            !wipes.some((w) => w >= e.end && w <= r.start),
-        );
-        if (early)
-          backoffViolations.push({ task: name, failedAt: e.end, delayMs, startedAt: early.start, slot: early.slot });
-      }
-      backoffGates.set(name, gates);
-    }
-
-    // --- Slots due, executed, missed (classified).
-    const totals = { due: 0, executed: 0, executedOnce: 0, missed: 0 };
-    const missedBy = {};
-    const missedDetail = [];
-    const lateness = [];
-    const latenessQuiet = [];
-    const latenessByPriority = { high: [], normal: [] };
-    const addMiss = (task, slot, cause, fault) => {
-      totals.missed++;
-      missedBy[cause] = (missedBy[cause] ?? 0) + 1;
-      if (fault) {
-        fault.missed = (fault.missed ?? 0) + 1;
-        fault.missedTasks ??= new Set();
-        fault.missedTasks.add(task);
-      }
-      if (cause === 'unexplained' || missedDetail.length < 200)
-        missedDetail.push({ task, slot, cause, fault: fault?.n ?? null });
-    };
-    const account = (name, task, slots) => {
-      for (const slot of slots) {
-        totals.due++;
-        const list = (perSlot.get(`${name}|${slot}`) ?? []).filter(completed);
-        if (list.length > 0) {
-          totals.executed++;
-          const attempts = new Set(list.map((e) => e.attempt));
-          if (attempts.size === list.length) totals.executedOnce++;
-          const first = list.reduce((a, b) => (a.start <= b.start ? a : b));
-          const late = first.start - slot;
-          lateness.push(late);
-          if (!windowOf(slot) && !this.faults.some((f) => slot >= f.at - 1000 && slot <= f.endAt + leaseMs))
-            latenessQuiet.push(late);
-          (task.highPriority ? latenessByPriority.high : latenessByPriority.normal).push(late);
-          continue;
-        }
-        // A run of this slot was in flight when Redis lost its data (FLUSHALL / restart) and ended aborted: the
-        // lease keeper reported its lease lost (finding #5) and nothing re-runs it.
-        const abortedByWipe = (perSlot.get(`${name}|${slot}`) ?? []).find(
-          (r) => r.aborted && r.end !== undefined && wipes.some((w) => w >= r.start - 500 && w <= r.end),
-        );
-        if (abortedByWipe) {
-          addMiss(name, slot, 'in flight during a wipe, aborted (finding #5)');
-          continue;
-        }
-        if (task.category === 'serial') {
-          const busy = (perTask.get(name) ?? []).some((r) => r.slot < slot && (r.end ?? Infinity) >= slot - 300);
-          if (busy) {
-            addMiss(name, slot, 'gated: allowParallel=false (previous run still in flight)');
-            continue;
-          }
-        }
-        if (task.category === 'failing' && (backoffGates.get(name) ?? []).some((g) => slot >= g.from && slot <= g.to)) {
-          addMiss(name, slot, 'gated: retry backoff after a failure');
-          continue;
-        }
-        const w = windowOf(slot);
-        if (w) addMiss(name, slot, w.cause, w.fault);
-        else addMiss(name, slot, 'unexplained');
-      }
-    };
-    for (const [name, task] of this.mix.tasks) account(name, task, slotsOf(task.cron, from, to));
-    // Dynamic tasks: from a second after creation to their deletion (or the wipe that erased them).
-    const afterDeletion = [];
-    for (const [name, d] of this.dynamic) {
-      const gone = d.deletedAt ?? d.wipedAt ?? Infinity;
-      account(
-        name,
-        { category: 'dynamic', highPriority: false },
-        slotsOf(d.cron, Math.max(from, d.createdAt + 1500), Math.min(to, gone - 1000)),
-      );
-      for (const e of perTask.get(name) ?? []) {
-        if (e.slot > gone + 500 || e.start > gone + 1500)
-          afterDeletion.push({ task: name, slot: e.slot, start: e.start, gone, by: d.deletedAt ? 'DELETE' : 'wipe' });
-      }
-    }
-
-    // --- Leadership.
-    const acquisitions = this.leaderEvents.filter((e) => e.isLeader);
-    const leaderFaults = this.faults.filter(
-      (f) => f.failoverMs !== undefined && f.failoverMs !== null && f.kind !== 'redis-restart',
-    );
-
-    // --- Memory.
-    const instanceMemory = this.instances.map((i) => {
-      const warm = i.rss.filter((r) => r.t >= (i.readyAt ?? i.startedAt) + Math.min(s.warmupMs, 15000));
-      const series = warm.length > 0 ? warm : i.rss;
-      return {
-        pid: i.pid,
-        slot: i.slot,
-        lifetimeS: round(((i.exitedAt ?? Date.now()) - i.startedAt) / 1000),
-        killed: i.killedAt !== undefined,
-        startRssMb: mb(series[0]?.rss),
-        endRssMb: mb(series.at(-1)?.rss),
-        maxRssMb: mb(Math.max(0, ...series.map((r) => r.rss))),
-        samples: series.length,
-      };
-    });
-    const warmRedis = this.redisMemory.filter((m) => m.t >= from);
-    const redisSeries = warmRedis.length > 0 ? warmRedis : this.redisMemory;
-
-    const sorted = (list) => [...list].sort((a, b) => a - b);
-    const lat = sorted(lateness);
-    const latQuiet = sorted(latenessQuiet);
-    const faultCounts = {};
-    for (const f of this.faults) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
-    const errorLines = this.instances.flatMap((i) => i.errorLines);
-    const errorKinds = {};
-    for (const line of errorLines) {
-      const kind = line.replace(/\d+/g, 'N').slice(0, 160);
-      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-    }
-    const maxOf = (list) => (list.length === 0 ? null : Math.max(...list));
-
-    // Diagnostics: what the instances logged around each duplicate and unexplained miss.
-    const logsAround = (from, to, pids) =>
-      this.instances
-        .filter((i) => !pids || pids.includes(i.pid))
-        .flatMap((i) => i.logLines.filter((l) => l.t >= from && l.t <= to).map((l) => ({ pid: i.pid, ...l })))
-        .filter((l) => !/planned failure/.test(l.text))
-        .sort((a, b) => a.t - b.t)
-        .slice(0, 40);
-    for (const d of duplicates) {
-      const starts = d.executions.map((e) => e.start);
-      d.logs = logsAround(Math.min(...starts) - 5000, Math.max(...d.executions.map((e) => e.end ?? e.start)) + 1000);
-    }
-    const unexplained = missedDetail.filter((m) => m.cause === 'unexplained');
-    for (const m of unexplained.slice(0, 10)) m.logs = logsAround(m.slot - 3000, m.slot + 10000);
-
-    return {
-      settings: { ...s, tasks: this.mix.tasks.size },
-      window: { from, to, seconds: round((to - from) / 1000) },
-      tasks: {
-        static: this.mix.tasks.size,
-        byCategory: [...this.mix.tasks.values()].reduce(
-          (acc, t) => ({ ...acc, [t.category]: (acc[t.category] ?? 0) + 1 }),
-          {},
-        ),
-        highPriority: [...this.mix.tasks.values()].filter((t) => t.highPriority).length,
-        dynamicCreated: this.dynamic.size,
-        dynamicDeleted: [...this.dynamic.values()].filter((d) => d.deletedAt !== undefined).length,
-        dynamicWiped: [...this.dynamic.values()].filter((d) => d.wipedAt !== undefined).length,
-        dynamicPropagationMaxMs: maxOf(
-          [...this.dynamic.values()].map((d) => d.propagationMs).filter((v) => v !== undefined),
-        ),
-      },
-      executions: {
-        total: this.executions.length,
-        completed: this.executions.filter(completed).length,
-        failed: this.executions.filter((e) => completed(e) && e.failed).length,
-        aborted: this.executions.filter((e) => e.aborted).length,
-      },
-      slots: {
-        due: totals.due,
-        executed: totals.executed,
-        executedOnce: totals.executedOnce,
-        duplicated: duplicates.length,
-        missed: totals.missed,
-        missedByCause: missedBy,
-        unexplainedMissed: missedDetail.filter((m) => m.cause === 'unexplained'),
-        missedSample: missedDetail.slice(0, 50),
-      },
-      duplicates,
-      reExecutions,
-      recordedDuplicates: this.final?.recordedDuplicates ?? null,
-      runsAfterDeletion: afterDeletion,
-      backoffViolations,
-      lateness: {
-        p50Ms: percentile(lat, 50),
-        p99Ms: percentile(lat, 99),
-        maxMs: maxOf(lat),
-        quietP50Ms: percentile(latQuiet, 50),
-        quietP99Ms: percentile(latQuiet, 99),
-        quietMaxMs: maxOf(latQuiet),
-        highP99Ms: percentile(sorted(latenessByPriority.high), 99),
-        normalP99Ms: percentile(sorted(latenessByPriority.normal), 99),
-      },
-      faults: {
-        total: this.faults.length,
-        byKind: faultCounts,
-        list: this.faults.map(({ missedTasks, ...f }) => ({
-          ...f,
-          missedTasks: missedTasks ? missedTasks.size : undefined,
-        })),
-      },
-      leadership: {
-        acquisitions: acquisitions.length,
-        leaderChanges: Math.max(0, acquisitions.length - 1),
-        maxFailoverMs: maxOf(leaderFaults.map((f) => f.failoverMs)),
-        failoversMs: leaderFaults.map((f) => f.failoverMs),
-        maxLeaderlessAfterRedisRestartMs: maxOf(
-          this.faults.filter((f) => f.kind === 'redis-restart' && f.newLeaderAt).map((f) => f.newLeaderAt - f.upAt),
-        ),
-        frozenLeadersStillClaiming: this.faults.filter((f) => f.stillClaimsLeadership).length,
-        maxStepDownAfterResumeMs: maxOf(
-          this.faults
-            .filter((f) => f.steppedDownMs !== undefined && f.steppedDownMs !== null)
-            .map((f) => f.steppedDownMs),
-        ),
-      },
-      recovery: {
-        killedRuns: recoveries.length + unrecovered.length,
-        recovered: recoveries.length,
-        maxRecoveryMs: maxOf(recoveries.map((r) => r.ms)),
-        unrecovered,
-        maxWipeRecoveryMs: maxOf(
-          this.faults.filter((f) => f.recoveryMs !== undefined && f.recoveryMs !== null).map((f) => f.recoveryMs),
-        ),
-      },
-      processes: {
-        started: this.instances.length,
-        crashes: this.crashes,
-        unhandledRejections: this.unhandled,
-        shutdown: this.shutdown,
-        errorLogLines: errorLines.length,
-        errorKinds,
-        warnLogLines: this.instances.reduce((n, i) => n + i.warnLines, 0),
-      },
-      api: { ...this.apiProbes, dynamicErrors: this.httpErrors },
-      memory: {
-        instances: instanceMemory,
-        redisStartMb: mb(redisSeries[0]?.used),
-        redisEndMb: mb(this.final?.usedMemory ?? redisSeries.at(-1)?.used),
-        redisMaxMb: mb(Math.max(0, ...redisSeries.map((m) => m.used))),
-      },
-      backlog: {
-        maxStreamHigh: maxOf(this.backlog.map((b) => b.high)),
-        maxStreamNormal: maxOf(this.backlog.map((b) => b.normal)),
-        maxOneoff: maxOf(this.backlog.map((b) => b.oneoff)),
-      },
-      final: this.final ? { ...this.final, recordedDuplicates: this.final.recordedDuplicates.length } : null,
-    };
+    return analyzeSoak(this);
   }
 }
 
@@ -1333,5 +889,14 @@ export async function runSoak(input = {}, log = () => undefined) {
     seed: input.seed ?? Math.floor(Math.random() * 2 ** 31),
   };
   const soak = new Soak(settings, log);
-  return soak.run();
+  const report = await soak.run();
+  // The raw record (every execution, fault and leadership change), to diagnose a verdict after the fact.
+  if (input.rawOut) {
+    const raw = { executions: soak.executions, faults: soak.faults, leaderEvents: soak.leaderEvents };
+    writeFileSync(
+      input.rawOut,
+      JSON.stringify(raw, (_, v) => (v instanceof Set ? [...v] : v)),
+    );
+  }
+  return report;
 }

@@ -57,7 +57,7 @@ describe('retry backoff', () => {
     expect(view.state.retryDelay).toBeNull();
     expect(view.state.retryAfter).toBeNull();
     expect(view.state.failures).toBe(0);
-    const history = await app.service.getStatistics('Flaky', 'flaky');
+    const history = await app.service.getRunHistory('Flaky', 'flaky');
     expect(history.slice(0, FAILURES).map((h) => h.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(history[0].error).toContain('failure #1');
     expect(history[FAILURES].status).toBe('success');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureLibraryBuilt } from './support/cluster.js';
+import { ensureLibraryFresh } from './support/library-build.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from './support/redis.js';
 
 describe('app.close()', () => {
@@ -11,7 +11,7 @@ describe('app.close()', () => {
   });
 
   it('leaves no timer or socket open: the process exits by itself right after closing', async () => {
-    ensureLibraryBuilt();
+    ensureLibraryFresh();
     const script = fileURLToPath(new URL('./fixtures/close-exits.mjs', import.meta.url));
     const child = spawn(process.execPath, [script], {
       env: { ...process.env, REDIS_URL: redisUrl(), PREFIX: prefix },

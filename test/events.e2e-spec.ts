@@ -56,7 +56,7 @@ describe('events', () => {
     });
     expect(started[0].latenessMs).toBeGreaterThanOrEqual(0);
     const failed = seen.find((e) => e.name === 'run.failed')!.event as TaskManagerEventMap['run.failed'];
-    expect(failed).toMatchObject({ taskName: 'boom', error: 'kaboom' });
+    expect(failed).toMatchObject({ taskName: 'boom', error: 'kaboom', timedOut: false });
     const succeeded = seen.find((e) => e.name === 'run.succeeded')!.event as TaskManagerEventMap['run.succeeded'];
     expect(succeeded.taskName).toBe('ok');
     expect(succeeded.durationMs).toBeGreaterThanOrEqual(0);

@@ -6,7 +6,7 @@ import { waitFor } from './support/redis.js';
 
 const NEVER = '0 0 1 1 *';
 
-// Pairs whose seed keys `{prefix}_{group}_{task}_{suffix}` would be the same.
+// Pairs whose FastAPI Task Manager keys `{prefix}_{group}_{task}_{suffix}` would be the same.
 @TaskGroup({ name: 'a_b' })
 @Injectable()
 class GroupAB {
@@ -58,7 +58,7 @@ describe('task identity in Redis', () => {
     app = undefined;
   });
 
-  it('keeps separate state for names that collide in the seed (`_`, `:`, `{}`)', async () => {
+  it('keeps separate state for names that collide in FastAPI Task Manager (`_`, `:`, `{}`)', async () => {
     app = await startTaskApp({
       groups: [GroupAB, GroupA, GroupAX, GroupBraces],
       label: 'names',
@@ -81,10 +81,10 @@ describe('task identity in Redis', () => {
     await app.service.trigger({ groupName: 'a' });
     await app.service.trigger({ groupName: '{a}' });
     await waitFor(() => app!.log.entries.length === 3, { timeoutMs: 5000 });
-    await waitFor(async () => (await app!.service.getStatistics('a', 'x:y')).length === 1, { timeoutMs: 3000 });
-    expect(await app.service.getStatistics('a_b', 'c')).toHaveLength(0);
-    expect(await app.service.getStatistics('a:x', 'y')).toHaveLength(0);
-    expect(await app.service.getStatistics('a', 'b_c')).toHaveLength(1);
-    expect(await app.service.getStatistics('{a}', '}{ *?[x] ünï')).toHaveLength(1);
+    await waitFor(async () => (await app!.service.getRunHistory('a', 'x:y')).length === 1, { timeoutMs: 3000 });
+    expect(await app.service.getRunHistory('a_b', 'c')).toHaveLength(0);
+    expect(await app.service.getRunHistory('a:x', 'y')).toHaveLength(0);
+    expect(await app.service.getRunHistory('a', 'b_c')).toHaveLength(1);
+    expect(await app.service.getRunHistory('{a}', '}{ *?[x] ünï')).toHaveLength(1);
   });
 });

@@ -1,315 +1,203 @@
 /**
- * The published package works for a real user: `npm pack` the library, install the tarball into a
- * fresh ESM application (outside the monorepo, with the same Nest/ioredis versions as the root),
- * start a plain-JavaScript Nest app that schedules a per-second task, and check that the task runs.
+ * The published package works for a real user. `npm pack` the library; the tarball holds README, LICENSE,
+ * the compiled code and its types, and no source map or source. Then two fresh applications, outside the
+ * monorepo, each installed with the README's install line only (the tarball standing for the package name):
+ * - an ES module app on Nest 11 with the core line (`npm install nestjs-task-manager`): class-validator and
+ *   class-transformer are not installed, so it proves the HTTP layer stays optional;
+ * - a CommonJS app on Nest 12 with the API and health lines (`class-validator class-transformer`,
+ *   `@nestjs/terminus`), type-checked under `moduleResolution: "node"` (subpaths through typesVersions) and
+ *   `"nodenext"`, with the management API, the dashboard and a Terminus `/health`.
+ * Both are compiled by TypeScript, boot, run a per-second task on Redis and stop on SIGTERM.
+ *
+ * Wall time: ~40-60 s, mostly the two `npm install`s (npm's cache makes repeated runs faster).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
+import {
+  expectTicks,
+  freshDir,
+  installedVersion,
+  LIB,
+  ROOT,
+  run,
+  smokeAppSource,
+  startApp,
+  tsc,
+  writeFiles,
+  type AppProcess,
+} from './support/packed-app.js';
+import { ensureLibraryFresh } from './support/library-build.js';
+import { cleanupPrefix, redisUrl, uniquePrefix } from './support/redis.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LIB = join(ROOT, 'libs', 'task-manager');
-
-/** Packages the app installs beside the tarball, pinned to the versions the monorepo uses. */
-const APP_DEPENDENCIES = [
-  '@nestjs/common',
-  '@nestjs/core',
-  '@nestjs/platform-express',
-  '@nestjs/swagger',
-  'class-transformer',
-  'class-validator',
-  'ioredis',
-  'reflect-metadata',
-  'rxjs',
-];
-
-/** npm settings inherited from an enclosing `npm test` that must not leak into the nested npm. */
-const NPM_ENV_LEAKS =
-  /^npm_(config_(workspaces?|include_workspace_root|global|prefix|location|dry_run|package_lock_only|ignore_scripts)|lifecycle_|package_)/i;
-
-function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !NPM_ENV_LEAKS.test(key)));
-}
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion; rejects with its output when it fails or takes too long. */
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve({ stdout, stderr });
-      reject(
-        new Error(
-          `\`${command} ${args.join(' ')}\` in ${options.cwd} failed (${signal ?? `exit code ${code}`}):\n` +
-            `${stdout.slice(-4_000)}\n${stderr.slice(-4_000)}`,
-        ),
-      );
-    });
+/** `npm install` in an app directory, preferring npm's cache (the registry is asked only for what is missing). */
+function npmInstall(dir: string, packages: string[]): Promise<unknown> {
+  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...packages], {
+    cwd: dir,
+    timeoutMs: 240_000,
   });
 }
 
-/** Latest modification time of any file under `dir`. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    newest = Math.max(newest, mtime);
-  }
-  return newest;
-}
-
-/** Builds the library unless dist/ exists and is newer than every source file. */
-async function ensureLibraryBuilt(): Promise<void> {
-  const entry = join(LIB, 'dist', 'index.js');
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(LIB, 'src'))) {
-    return;
-  }
-  await run('npm', ['run', 'build', '--workspace', 'nestjs-task-manager'], {
-    cwd: ROOT,
-    env: npmEnv(),
-    timeoutMs: 120_000,
-  });
-}
-
-/** Exact installed version of a root dependency (falls back to the range in the root package.json). */
-function rootVersion(name: string): string {
-  const installed = join(ROOT, 'node_modules', name, 'package.json');
-  if (existsSync(installed)) {
-    return (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version;
-  }
-  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
+/** What `nest new` gives an app before the library is installed. */
+function nestAppManifest(type: 'module' | 'commonjs', nest: string): string {
+  const dependencies = {
+    '@nestjs/common': nest,
+    '@nestjs/core': nest,
+    '@nestjs/platform-express': nest,
+    'reflect-metadata': installedVersion('reflect-metadata'),
+    rxjs: installedVersion('rxjs'),
   };
-  const range = root.dependencies?.[name];
-  if (!range) throw new Error(`${name} is not a dependency of the monorepo`);
-  return range;
+  return JSON.stringify({ name: `ntm-${type}-app`, version: '0.0.0', private: true, type, dependencies }, null, 2);
 }
 
-/** The user's application: plain ESM JavaScript, decorators applied with Reflect.decorate. */
-const APP_SOURCE = `import 'reflect-metadata';
-import { appendFileSync } from 'node:fs';
-import { Injectable, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Task, TaskGroup, TaskManagerModule } from 'nestjs-task-manager';
+const COMPILER_OPTIONS = {
+  target: 'ES2023',
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  strict: true,
+  skipLibCheck: true,
+  outDir: 'dist',
+  rootDir: 'src',
+  types: ['node'],
+  typeRoots: [join(ROOT, 'node_modules', '@types')],
+};
 
-const { REDIS_URL, TASK_PREFIX, OUT_FILE } = process.env;
-
-class SmokeTasks {
-  tick(_kwargs, ctx) {
-    appendFileSync(
-      OUT_FILE,
-      JSON.stringify({
-        group: ctx.groupName,
-        task: ctx.taskName,
-        scheduledAt: ctx.scheduledAt.toISOString(),
-        pid: process.pid,
-      }) + '\\n',
-    );
-  }
-}
-Object.defineProperty(
-  SmokeTasks.prototype,
-  'tick',
-  Reflect.decorate(
-    [Task('* * * * * *', { name: 'tick' })],
-    SmokeTasks.prototype,
-    'tick',
-    Object.getOwnPropertyDescriptor(SmokeTasks.prototype, 'tick'),
-  ),
-);
-const Tasks = Reflect.decorate([TaskGroup({ name: 'Smoke' }), Injectable()], SmokeTasks);
-
-class SmokeModule {}
-const AppModule = Reflect.decorate(
-  [
-    Module({
-      // The dashboard reads its static assets from dist/ at startup: the app fails if they were not packed.
-      imports: [TaskManagerModule.forRoot({ redis: REDIS_URL, keyPrefix: TASK_PREFIX, api: { dashboard: true } })],
-      providers: [Tasks],
-    }),
-  ],
-  SmokeModule,
-);
-
-const app = await NestFactory.create(AppModule, { logger: ['error', 'warn', 'log'] });
-app.enableShutdownHooks();
-await app.listen(0, '127.0.0.1');
-console.log('SMOKE_READY');
-`;
-
-interface TickRecord {
-  group: string;
-  task: string;
-  scheduledAt: string;
-  pid: number;
-}
-
-function readTicks(file: string): TickRecord[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as TickRecord);
-}
-
-describe('packed library (npm pack + install in a fresh app)', () => {
+describe('packed library (npm pack + install in fresh apps)', () => {
   const prefix = uniquePrefix('pack');
-  let workDir: string | undefined;
-  let app: ChildProcess | undefined;
+  let workDir: string;
+  let tarball: string;
+  let files: string[];
+  const apps: AppProcess[] = [];
+
+  beforeAll(async () => {
+    ensureLibraryFresh();
+    workDir = freshDir('pack');
+    // --ignore-scripts: dist/ is fresh (checked above); prepack would rebuild it under other tests' feet.
+    const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], {
+      cwd: LIB,
+      timeoutMs: 60_000,
+    });
+    const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    files = info.files.map((file) => file.path);
+    tarball = join(workDir, info.filename);
+  }, 180_000);
 
   afterAll(async () => {
-    if (app && app.exitCode === null && app.signalCode === null) {
-      app.kill('SIGKILL');
-    }
+    for (const app of apps) app.child.kill('SIGKILL');
     if (workDir) rmSync(workDir, { recursive: true, force: true });
     await cleanupPrefix(prefix);
   });
 
-  it('installs from its tarball and runs a per-second task in a plain ESM Nest app', async () => {
-    await ensureLibraryBuilt();
-    workDir = mkdtempSync(join(tmpdir(), 'ntm-pack-'));
-
-    // --ignore-scripts: dist/ is fresh (checked above); prepack would rebuild it under other tests' feet.
-    const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], {
-      cwd: LIB,
-      env: npmEnv(),
-      timeoutMs: 60_000,
-    });
-    const [info] = JSON.parse(packed.stdout) as {
-      filename: string;
-      files: { path: string }[];
-    }[];
-    const files = info.files.map((file) => file.path);
-    expect(files).toContain('package.json');
-    expect(files).toContain('dist/index.js');
-    expect(files).toContain('dist/index.d.ts');
-    for (const asset of ['index.html', 'dashboard.js', 'cron-words.js', 'dashboard.css']) {
-      expect(files).toContain(`dist/dashboard/assets/${asset}`);
+  it('holds README, LICENSE, the compiled code and its types, and no source map or source', () => {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) {
+      expect(files).toContain(file);
     }
-    expect(files.some((path) => path.startsWith('src/'))).toBe(false);
-    const tarball = join(workDir, info.filename);
-    expect(existsSync(tarball)).toBe(true);
+    for (const subpath of ['terminus', 'prometheus', 'event-emitter', 'swagger']) {
+      expect(files).toContain(`dist/integrations/${subpath}/index.d.ts`);
+    }
+    expect(files).toContain('dist/api/index.d.ts');
+    expect(files).toContain('dist/testing/index.d.ts');
+    // Lua scripts and dashboard assets are embedded in the code, not shipped as files.
+    expect(files).toContain('dist/redis/lua-scripts.generated.js');
+    expect(files).toContain('dist/dashboard/dashboard-assets.generated.js');
+    expect(files.filter((file) => /\.map$|\.lua$|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((file) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file))).toEqual([]);
+  });
 
-    const appDir = join(workDir, 'app');
-    mkdirSync(appDir);
-    const dependencies: Record<string, string> = {
-      'nestjs-task-manager': `file:${tarball}`,
-    };
-    for (const name of APP_DEPENDENCIES) dependencies[name] = rootVersion(name);
-    writeFileSync(
-      join(appDir, 'package.json'),
-      JSON.stringify(
-        {
-          name: 'ntm-pack-smoke',
-          version: '0.0.0',
-          private: true,
-          type: 'module',
-          dependencies,
+  it('runs in a fresh ES module app on Nest 11 installed with the core line only', async () => {
+    const dir = join(workDir, 'esm-app');
+    writeFiles(dir, {
+      'package.json': nestAppManifest('module', '^11.0.0'),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { ...COMPILER_OPTIONS, module: 'nodenext', moduleResolution: 'nodenext' },
+      }),
+      'src/main.ts': smokeAppSource(),
+    });
+    await npmInstall(dir, [tarball]);
+    // The HTTP layer's peers are optional: the core line does not bring them, and the app does not need them.
+    expect(existsSync(join(dir, 'node_modules', 'class-validator'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules', 'class-transformer'))).toBe(false);
+    await tsc('tsconfig.json', dir);
+
+    const outFile = join(workDir, 'esm-ticks.jsonl');
+    const app = await startApp('dist/main.js', dir, {
+      REDIS_URL: redisUrl(),
+      TASK_PREFIX: `${prefix}-esm`,
+      OUT_FILE: outFile,
+    });
+    apps.push(app);
+    await expectTicks(app, outFile);
+    expect(await app.stop(), `the app did not stop on SIGTERM:\n${app.output().slice(-4_000)}`).not.toBe('SIGKILL');
+  }, 300_000);
+
+  it('type-checks and runs in a fresh CommonJS app on Nest 12 with the API and health lines', async () => {
+    const dir = join(workDir, 'cjs-app');
+    const nest = `^${installedVersion('@nestjs/core')}`;
+    writeFiles(dir, {
+      'package.json': nestAppManifest('commonjs', nest),
+      // The legacy resolution (TypeScript 6 asks to acknowledge its deprecation): subpaths via typesVersions.
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          ...COMPILER_OPTIONS,
+          module: 'commonjs',
+          moduleResolution: 'node',
+          ignoreDeprecations: '6.0',
         },
-        null,
-        2,
-      ),
-    );
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: appDir,
-      env: npmEnv(),
-      timeoutMs: 150_000,
+      }),
+      // Nest's default for CommonJS apps today.
+      'tsconfig.nodenext.json': JSON.stringify({
+        compilerOptions: { ...COMPILER_OPTIONS, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true },
+      }),
+      'src/main.ts': smokeAppSource({
+        imports: [
+          "import { Controller, Get } from '@nestjs/common';",
+          "import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';",
+          "import { TaskManagerHealthIndicator } from 'nestjs-task-manager/terminus';",
+          "import { TaskManagerKeys } from 'nestjs-task-manager/testing';",
+        ],
+        declarations: `
+/** The test helpers' subpath resolves and type-checks too. */
+export const historyKeyOf = (taskId: string) => new TaskManagerKeys('smoke').history(taskId);
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly taskManager: TaskManagerHealthIndicator,
+  ) {}
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.taskManager.isHealthy('task-manager')]);
+  }
+}
+`,
+        taskManager: ", api: { path: 'task-manager', dashboard: true }",
+        moduleImports: ['TerminusModule'],
+        controllers: ['HealthController'],
+        providers: ['TaskManagerHealthIndicator'],
+      }),
     });
-    writeFileSync(join(appDir, 'app.mjs'), APP_SOURCE);
+    await npmInstall(dir, [tarball, 'class-validator', 'class-transformer', '@nestjs/terminus']);
+    await tsc('tsconfig.nodenext.json', dir);
+    await tsc('tsconfig.json', dir);
 
-    const outFile = join(workDir, 'ticks.jsonl');
-    let output = '';
-    const child = spawn(process.execPath, ['app.mjs'], {
-      cwd: appDir,
-      env: {
-        ...process.env,
-        REDIS_URL: redisUrl(),
-        TASK_PREFIX: prefix,
-        OUT_FILE: outFile,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const outFile = join(workDir, 'cjs-ticks.jsonl');
+    const app = await startApp('dist/main.js', dir, {
+      REDIS_URL: redisUrl(),
+      TASK_PREFIX: `${prefix}-cjs`,
+      OUT_FILE: outFile,
     });
-    app = child;
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<string>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
-    );
-    const failIfExited = exited.then((how) => {
-      throw new Error(`The app exited (${how}):\n${output.slice(-6_000)}`);
-    });
-    failIfExited.catch(() => undefined);
-
-    const startedAt = Date.now();
-    const ticked = waitFor(() => readTicks(outFile).length > 0, {
-      timeoutMs: 20_000,
-      intervalMs: 100,
-      message: 'the first run of Smoke/tick',
-    });
-    ticked.catch(() => undefined);
-    try {
-      await Promise.race([ticked, failIfExited]);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- app output ---\n${output.slice(-6_000)}`);
-    }
-    // Let it run for about 3 s in all.
-    await Promise.race([sleep(Math.max(0, 3_000 - (Date.now() - startedAt))), failIfExited]);
-
-    const ticks = readTicks(outFile);
-    expect(ticks.length).toBeGreaterThanOrEqual(1);
-    for (const tick of ticks) {
-      expect(tick).toMatchObject({
-        group: 'Smoke',
-        task: 'tick',
-        pid: child.pid,
-      });
-      expect(new Date(tick.scheduledAt).getUTCMilliseconds()).toBe(0);
-    }
-    // One instance, one run per slot.
-    const slots = ticks.map((tick) => tick.scheduledAt);
-    expect(new Set(slots).size).toBe(slots.length);
-
-    // Graceful shutdown (enableShutdownHooks): the process ends by itself after SIGTERM.
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const how = await exited;
-    clearTimeout(killer);
-    expect(how, `the app did not stop on SIGTERM:\n${output.slice(-4_000)}`).not.toBe('SIGKILL');
-  }, 180_000);
+    apps.push(app);
+    await expectTicks(app, outFile);
+    const base = `http://127.0.0.1:${app.port}`;
+    const health = await fetch(`${base}/health`);
+    expect(health.status, await health.clone().text()).toBe(200);
+    expect(
+      ((await health.json()) as { details: Record<string, { driver: string }> }).details['task-manager'].driver,
+    ).toBe('redis');
+    expect((await fetch(`${base}/task-manager/health`)).status).toBe(200);
+    const page = await fetch(`${base}/task-manager/dashboard`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Task manager</title>');
+    expect(await app.stop(), `the app did not stop on SIGTERM:\n${app.output().slice(-4_000)}`).not.toBe('SIGKILL');
+  }, 300_000);
 });

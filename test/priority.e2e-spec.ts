@@ -60,7 +60,7 @@ describe('priorities', () => {
     await sleep(300);
     await app.service.trigger({ tag: 'urgent' });
     await waitFor(() => app!.log.entries.length === 7, { timeoutMs: 15000 });
-    const order = app.log.entries.map((e) => e.task.split('#')[0]);
+    const order = app.log.entries.map((e) => e.task.replace(/-\d+$/, ''));
     expect(order).toEqual(['blocker', 'urgent', 'urgent', 'urgent', 'normal', 'normal', 'normal']);
   });
 });

@@ -76,21 +76,21 @@ describe('scheduling on one instance', () => {
       .listTasks()
       .map((t) => t.name)
       .sort();
-    expect(names).toEqual(['per_kwargs#1', 'per_kwargs#2', 'per_kwargs#3', 'two_expressions#1', 'two_expressions#2']);
+    expect(names).toEqual(['per_kwargs-1', 'per_kwargs-2', 'per_kwargs-3', 'two_expressions-1', 'two_expressions-2']);
     const byName = Object.fromEntries(app.service.listTasks().map((t) => [t.name, t]));
-    expect(byName['two_expressions#1'].expression).toBe('*/2 * * * * *');
-    expect(byName['two_expressions#2'].expression).toBe('1-59/2 * * * * *');
-    expect(byName['per_kwargs#2'].kwargs).toEqual({ n: 2 });
+    expect(byName['two_expressions-1'].expression).toBe('*/2 * * * * *');
+    expect(byName['two_expressions-2'].expression).toBe('1-59/2 * * * * *');
+    expect(byName['per_kwargs-2'].kwargs).toEqual({ n: 2 });
 
     await sleep(3500);
-    const even = app.log.of('two_expressions#1');
-    const odd = app.log.of('two_expressions#2');
+    const even = app.log.of('two_expressions-1');
+    const odd = app.log.of('two_expressions-2');
     expect(even.length).toBeGreaterThan(0);
     expect(odd.length).toBeGreaterThan(0);
     expect(even.every((r) => (r.slot / 1000) % 2 === 0)).toBe(true);
     expect(odd.every((r) => (r.slot / 1000) % 2 === 1)).toBe(true);
     for (const n of [1, 2, 3]) {
-      const runs = app.log.of(`per_kwargs#${n}`);
+      const runs = app.log.of(`per_kwargs-${n}`);
       expect(runs.length).toBeGreaterThan(0);
       expect(runs.every((r) => r.kwargs.n === n)).toBe(true);
     }
@@ -133,7 +133,7 @@ describe('scheduling on one instance', () => {
       options: { statisticsHistoryRuns: 3 },
     });
     await sleep(5200);
-    const history = await app.service.getStatistics('Clock', 'every_second');
+    const history = await app.service.getRunHistory('Clock', 'every_second');
     expect(history).toHaveLength(3);
     for (const run of history) {
       expect(run.status).toBe('success');

@@ -1,20 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureLibraryBuilt } from './support/cluster.js';
-import { waitFor } from './support/redis.js';
+import { ensureLibraryFresh } from './support/library-build.js';
+import { freePort, waitFor } from './support/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('zero-infrastructure start', () => {
   let demo: ChildProcess | undefined;
@@ -23,11 +13,11 @@ describe('zero-infrastructure start', () => {
   });
 
   it('without Redis, the demo serves its API, runs its tasks on the in-process driver and says so', async () => {
-    ensureLibraryBuilt();
+    ensureLibraryFresh();
     const build = spawnSync('npm', ['run', 'build:app'], { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stdout + build.stderr).toBe(0);
-    const port = await closedPort();
-    const redisPort = await closedPort();
+    const port = await freePort();
+    const redisPort = await freePort();
     let output = '';
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -43,6 +33,13 @@ describe('zero-infrastructure start', () => {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/task-manager/health`)).ok, { timeoutMs: 20_000 });
     expect(output).toMatch(/No Redis configured: running on the in-process driver/);
+    // Health says which driver runs, and never claims a Redis connection.
+    const health = (await (await fetch(`${base}/task-manager/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'healthy', driver: 'memory', redis_connected: false });
+    const terminus = (await (await fetch(`${base}/health`)).json()) as {
+      details: Record<string, Record<string, unknown>>;
+    };
+    expect(terminus.details['task-manager']).toMatchObject({ status: 'up', driver: 'memory', redis_connected: false });
 
     const tasks = (await (await fetch(`${base}/task-manager/tasks`)).json()) as Array<{ name: string }>;
     expect(tasks.map((t) => t.name)).toContain('tick');

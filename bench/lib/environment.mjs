@@ -53,6 +53,8 @@ export async function environment(redis) {
     versions: {
       node: process.version,
       redisServer: server.redis_version,
+      // Valkey also reports a redis_version (the Redis version it is compatible with): name the real server.
+      server: server.valkey_version ? `Valkey ${server.valkey_version}` : `Redis ${server.redis_version}`,
       library: version('libs/task-manager/package.json'),
       libraryCommit: git(),
       bullmq: version('node_modules/bullmq/package.json'),

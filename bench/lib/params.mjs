@@ -34,7 +34,7 @@ export const PARAMS = {
     throughput: { tasks: 20, runs: 1, warmupS: 0.5, windowS: 1, concurrency: 20, graceMs: 300 },
     cluster: { tasks: 20, instances: 2, runs: 1, warmupS: 0.5, windowS: 1, concurrency: 20, graceMs: 300 },
     commands: { fallback: { lateness: { runs: 1, windowS: 1 }, throughput: { runs: 1, windowS: 1 } } },
-    idle: { oursSizes: [20], bullmqSizes: [20], warmupS: 0.3, windowS: 1 },
+    idle: { oursSizes: [20], bullmqSizes: [20], warmupS: 0.3, windowS: 3 },
     memory: { tasks: 200, runs: 1, settleMs: 300 },
     failover: {
       trials: 1,

@@ -1,22 +1,7 @@
 // A private redis-server for the benchmarks, and readers of INFO (commandstats, cpu, memory).
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { findOnPath, startRedisServer } from '../../tools/redis-server.mjs';
 
 /** Version of the redis-server binary on PATH, or null when there is none. */
 export function redisServerVersion() {
@@ -29,62 +14,12 @@ export function redisServerVersion() {
 }
 
 /**
- * Starts `redis-server --port N --save '' --appendonly no` on a free port and waits until it answers.
- * @returns {{ url, port, pid, stop() }}
+ * Starts a private, non-persistent `redis-server` (the one on PATH) on a free port and waits until it answers
+ * (tools/redis-server.mjs, shared with the tests and the soak).
+ * @returns {Promise<{ url: string, port: number, pid: number | undefined, stop(): Promise<void> }>}
  */
-export async function startPrivateRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'ntm-bench-redis-'));
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (c) => (output = (output + c).slice(-4000)));
-    child.stderr.on('data', (c) => (output = (output + c).slice(-4000)));
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    const url = `redis://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (!exited && Date.now() < deadline) {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        if ((await client.ping()) === 'PONG') {
-          client.disconnect();
-          const onExit = () => child.kill('SIGKILL');
-          process.once('exit', onExit);
-          return {
-            url,
-            port,
-            pid: child.pid,
-            async stop() {
-              process.off('exit', onExit);
-              if (child.exitCode === null && child.signalCode === null) {
-                const done = once(child, 'exit');
-                child.kill('SIGTERM');
-                const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-                await done;
-                clearTimeout(timer);
-              }
-              rmSync(dir, { recursive: true, force: true });
-            },
-          };
-        }
-      } catch {
-        // not yet
-      }
-      client.disconnect();
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    if (!/Address already in use/.test(output) && attempt === 4)
-      throw new Error(`redis-server did not start:\n${output}`);
-  }
-  throw new Error('redis-server did not start');
+export function startPrivateRedis() {
+  return startRedisServer({ binary: findOnPath('redis-server') ?? 'redis-server' });
 }
 
 /** A plain client for the harness (never used by the systems under test). */

@@ -680,8 +680,8 @@ with min–max over the runs in parentheses. Benchmarks report; they never fail.
 
 - Date: ${env.date ?? '—'}${when && !when.includes(env.date?.slice(0, 10) ?? '-') ? ` (scenarios measured on ${when})` : ''}
 - Machine: ${m.nproc} cores (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.platform}; Redis, the engine processes and the load generators share the cores
-- Versions: Node ${v.node}, redis-server ${v.redisServer}, nestjs-task-manager ${v.library} (commit ${v.libraryCommit}, dist ${v.libraryDist}), bullmq ${v.bullmq}, cron ${v.cron}, ioredis ${v.ioredis}, @nestjs/core ${v.nestCore}
-- Redis: ${report.redis ?? '—'} (\`--save '' --appendonly no\`); the last full \`npm run bench\` took ${report.fullRunDurationS ? `${n0(report.fullRunDurationS)} s` : '—'}${report.lastRunDurationS && report.lastRunDurationS !== report.fullRunDurationS ? ` (scenarios re-run since: see their times)` : ''}
+- Versions: Node ${v.node}, ${v.server ?? `Redis ${v.redisServer}`}, nestjs-task-manager ${v.library} (commit ${v.libraryCommit}, dist ${v.libraryDist}), bullmq ${v.bullmq}, cron ${v.cron}, ioredis ${v.ioredis}, @nestjs/core ${v.nestCore}
+- Server measured: ${v.server ?? `Redis ${v.redisServer}`}, ${report.redis ?? '—'} (\`--save '' --appendonly no\`): the figures are for this server only (the tests also run on Redis 8 and Valkey 8: README, supported servers); the last full \`npm run bench\` took ${report.fullRunDurationS ? `${n0(report.fullRunDurationS)} s` : '—'}${report.lastRunDurationS && report.lastRunDurationS !== report.fullRunDurationS ? ` (scenarios re-run since: see their times)` : ''}
 ${perScenario ? `- Scenarios (finished at, UTC; duration; 1-min load average at start → end, 2 = both cores busy): ${perScenario}\n` : ''}${stale.length ? `- **Warning**: the built library was not the same for every scenario (it was rebuilt during or between runs): ${stale.map(([k, s]) => `${k} ${s.libraryDist}`).join(', ')}.\n` : ''}
 ## Results
 
@@ -689,8 +689,8 @@ ${perScenario ? `- Scenarios (finished at, UTC; duration; 1-min load average at 
 |---|---|---|---|---|---|---|
 ${all.map((r) => `| ${r.scenario} | ${r.bullmq} | ${r.cron} | ${r.ours} | ${r.target} | ${r.ratio} | ${mark(r.ok)} |`).join('\n')}
 
-Reference figures quoted by the issue (measured earlier on this kind of machine, not re-measured here): the seed
-(FastAPI Task Manager) issues 6,400 idle cmds/s with 10k tasks (a pass takes 5.8 s), 258 / 460 ms lateness
+Reference figures quoted by the issue (measured earlier on this kind of machine, not re-measured here):
+FastAPI Task Manager issues 6,400 idle cmds/s with 10k tasks (a pass takes 5.8 s), 258 / 460 ms lateness
 (per-minute tasks), ~500 runs/s, ~15.5 commands per execution, ~14 s failover, 27–57 s recovery (re-running live
 tasks), and one round trip per task for GET /tasks.
 

@@ -22,7 +22,7 @@ async function keyBreakdown(ctx, match, strip) {
       const type = await ctx.redis.type(key);
       let name = key
         .slice(strip.length)
-        .replace(/t#\d+/, 't#N')
+        .replace(/t-\d+/, 't-N')
         .replace(/:\d{10,}$/, ':<slot>');
       groups[name] ??= { keys: 0, bytes: 0, type };
       groups[name].keys++;

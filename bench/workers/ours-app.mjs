@@ -1,7 +1,7 @@
 // Our system under test: a real Nest application using the built `nestjs-task-manager` package, as a
 // user's app would. Configured by BENCH_CONFIG (JSON):
 //   redisUrl, prefix          where to coordinate
-//   tasks, cron               `tasks` tasks t#1..t#N (one @Task with a kwargs list) on `cron`
+//   tasks, cron               `tasks` tasks t-1..t-N (one @Task with a kwargs list) on `cron`
 //   longTask: { ms }          an extra task "long" (never due by itself; triggered) running `ms`
 //   options                   extra TaskManagerModule options (e.g. concurrentTasks)
 //   http: { apiOptions }      boot an HTTP app (for the management API, when the library has one)

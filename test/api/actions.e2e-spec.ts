@@ -94,18 +94,19 @@ describe('management API: bulk actions', () => {
       },
       { message: 'backoff after the failure' },
     );
-    expect(failed.retry_delay).toBe(1);
+    // As FastAPI Task Manager: retry_delay is the delay of the next failure (1 s × 2); the applied one is 1 s.
+    expect([failed.applied_retry_delay, failed.retry_delay]).toEqual([1, 2]);
     expect(Date.parse(failed.retry_after)).toBeGreaterThan(Date.now() - 5000);
 
     const res = await api.http.post(`${BASE}/tasks/reset-retry`).query({ task_name: 'flaky' }).expect(200);
     expect(res.body).toEqual({ affected_tasks: [{ task_group: 'Api', task: 'flaky' }], count: 1 });
     const reset = (await api.http.get(`${BASE}/tasks`).query({ name: 'flaky' })).body[0];
-    expect(reset).toMatchObject({ retry_after: null, retry_delay: null });
+    expect(reset).toMatchObject({ retry_after: null, retry_delay: null, applied_retry_delay: null });
   });
 
   it('DELETE /tasks/statistics clears the history of the matching tasks only', async () => {
-    await waitFor(async () => (await api.service.getStatistics('Api', 'static_task')).length > 0);
-    await waitFor(async () => (await api.service.getStatistics('Api', 'flaky')).length > 0);
+    await waitFor(async () => (await api.service.getRunHistory('Api', 'static_task')).length > 0);
+    await waitFor(async () => (await api.service.getRunHistory('Api', 'flaky')).length > 0);
     const res = await api.http.delete(`${BASE}/tasks/statistics`).query({ name: 'static_task' }).expect(200);
     expect(res.body).toEqual({ affected_tasks: [{ task_group: 'Api', task: 'static_task' }], count: 1 });
     expect((await api.http.get(`${BASE}/tasks/Api/static_task/statistics`).expect(200)).body.runs).toEqual([]);

@@ -76,8 +76,15 @@ export async function startApiApp(spec: ApiAppOptions): Promise<ApiApp> {
   };
 }
 
-/** The 14 operations of the API (the seed's 13 plus `GET /workers`), as (method, path) under the mount path. */
-export const OPERATIONS: ReadonlyArray<{ method: 'get' | 'post' | 'delete'; path: string; mutating: boolean }> = [
+/**
+ * The 15 operations of the API (FastAPI Task Manager's 13 plus `GET /workers` and `PATCH /tasks`), as (method,
+ * path) under the mount path, in an order a test can run them in (create, update, then delete a task).
+ */
+export const OPERATIONS: ReadonlyArray<{
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  mutating: boolean;
+}> = [
   { method: 'get', path: '/health', mutating: false },
   { method: 'get', path: '/workers', mutating: false },
   { method: 'get', path: '/config', mutating: false },
@@ -91,13 +98,14 @@ export const OPERATIONS: ReadonlyArray<{ method: 'get' | 'post' | 'delete'; path
   { method: 'delete', path: '/tasks/statistics', mutating: true },
   { method: 'get', path: '/functions', mutating: false },
   { method: 'post', path: '/tasks', mutating: true },
+  { method: 'patch', path: '/tasks', mutating: true },
   { method: 'delete', path: '/tasks', mutating: true },
 ];
 
-/** Key sets of the seed's response models. */
+/** Key sets of the API's response models (FastAPI Task Manager's fields plus ours; see test/compat for types). */
 export const SHAPES = {
-  health: ['status', 'redis_connected', 'worker_id', 'worker_started_at', 'is_leader'],
-  taskGroup: ['name', 'tags', 'task_count'],
+  health: ['status', 'driver', 'redis_connected', 'worker_id', 'worker_started_at', 'is_leader'],
+  taskGroup: ['name', 'tags', 'allow_parallel', 'task_count'],
   taskDetailed: [
     'name',
     'description',
@@ -107,6 +115,7 @@ export const SHAPES = {
     'retry_backoff',
     'retry_backoff_max',
     'dynamic',
+    'allow_parallel',
     'task_group_name',
     'kwargs',
     'function_name',
@@ -115,13 +124,29 @@ export const SHAPES = {
     'is_running',
     'retry_after',
     'retry_delay',
+    'applied_retry_delay',
     'time_zone',
     'last_status',
     'last_run',
+    'max_attempts',
+    'timeout_ms',
+    'misfire_policy',
   ],
   worker: ['worker_id', 'host', 'pid', 'started_at', 'last_seen', 'is_leader', 'running'],
   statistics: ['task_group_name', 'task_name', 'runs', 'summary'],
-  run: ['run_date', 'durations_second', 'status', 'error', 'worker_id', 'scheduled_at'],
+  run: [
+    'run_date',
+    'durations_second',
+    'started_at',
+    'status',
+    'error',
+    'worker_id',
+    'scheduled_at',
+    'attempt',
+    'kind',
+    'kwargs',
+    'error_stack',
+  ],
   summary: ['count', 'failures', 'last_success', 'last_failure', 'p50_duration_second', 'p95_duration_second'],
   action: ['affected_tasks', 'count'],
   affected: ['task_group', 'task'],

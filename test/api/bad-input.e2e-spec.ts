@@ -11,7 +11,7 @@ const BASE = '/task-manager';
 
 interface Case {
   name: string;
-  method?: 'get' | 'post' | 'delete';
+  method?: 'get' | 'post' | 'patch' | 'delete';
   path?: string;
   query?: string;
   /** JSON body (serialized), or a raw string sent as is. */
@@ -34,6 +34,26 @@ const create = (overrides: Record<string, unknown>, name: string, status: number
 /** Overrides removing `key` from the body (JSON drops undefined properties). */
 const without = (key: keyof typeof valid): Record<string, unknown> => ({ [key]: undefined });
 const nested = (depth: number): unknown => (depth === 0 ? 1 : { a: nested(depth - 1) });
+/** A PATCH /tasks of the dynamic task `task` (created before the table runs) with `body`. */
+const update = (body: unknown, name: string, status: number, detail: RegExp, task = 'dyn'): Case => ({
+  name,
+  method: 'patch',
+  path: '/tasks',
+  query: `task_group_name=Api&task_name=${task}`,
+  body,
+  status,
+  detail,
+});
+/** A POST /tasks/trigger of the tasks matching `query` with `body`. */
+const trigger = (query: string, body: unknown, name: string, status: number, detail: RegExp): Case => ({
+  name,
+  method: 'post',
+  path: '/tasks/trigger',
+  query,
+  body,
+  status,
+  detail,
+});
 
 const CASES: Case[] = [
   // Malformed or non-object bodies
@@ -312,6 +332,99 @@ const CASES: Case[] = [
     detail: /Method Not Allowed: use GET/,
   },
   { name: 'GET on a POST-only action', path: '/tasks/trigger', status: 405, detail: /use POST/ },
+  // Run options of dynamic tasks (POST /tasks)
+  create({ max_attempts: 0 }, 'max_attempts 0', 400, /max_attempts must be an integer >= 1/),
+  create({ max_attempts: 1.5 }, 'fractional max_attempts', 400, /max_attempts must be an integer >= 1/),
+  create({ timeout_ms: -5 }, 'negative timeout_ms', 400, /timeout_ms must be a positive number/),
+  create({ misfire_policy: 'sometimes' }, 'unknown misfire_policy', 400, /misfire_policy must be one of runOnce/),
+  // PATCH /tasks
+  {
+    name: 'PATCH /tasks without parameters',
+    method: 'patch',
+    path: '/tasks',
+    body: { description: 'x' },
+    status: 400,
+    detail: /task_group_name is required; task_name is required/,
+  },
+  update({}, 'PATCH with an empty body', 400, /gives no field to change: give at least one of cron_expression/),
+  update({ cron: '* * * * *' }, 'PATCH with an unknown field', 400, /cron is not a known parameter/),
+  update({ name: 'renamed' }, 'PATCH of the name', 400, /name is not a known parameter/),
+  update({ cron_expression: '61 * * * *' }, 'PATCH with a bad cron', 400, /cron_expression is invalid/),
+  update({ cron_expression: null }, 'PATCH with a null cron', 400, /cron_expression must not be null: omit it/),
+  update({ high_priority: 'true' }, 'PATCH with a string flag', 400, /high_priority must be true or false/),
+  update({ enabled: null }, 'PATCH with enabled null', 400, /enabled must not be null/),
+  update({ time_zone: 'Mars/Base' }, 'PATCH with an unknown time zone', 400, /time_zone must be an IANA time zone/),
+  update({ kwargs: [1] }, 'PATCH with kwargs an array', 400, /kwargs must be a JSON object/),
+  update({ max_attempts: 0 }, 'PATCH with max_attempts 0', 400, /max_attempts must be an integer >= 1/),
+  update({ misfire_policy: 'later' }, 'PATCH with an unknown misfire_policy', 400, /misfire_policy must be one of/),
+  update(
+    { retry_backoff: 10, retry_backoff_max: 5 },
+    'PATCH with retry_backoff_max below retry_backoff',
+    400,
+    /retry_backoff_max must be >= retry_backoff/,
+  ),
+  update(
+    { retry_backoff_max: 5 },
+    'PATCH with retry_backoff_max below the stored retry_backoff',
+    400,
+    /retryBackoffMax must be >= retryBackoff \(10\)/,
+  ),
+  update({ kwargs: { blob: 'x'.repeat(70 * 1024) } }, 'PATCH with kwargs over 64 KiB', 413, /limit is 65536 bytes/),
+  update(
+    { kwargs: { recipient: 'not-an-email' } },
+    "PATCH with kwargs the function's DTO refuses",
+    400,
+    /Invalid kwargs for function "send_email": kwargs\.recipient/,
+    'mail',
+  ),
+  update(
+    { description: 'x' },
+    'PATCH of a static task',
+    400,
+    /static \(declared with @Task\); only dynamic tasks can be updated/,
+    'static_task',
+  ),
+  update({ description: 'x' }, 'PATCH of an unknown task', 404, /No dynamic task "nope" in group "Api"/, 'nope'),
+  {
+    name: 'PATCH in an unknown group',
+    method: 'patch',
+    path: '/tasks',
+    query: 'task_group_name=Nope&task_name=dyn',
+    body: { description: 'x' },
+    status: 404,
+    detail: /Task group "Nope" does not exist/,
+  },
+  // POST /tasks/trigger with kwargs
+  trigger('name=static_task', { kwargs: [1] }, 'trigger with kwargs an array', 400, /kwargs must be a JSON object/),
+  trigger('name=static_task', { kw: {} }, 'trigger with an unknown body field', 400, /kw is not a known parameter/),
+  trigger(
+    'name=static_task',
+    { kwargs: { a: { constructor: 1 } } },
+    'trigger with a forbidden kwargs key',
+    400,
+    /constructor/,
+  ),
+  trigger(
+    'name=static_task',
+    { kwargs: { blob: 'x'.repeat(70 * 1024) } },
+    'trigger with kwargs over 64 KiB',
+    413,
+    /limit is 65536 bytes/,
+  ),
+  trigger(
+    'name=mail',
+    { kwargs: { recipient: 'not-an-email' } },
+    "trigger with kwargs the function's DTO refuses",
+    400,
+    /Invalid kwargs for task "mail" of group "Api": kwargs\.recipient/,
+  ),
+  trigger(
+    'name=nope',
+    { kwargs: { a: 1 } },
+    'trigger with kwargs matching no task',
+    404,
+    /No task matches name="nope"/,
+  ),
 ];
 
 describe('management API: bad input', () => {
@@ -339,6 +452,21 @@ describe('management API: bad input', () => {
   beforeAll(async () => {
     api = await startApiApp({ groups: [ApiTasks, OtherTasks], label: 'api-bad' });
     redis = new Redis(redisUrl());
+    // Dynamic tasks the PATCH cases aim at.
+    await api.service.createDynamicTask({
+      groupName: 'Api',
+      functionName: 'echo',
+      cronExpression: NEVER,
+      name: 'dyn',
+      retryBackoff: 10,
+    });
+    await api.service.createDynamicTask({
+      groupName: 'Api',
+      functionName: 'send_email',
+      cronExpression: NEVER,
+      name: 'mail',
+      kwargs: { recipient: 'ops@example.com' },
+    });
   });
   afterAll(async () => {
     redis?.disconnect();

@@ -4,7 +4,8 @@
  * deleted through B, it never starts again anywhere; after a restart of every instance, dynamic tasks come
  * back, and one whose function no longer exists is skipped with one warning and is not listed.
  */
-import { apiBaseOf, Cluster, ensureLibraryFresh, startWithEnv, type WorkerProcess } from '../support/cluster.js';
+import { apiBaseOf, Cluster, startWithEnv, type WorkerProcess } from '../support/cluster.js';
+import { ensureLibraryFresh } from '../support/library-build.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 import { sleep } from '../support/task-app.js';
 

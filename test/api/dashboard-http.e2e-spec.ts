@@ -10,6 +10,15 @@ import { ApiTasks } from './fixtures.js';
 
 const FILES: Array<[string, RegExp]> = [
   ['dashboard.js', /^text\/javascript; charset=utf-8$/],
+  ['api.js', /^text\/javascript; charset=utf-8$/],
+  ['dialogs.js', /^text\/javascript; charset=utf-8$/],
+  ['history.js', /^text\/javascript; charset=utf-8$/],
+  ['runs.js', /^text\/javascript; charset=utf-8$/],
+  ['task-actions.js', /^text\/javascript; charset=utf-8$/],
+  ['task-form.js', /^text\/javascript; charset=utf-8$/],
+  ['task-row.js', /^text\/javascript; charset=utf-8$/],
+  ['task-state.js', /^text\/javascript; charset=utf-8$/],
+  ['widgets.js', /^text\/javascript; charset=utf-8$/],
   ['cron-words.js', /^text\/javascript; charset=utf-8$/],
   ['chart.js', /^text\/javascript; charset=utf-8$/],
   ['dom.js', /^text\/javascript; charset=utf-8$/],
@@ -67,6 +76,19 @@ describe('dashboard over HTTP', () => {
       expect((res.text ?? res.body.toString()).length).toBeGreaterThan(100);
     });
 
+    it('serves every module the page imports, and only those (the allow-list is complete)', async () => {
+      const seen = new Set<string>();
+      const queue = ['dashboard.js'];
+      for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const res = await api.http.get(`/task-manager/dashboard/${file}`).buffer(true).expect(200);
+        for (const [, imported] of (res.text as string).matchAll(/from '\.\/([\w-]+\.js)';/g)) queue.push(imported);
+      }
+      const scripts = FILES.map(([file]) => file).filter((file) => file.endsWith('.js'));
+      expect([...seen].sort()).toEqual(scripts.sort());
+    });
+
     it('answers HEAD, and revalidation with 304', async () => {
       await api.http.head('/task-manager/dashboard/dashboard.js').expect(200);
       const first = await api.http.get('/task-manager/dashboard/dashboard.js').expect(200);
@@ -85,6 +107,8 @@ describe('dashboard over HTTP', () => {
       for (const path of [
         'index.html',
         'cron-words.d.ts',
+        'runs.d.ts',
+        'task-state.d.ts',
         'nope.js',
         '..%2Fdashboard-assets.js',
         '..%2F..%2Fpackage.json',

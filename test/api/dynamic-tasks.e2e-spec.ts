@@ -1,5 +1,5 @@
 /**
- * Dynamic tasks through the management API on one instance: POST /tasks and DELETE /tasks, the seed's
+ * Dynamic tasks through the management API on one instance: POST /tasks and DELETE /tasks, FastAPI Task Manager's
  * status codes (200, 400, 404, 409, 413), kwargs DTO validation, auto names and odd characters.
  */
 import { Redis } from 'ioredis';
@@ -170,7 +170,7 @@ describe('management API: dynamic tasks', () => {
     expect(api.log.of('mail')[0].kwargs).toMatchObject({ recipient: 'a@example.com' });
   });
 
-  it('accepts a time zone (not in the seed) and reports it', async () => {
+  it('accepts a time zone (not in FastAPI Task Manager) and reports it', async () => {
     const res = await api.http
       .post(`${BASE}/tasks`)
       .send({

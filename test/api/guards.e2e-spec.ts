@@ -39,7 +39,7 @@ const adminOnly: CanActivate = {
   canActivate: (context) => context.switchToHttp().getRequest<Request>().headers['x-role'] === 'admin',
 };
 
-/** A concrete, valid request for each of the 14 operations. */
+/** A concrete, valid request for each of the 15 operations. */
 function requestOf(api: ApiApp, op: (typeof OPERATIONS)[number], base = '/task-manager') {
   const path = op.path.replace('{task_group_name}', 'Api').replace('{task_name}', 'static_task');
   const url = `${base}${path}`;
@@ -47,6 +47,9 @@ function requestOf(api: ApiApp, op: (typeof OPERATIONS)[number], base = '/task-m
     return api.http
       .post(url)
       .send({ task_group_name: 'Api', function_name: 'echo', cron_expression: NEVER, name: 'guarded' });
+  }
+  if (op.method === 'patch' && op.path === '/tasks') {
+    return api.http.patch(url).query({ task_group_name: 'Api', task_name: 'guarded' }).send({ description: 'patched' });
   }
   if (op.method === 'delete' && op.path === '/tasks') {
     return api.http.delete(url).query({ task_group_name: 'Api', task_name: 'guarded' });
@@ -124,13 +127,14 @@ describe('management API: mounting and guards', () => {
     });
     afterAll(() => api?.dispose());
 
-    it('answers 403 with a clear detail on POST and DELETE /tasks, before validating the input', async () => {
+    it('answers 403 with a clear detail on POST, PATCH and DELETE /tasks, before validating the input', async () => {
       for (const req of [
         api.http
           .post('/task-manager/tasks')
           .send({ task_group_name: 'Api', function_name: 'echo', cron_expression: NEVER }),
         api.http.post('/task-manager/tasks').send({ nonsense: true }),
         api.http.delete('/task-manager/tasks').query({ task_group_name: 'Api', task_name: 'x' }),
+        api.http.patch('/task-manager/tasks').query({ task_group_name: 'Api', task_name: 'x' }).send({ nonsense: 1 }),
       ]) {
         const res = await req;
         expect(res.status).toBe(403);

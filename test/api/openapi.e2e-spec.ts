@@ -1,6 +1,6 @@
 /**
  * The demo application (src/app.module.ts + src/swagger.ts, as src/main.ts runs them): its OpenAPI
- * document, fetched from the running app, lists the API's 14 operations (the seed's 13 plus GET /workers) with request and response
+ * document, fetched from the running app, lists the API's 15 operations (FastAPI Task Manager's 13 plus GET /workers and PATCH /tasks) with request and response
  * schemas; Swagger UI is served at /docs; the API-key guard is off by default and on with
  * TASK_MANAGER_API_KEY. Also: `api.swagger: false` hides the API from the document.
  */
@@ -67,7 +67,7 @@ describe('OpenAPI document of the demo application', () => {
     schema.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
   const okSchema = (op: Operation) => op.responses['200'].content!['application/json'].schema;
 
-  it('lists exactly the 14 operations under /task-manager', () => {
+  it('lists exactly the 15 operations under /task-manager', () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/task-manager'))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
@@ -106,10 +106,49 @@ describe('OpenAPI document of the demo application', () => {
         'tags',
         'retry_backoff',
         'retry_backoff_max',
+        'allow_parallel',
         'time_zone',
+        'max_attempts',
+        'timeout_ms',
+        'misfire_policy',
       ].sort(),
     );
     expect(body.required!.sort()).toEqual(['cron_expression', 'function_name', 'task_group_name']);
+
+    // PATCH /tasks: the task named as DELETE /tasks names it, every field optional, answering a TaskDetailed.
+    const update = doc.paths['/task-manager/tasks'].patch;
+    expect(update.summary).toBe('Update a dynamic task');
+    expect(update.requestBody!.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/UpdateDynamicTaskRequest',
+    );
+    const patchBody = resolve(update.requestBody!.content['application/json'].schema);
+    expect(Object.keys(patchBody.properties!).sort()).toEqual(
+      [
+        'cron_expression',
+        'time_zone',
+        'kwargs',
+        'description',
+        'tags',
+        'high_priority',
+        'enabled',
+        'allow_parallel',
+        'max_attempts',
+        'timeout_ms',
+        'misfire_policy',
+        'retry_backoff',
+        'retry_backoff_max',
+      ].sort(),
+    );
+    expect(patchBody.required ?? []).toEqual([]);
+    expect(okSchema(update).$ref).toBe('#/components/schemas/TaskDetailed');
+    expect(Object.keys(update.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409', '413']));
+
+    // POST /tasks/trigger: an optional body with kwargs.
+    const trigger = doc.paths['/task-manager/tasks/trigger'].post;
+    expect(trigger.requestBody!.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/TriggerTasksRequest',
+    );
+    expect((trigger.requestBody as { required?: boolean }).required).not.toBe(true);
 
     const params = (path: string, method: string) =>
       doc.paths[path][method].parameters!.map((p) => `${p.in}:${p.name}${p.required ? '!' : ''}`).sort();
@@ -120,6 +159,7 @@ describe('OpenAPI document of the demo application', () => {
       ['query:name', 'query:tag', 'query:task_group_name', 'query:task_name'].sort(),
     );
     expect(params('/task-manager/tasks', 'delete')).toEqual(['query:task_group_name!', 'query:task_name!']);
+    expect(params('/task-manager/tasks', 'patch')).toEqual(['query:task_group_name!', 'query:task_name!']);
     expect(params('/task-manager/tasks/{task_group_name}/{task_name}/statistics', 'get')).toEqual([
       'path:task_group_name!',
       'path:task_name!',
@@ -128,7 +168,7 @@ describe('OpenAPI document of the demo application', () => {
     expect(params('/task-manager/functions', 'get')).toEqual(['query:task_group_name']);
   });
 
-  it('names the schemas as the seed does and documents their fields and nulls', () => {
+  it('names the schemas as FastAPI Task Manager does and documents their fields and nulls', () => {
     const schemas = doc.components.schemas;
     for (const name of [
       'HealthResponse',
@@ -174,8 +214,8 @@ describe('OpenAPI document of the demo application', () => {
     try {
       const http = request(guarded.getHttpServer());
       for (const op of OPERATIONS) {
-        const path = op.path.replace('{task_group_name}', 'Reports').replace('{task_name}', 'send_digest#1');
-        const res = await http[op.method](`/task-manager${path.replace('#', '%23')}`);
+        const path = op.path.replace('{task_group_name}', 'Reports').replace('{task_name}', 'send_digest-1');
+        const res = await http[op.method](`/task-manager${path}`);
         expect([op.path, res.status, res.body.detail]).toEqual([op.path, 401, 'Missing or invalid x-api-key header']);
       }
       await http.get('/task-manager/tasks').set('x-api-key', 'wrong').expect(401);
@@ -187,7 +227,7 @@ describe('OpenAPI document of the demo application', () => {
       await http.get('/task-manager/workers').auth('', 'demo-key').expect(200);
       const tasks = await http.get('/task-manager/tasks').set('x-api-key', 'demo-key').expect(200);
       expect(tasks.body.map((t: { name: string }) => t.name)).toEqual(
-        expect.arrayContaining(['tick', 'send_digest#1', 'send_digest#2', 'refresh_cache']),
+        expect.arrayContaining(['tick', 'send_digest-1', 'send_digest-2', 'refresh_cache']),
       );
     } finally {
       await guarded.close();

@@ -1,6 +1,6 @@
 /**
  * Read endpoints of the management API: GET /health, /workers, /config, /task-groups, /tasks (every filter,
- * paging), /tasks/{group}/{task}/statistics and /functions, asserting the seed's exact response shapes.
+ * paging), /tasks/{group}/{task}/statistics and /functions, asserting the exact response shapes.
  */
 import { waitFor } from '../support/redis.js';
 import { ISO_UTC, keysOf, shape, SHAPES, startApiApp, type ApiApp } from './api-app.js';
@@ -20,7 +20,7 @@ describe('management API: read endpoints', () => {
   afterAll(() => api?.dispose());
 
   describe('GET /health', () => {
-    it('reports this instance in the seed shape', async () => {
+    it('reports this instance in the HealthResponse shape', async () => {
       const res = await api.http.get(`${BASE}/health`).expect(200);
       expect(keysOf(res.body)).toEqual(shape(SHAPES.health));
       expect(res.body).toMatchObject({ status: 'healthy', redis_connected: true, worker_id: api.service.workerId });
@@ -29,7 +29,7 @@ describe('management API: read endpoints', () => {
     });
   });
 
-  describe('GET /workers (not in the seed)', () => {
+  describe('GET /workers (not in FastAPI Task Manager)', () => {
     it('lists the live instances with their leadership', async () => {
       const res = await waitFor(
         async () => {
@@ -51,9 +51,9 @@ describe('management API: read endpoints', () => {
   });
 
   describe('GET /config', () => {
-    it("reports the options in force in the seed's snake_case names", async () => {
+    it("reports the options in force in FastAPI Task Manager's snake_case names", async () => {
       const res = await api.http.get(`${BASE}/config`).expect(200);
-      const o = api.service.options;
+      const o = api.service.config();
       expect(res.body).toEqual({
         redis_key_prefix: api.prefix,
         concurrent_tasks: o.concurrentTasks,
@@ -78,6 +78,10 @@ describe('management API: read endpoints', () => {
         misfire_tolerance_ms: o.misfireToleranceMs,
         misfire_max_runs: o.misfireMaxRuns,
         shutdown_timeout_ms: o.shutdownTimeoutMs,
+        orphaned_task_grace_period: 3600,
+        max_deliveries: 3,
+        wait_for_replicas: 0,
+        wait_for_replicas_timeout_ms: 500,
         max_kwargs_bytes: 65536,
         auto_start: true,
       });
@@ -124,20 +128,20 @@ describe('management API: read endpoints', () => {
     it('lists every group with its tags and task count', async () => {
       const res = await api.http.get(`${BASE}/task-groups`).expect(200);
       expect(res.body).toEqual([
-        { name: 'Api', tags: ['api'], task_count: 3 },
-        { name: 'Other', tags: ['other'], task_count: 1 },
-        { name: ODD_GROUP, tags: [], task_count: 1 },
+        { name: 'Api', tags: ['api'], allow_parallel: null, task_count: 3 },
+        { name: 'Other', tags: ['other'], allow_parallel: null, task_count: 1 },
+        { name: ODD_GROUP, tags: [], allow_parallel: null, task_count: 1 },
       ]);
       for (const group of res.body) expect(keysOf(group)).toEqual(shape(SHAPES.taskGroup));
     });
 
     it('filters by exact name and by tag', async () => {
       expect((await api.http.get(`${BASE}/task-groups`).query({ name: 'Other' }).expect(200)).body).toEqual([
-        { name: 'Other', tags: ['other'], task_count: 1 },
+        { name: 'Other', tags: ['other'], allow_parallel: null, task_count: 1 },
       ]);
       expect((await api.http.get(`${BASE}/task-groups`).query({ name: 'Oth' }).expect(200)).body).toEqual([]);
       expect((await api.http.get(`${BASE}/task-groups`).query({ tag: 'api' }).expect(200)).body).toEqual([
-        { name: 'Api', tags: ['api'], task_count: 3 },
+        { name: 'Api', tags: ['api'], allow_parallel: null, task_count: 3 },
       ]);
       expect((await api.http.get(`${BASE}/task-groups`).query({ name: 'Api', tag: 'other' }).expect(200)).body).toEqual(
         [],
@@ -146,7 +150,7 @@ describe('management API: read endpoints', () => {
   });
 
   describe('GET /tasks', () => {
-    it('lists every task in the seed TaskDetailed shape, nulls included', async () => {
+    it('lists every task in the TaskDetailed shape, nulls included', async () => {
       const res = await api.http.get(`${BASE}/tasks`).expect(200);
       expect(res.body.map((t: { name: string }) => t.name)).toEqual([
         'static_task',
@@ -166,17 +170,22 @@ describe('management API: read endpoints', () => {
         retry_backoff: null,
         retry_backoff_max: null,
         dynamic: false,
+        allow_parallel: null,
         task_group_name: 'Api',
-        kwargs: null,
+        kwargs: {},
         function_name: null,
         next_run: staticTask.next_run,
         is_active: true,
         is_running: false,
         retry_after: null,
         retry_delay: null,
+        applied_retry_delay: null,
         time_zone: 'UTC',
         last_status: null,
         last_run: null,
+        max_attempts: 1,
+        timeout_ms: null,
+        misfire_policy: 'runOnce',
       });
       expect(staticTask.next_run).toMatch(/^\d{4}-01-01T00:00:00Z$/);
       expect(res.body[1]).toMatchObject({
@@ -235,11 +244,11 @@ describe('management API: read endpoints', () => {
 
     it('lists runs with outcome, error, worker and slot, and a summary', async () => {
       await api.http.post(`${BASE}/tasks/trigger`).query({ name: 'flaky' }).expect(200);
-      await waitFor(async () => (await api.service.getStatistics('Api', 'flaky')).length === 1, {
+      await waitFor(async () => (await api.service.getRunHistory('Api', 'flaky')).length === 1, {
         message: 'first run',
       });
       await api.http.post(`${BASE}/tasks/trigger`).query({ name: 'flaky' }).expect(200);
-      await waitFor(async () => (await api.service.getStatistics('Api', 'flaky')).length === 2, {
+      await waitFor(async () => (await api.service.getRunHistory('Api', 'flaky')).length === 2, {
         message: 'second run',
       });
 
@@ -249,6 +258,9 @@ describe('management API: read endpoints', () => {
       for (const run of res.body.runs) {
         expect(keysOf(run)).toEqual(shape(SHAPES.run));
         expect(run.run_date).toMatch(ISO_UTC);
+        expect(run.started_at).toMatch(ISO_UTC);
+        // run_date is when the run finished (as FastAPI Task Manager records it), started_at when it started.
+        expect(Date.parse(run.run_date)).toBeGreaterThanOrEqual(Date.parse(run.started_at));
         expect(run.scheduled_at).toMatch(ISO_UTC);
         expect(typeof run.durations_second).toBe('number');
         expect(run.worker_id).toBe(api.service.workerId);
@@ -260,15 +272,15 @@ describe('management API: read endpoints', () => {
       expect(res.body.summary).toMatchObject({
         count: 2,
         failures: 1,
-        last_success: succeeded.run_date,
-        last_failure: failed.run_date,
+        last_success: succeeded.started_at,
+        last_failure: failed.started_at,
       });
       expect(typeof res.body.summary.p50_duration_second).toBe('number');
       expect(res.body.summary.p95_duration_second).toBeGreaterThanOrEqual(res.body.summary.p50_duration_second);
 
-      // GET /tasks reports the latest outcome (not in the seed).
+      // GET /tasks reports the latest outcome and when it started (not in FastAPI Task Manager).
       const [task] = (await api.http.get(`${BASE}/tasks`).query({ name: 'flaky' }).expect(200)).body;
-      expect(task).toMatchObject({ last_status: 'success', last_run: succeeded.run_date });
+      expect(task).toMatchObject({ last_status: 'success', last_run: succeeded.started_at });
     });
 
     it('accepts percent-encoded group and task names (with "/", "%", "?", "#", spaces, non-ASCII)', async () => {
@@ -293,17 +305,18 @@ describe('management API: read endpoints', () => {
         expect(keysOf(f)).toEqual(shape(SHAPES.function));
         return `${f.task_group_name}:${f.function_name}`;
       });
-      // @Task methods register themselves too unless `register: false`.
+      // @Task methods register themselves too, under the task's name (as FastAPI Task Manager lists them),
+      // unless `register: false`; the method name is only an alias.
       expect(names).toEqual(
-        expect.arrayContaining(['Api:echo', 'Api:send_email', 'Api:staticTask', `${ODD_GROUP}:noop`]),
+        expect.arrayContaining(['Api:echo', 'Api:send_email', 'Api:static_task', `${ODD_GROUP}:noop`]),
       );
+      expect(names).not.toContain('Api:staticTask');
       expect(all.body.count).toBe(names.length);
 
       const api_ = await api.http.get(`${BASE}/functions`).query({ task_group_name: ODD_GROUP }).expect(200);
-      expect(api_.body.functions.map((f: { function_name: string }) => f.function_name).sort()).toEqual([
-        'clean',
-        'noop',
-      ]);
+      expect(api_.body.functions.map((f: { function_name: string }) => f.function_name).sort()).toEqual(
+        [ODD_TASK, 'noop'].sort(),
+      );
       expect((await api.http.get(`${BASE}/functions`).query({ task_group_name: 'Nope' }).expect(200)).body).toEqual({
         functions: [],
         count: 0,

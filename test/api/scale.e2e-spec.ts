@@ -38,8 +38,8 @@ describe('management API at scale', () => {
     }
     console.log(`GET /tasks with ${COUNT} tasks: ${timings.map((t) => `${t.toFixed(0)} ms`).join(', ')}`);
     expect(body).toHaveLength(COUNT);
-    expect(body[0].name).toBe('t#1');
-    expect(body[COUNT - 1].name).toBe(`t#${COUNT}`);
+    expect(body[0].name).toBe('t-1');
+    expect(body[COUNT - 1].name).toBe(`t-${COUNT}`);
     expect(body.every((t) => t.next_run !== null)).toBe(true);
     const median = [...timings].sort((x, y) => x - y)[1];
     expect(median).toBeLessThan(BUDGET_MS);
@@ -50,7 +50,7 @@ describe('management API at scale', () => {
     const res = await api.http.get('/task-manager/tasks').query({ offset: 9_990, limit: 20 }).expect(200);
     console.log(`GET /tasks?offset=9990&limit=20: ${(performance.now() - started).toFixed(0)} ms`);
     expect(res.body.map((t: { name: string }) => t.name)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `t#${9_991 + i}`),
+      Array.from({ length: 10 }, (_, i) => `t-${9_991 + i}`),
     );
   });
 });

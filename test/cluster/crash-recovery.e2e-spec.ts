@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../support/cluster.js';
+import { Cluster, minuteCronIn } from '../support/cluster.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 /** Running heartbeat 1 s (lease 3 s); reconciliation every 2 s, so a 20 s run outlives many of both. */
@@ -10,12 +10,6 @@ const SETTINGS = {
   reconciliationInterval: 2,
 };
 const RECOVERY_BOUND_MS = 3 * SETTINGS.runningHeartbeatInterval * 1000 + 2000;
-
-/** A once-a-minute cron expression whose next slot is `inMs` from now. */
-function minuteCronIn(inMs: number): { cron: string; slot: number } {
-  const slot = Math.ceil((Date.now() + inMs) / 1000) * 1000;
-  return { cron: `${new Date(slot).getUTCSeconds()} * * * * *`, slot };
-}
 
 describe('long runs and crashed workers', () => {
   const prefix = uniquePrefix('recovery');

@@ -1,5 +1,13 @@
+/**
+ * Fencing: a leader frozen past its lease must not publish once resumed. "No duplicates" alone cannot show
+ * it: the publish script's compare-and-set on each due entry hides a stale leader's publish whenever the
+ * current leader advanced that entry first. So each frozen leader here resumes with slots due that nobody
+ * published (its successor is frozen too), and the test counts the publishes the token check refused
+ * (the scheduler logs each one): deleting that check, or letting a merely expired lease through, leaves
+ * the count at zero.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../support/cluster.js';
+import { Cluster, type WorkerProcess } from '../support/cluster.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 5;
@@ -8,6 +16,23 @@ const FAST = {
   leaderRetryInterval: 0.5,
   runningHeartbeatInterval: 0.5,
 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * SIGSTOPs `worker` 40 ms before a whole second: its scheduler's next timer (the per-second slot) is then
+ * due before its local step-down timer (at least half a second away), so once resumed it looks at the
+ * schedule, with its old token, before it notices that its term is over.
+ */
+async function freezeBeforeSecond(worker: WorkerProcess): Promise<void> {
+  await sleep(1000 - ((Date.now() + 40) % 1000));
+  worker.signal('SIGSTOP');
+}
+
+/** The publishes of `worker` the publish script refused for its stale fencing token. */
+function fencedPublishes(worker: WorkerProcess): number {
+  const pattern = new RegExp(`Publish refused: the fencing token ${worker.workerId}\\|\\d+ is stale`, 'g');
+  return worker.output.match(pattern)?.length ?? 0;
+}
 
 describe('fencing', () => {
   const prefix = uniquePrefix('fencing');
@@ -17,36 +42,40 @@ describe('fencing', () => {
     await cleanupPrefix(prefix);
   });
 
-  it('a leader frozen past its lease (SIGSTOP) publishes nothing once resumed (SIGCONT) and becomes a follower', async () => {
-    cluster = new Cluster({
-      redisUrl: redisUrl(),
-      prefix,
-      tasks: TASKS,
-      options: FAST,
-    });
-    await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
-    const old = await cluster.waitForLeader();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+  it('a leader frozen past its lease (SIGSTOP) is fenced off once resumed (SIGCONT), whether its lease was taken over or merely expired', async () => {
+    cluster = new Cluster({ redisUrl: redisUrl(), prefix, tasks: TASKS, options: FAST });
+    await Promise.all([cluster.start(), cluster.start()]);
+    const first = await cluster.waitForLeader();
+    await sleep(2000);
     const from = Date.now();
-    old.signal('SIGSTOP');
-    // Another instance takes over while the old leader still believes it leads.
-    const successor = await cluster.waitForLeader(5000, old);
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    old.signal('SIGCONT');
+    await freezeBeforeSecond(first);
+    // The other instance takes over while the first still believes it leads.
+    const second = await cluster.waitForLeader(5000, first);
+    await sleep(1500);
+    // Now the second freezes too: its lease expires and nobody holds it while slots fall due.
+    await freezeBeforeSecond(second);
+    await sleep(2000);
+
+    first.signal('SIGCONT');
     const resumedAt = Date.now();
-    await waitFor(() => !cluster!.leaders().includes(old), {
-      timeoutMs: 3000,
-      message: 'old leader steps down',
+    await waitFor(() => fencedPublishes(first) > 0, {
+      timeoutMs: 2000,
+      message: 'the first leader, resumed after its lease expired (nobody holding it), is fenced off',
     });
+    // It steps down, then leads again with a new term (the lease is free) and publishes the slots due.
     expect(Date.now() - resumedAt).toBeLessThan(2000);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await sleep(1000);
+    second.signal('SIGCONT');
+    await waitFor(() => !cluster!.leaders().includes(second), { timeoutMs: 3000, message: 'second steps down' });
+    await sleep(3000);
     const to = Date.now() - 1500;
-    expect(cluster.leaders()).toEqual([successor]);
+
+    expect(cluster.leaders()).toEqual([first]);
     const report = cluster.slotReport(from, to, TASKS);
     expect(report.duplicated).toEqual([]);
     expect(report.missing).toEqual([]);
-    // It noticed through its own renewal or a fenced publish, never by publishing.
-    expect(old.output).toMatch(
+    // The second noticed through its own renewal or a fenced publish, never by publishing.
+    expect(second.output).toMatch(
       /no longer the leader: (its lease expired or was taken over|Leadership lost: the fencing token is stale|it could not renew its lease in time)/,
     );
   }, 60_000);

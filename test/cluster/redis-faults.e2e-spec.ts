@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager';
+import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager/testing';
 import { Cluster } from '../support/cluster.js';
 import { startRedisServer, waitFor, type RedisServerHandle } from '../support/redis.js';
 
@@ -39,7 +39,7 @@ describe('Redis faults (private redis-server)', () => {
       const groups = (await redis.xinfo('GROUPS', keys.streamNormal)) as unknown[][];
       expect(groups.length).toBe(1);
       for (let i = 1; i <= TASKS; i++) {
-        const history = (await redis.xrange(keys.history(encodeTaskId('Cluster', `t#${i}`)), '-', '+')) as Array<
+        const history = (await redis.xrange(keys.history(encodeTaskId('Cluster', `t-${i}`)), '-', '+')) as Array<
           [string, string[]]
         >;
         const statuses = history.map(([, fields]) => fields[fields.indexOf('st') + 1]);

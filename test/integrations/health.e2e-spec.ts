@@ -6,7 +6,8 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { Task, TaskGroup, TaskManagerKeys, encodeTaskId, type TaskManagerModuleOptions } from 'nestjs-task-manager';
+import { Task, TaskGroup, type TaskManagerModuleOptions } from 'nestjs-task-manager';
+import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager/testing';
 import {
   TaskManagerHealthIndicator,
   type TaskManagerHealthCheckOptions,
@@ -88,6 +89,7 @@ describe('TaskManagerHealthIndicator', () => {
     expect(indicatorOf(res.body)).toEqual({
       status: 'up',
       worker_id: workerId,
+      driver: 'redis',
       redis_connected: true,
       running: true,
       is_leader: true,

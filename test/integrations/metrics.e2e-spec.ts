@@ -3,7 +3,7 @@
  * the series with the right labels and values; the metrics leave the registry when the app closes.
  */
 import { Controller, Get, Header, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { Task, TaskGroup, TaskManagerEvents } from 'nestjs-task-manager';
+import { Task, TaskGroup, TaskManagerEvents, type TaskContext } from 'nestjs-task-manager';
 import { TaskManagerMetrics, TaskManagerMetricsModule } from 'nestjs-task-manager/prometheus';
 import { Registry, register } from 'prom-client';
 import { startApiApp, type ApiApp } from '../api/api-app.js';
@@ -18,6 +18,29 @@ class MeteredTasks {
   @Task('0 0 1 1 *', { name: 'boom', retryBackoff: 600 })
   boom() {
     throw new Error('kaboom');
+  }
+}
+
+/** Gates the `hold` task: each run waits until `release()`. */
+let releaseHold: () => void = () => undefined;
+
+@TaskGroup({ name: 'Signals' })
+@Injectable()
+class SignalTasks {
+  @Task('0 0 1 1 *', { name: 'ok' })
+  ok() {}
+
+  @Task('0 0 1 1 *', { name: 'urgent', highPriority: true })
+  urgent() {}
+
+  @Task('0 0 1 1 *', { name: 'hold' })
+  hold() {
+    return new Promise<void>((resolve) => (releaseHold = resolve));
+  }
+
+  @Task('0 0 1 1 *', { name: 'slow', timeoutMs: 50, retryBackoff: 600 })
+  slow(_kwargs: unknown, ctx: TaskContext) {
+    return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
   }
 }
 
@@ -70,6 +93,22 @@ describe('TaskManagerMetricsModule', () => {
     await app?.dispose();
     app = undefined;
   });
+
+  /** The samples of one scrape of `/metrics`. */
+  async function scrape(): Promise<Sample[]> {
+    return parseSamples((await app!.http.get('/metrics').expect(200)).text);
+  }
+
+  /** Resolves when a run of `name` started (subscribe before triggering). */
+  function started(name: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const off = app!.app.get(TaskManagerEvents).on('run.started', (e) => {
+        if (e.taskName !== name) return;
+        off();
+        resolve();
+      });
+    });
+  }
 
   /** Triggers `name` and waits for its end event. */
   async function runOnce(name: string): Promise<void> {
@@ -144,5 +183,78 @@ describe('TaskManagerMetricsModule', () => {
     await app.close();
     // Closing removes them, so a new app in the same process registers them again without a clash.
     expect(register.getMetricsAsArray().filter((m) => m.name.startsWith('demo_tm_'))).toEqual([]);
+  });
+
+  it('exposes the last success time, the pending runs per priority, timeouts as their own status and the disabled tasks', async () => {
+    const registry = new Registry();
+    app = await startApiApp({
+      groups: [SignalTasks],
+      api: null,
+      options: { concurrentTasks: 1 },
+      imports: [metricsEndpoint(TaskManagerMetricsModule.forRoot({ registry, stateCacheMs: 0 }))],
+      label: 'metrics-signals',
+    });
+    await waitFor(() => app!.service.health().isLeader, { message: 'leadership' });
+    const ok = { group: 'Signals', task: 'ok' };
+    const slow = { group: 'Signals', task: 'slow' };
+
+    // Last success: absent before the first success, then the start of the latest one; it moves on.
+    expect(valueOf(await scrape(), 'task_manager_last_success_timestamp_seconds', ok)).toBeUndefined();
+    const before = Date.now() / 1000;
+    await runOnce('ok');
+    const first = valueOf(await scrape(), 'task_manager_last_success_timestamp_seconds', ok)!;
+    expect(first).toBeGreaterThanOrEqual(before - 1);
+    // (Start times are cluster times: allow for the estimate of the Redis clock.)
+    expect(first).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await runOnce('ok');
+    const second = valueOf(await scrape(), 'task_manager_last_success_timestamp_seconds', ok)!;
+    expect(second).toBeGreaterThan(first);
+
+    // A run aborted by its timeout counts as `timeout`, not `failed`.
+    await runOnce('slow');
+    let samples = await scrape();
+    expect(valueOf(samples, 'task_manager_runs_total', { ...slow, status: 'timeout' })).toBe(1);
+    expect(valueOf(samples, 'task_manager_runs_total', { ...slow, status: 'failed' })).toBeUndefined();
+    expect(valueOf(samples, 'task_manager_run_duration_seconds_count', { ...slow, status: 'timeout' })).toBe(1);
+    expect(valueOf(samples, 'task_manager_last_success_timestamp_seconds', slow)).toBeUndefined();
+
+    // Queue depth: with the only slot held, runs triggered meanwhile wait in their priority's queue.
+    const pending = (priority: string, state: string) =>
+      valueOf(samples, 'task_manager_runs_pending', { priority, state });
+    samples = await scrape();
+    expect([pending('high', 'queued'), pending('normal', 'queued'), pending('normal', 'delivered')]).toEqual([0, 0, 0]);
+    const holding = started('hold');
+    await app.service.trigger({ name: 'hold' });
+    await holding;
+    await app.service.trigger({ name: 'ok' });
+    await app.service.trigger({ name: 'urgent' });
+    await waitFor(
+      async () => {
+        samples = await scrape();
+        return pending('high', 'queued') === 1 && pending('normal', 'queued') === 1;
+      },
+      { message: 'two queued runs' },
+    );
+    expect(pending('normal', 'delivered')).toBe(1);
+    expect(pending('high', 'delivered')).toBe(0);
+    releaseHold();
+    await waitFor(
+      async () => {
+        samples = await scrape();
+        return [pending('high', 'queued'), pending('normal', 'queued'), pending('normal', 'delivered')].every(
+          (v) => v === 0,
+        );
+      },
+      { message: 'the queues drained' },
+    );
+
+    // Disabled tasks, deployment-wide.
+    expect(valueOf(samples, 'task_manager_tasks_disabled')).toBe(0);
+    await app.service.disable({ name: 'urgent' });
+    await app.service.disable({ name: 'slow' });
+    expect(valueOf(await scrape(), 'task_manager_tasks_disabled')).toBe(2);
+    await app.service.enable({ name: 'slow' });
+    expect(valueOf(await scrape(), 'task_manager_tasks_disabled')).toBe(1);
   });
 });

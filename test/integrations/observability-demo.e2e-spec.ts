@@ -34,7 +34,7 @@ describe('demo ObservabilityModule', () => {
     await app.http.get('/task-manager/health').expect(200);
 
     await app.service.trigger({ name: 'yearly' });
-    await waitFor(async () => (await app!.service.getStatistics('Demo', 'yearly')).length === 1, {
+    await waitFor(async () => (await app!.service.getRunHistory('Demo', 'yearly')).length === 1, {
       message: 'the triggered run',
     });
     const metrics = await app.http.get('/metrics').expect(200);

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  RegisterFunction,
-  Task,
-  TaskGroup,
-  TaskManagerKeys,
-  encodeTaskId,
-  type TaskContext,
-} from 'nestjs-task-manager';
+import { RegisterFunction, Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
+import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager/testing';
 import { keySlot } from '../../libs/task-manager/src/redis/redis-client.js';
 import { RedisConnections } from '../../libs/task-manager/src/redis/redis-connections.js';
 import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../support/redis-topologies.js';
@@ -156,9 +150,9 @@ describe.skipIf(missing !== undefined)(
       expect((await b.service.getTasks(every))[0].state.disabled).toBe(true);
       expect(await a.service.enable(every)).toHaveLength(1);
       expect(await a.service.resetRetry(every)).toHaveLength(1);
-      expect((await b.service.getStatistics('Clustered', 'every_second')).length).toBeGreaterThan(0);
-      expect(await a.service.clearStatistics(every)).toHaveLength(1);
-      expect(await b.service.getStatistics('Clustered', 'every_second')).toHaveLength(0);
+      expect((await b.service.getRunHistory('Clustered', 'every_second')).length).toBeGreaterThan(0);
+      expect(await a.service.clearRunHistory(every)).toHaveLength(1);
+      expect(await b.service.getRunHistory('Clustered', 'every_second')).toHaveLength(0);
       expect((await a.service.workers()).map((w) => w.id).sort()).toEqual(
         [a.service.health().workerId, b.service.health().workerId].sort(),
       );
@@ -226,7 +220,7 @@ describe.skipIf(missing !== undefined)(
         },
         silent,
       );
-      await expect(asCluster.connect()).rejects.toThrow(/seed nodes are not Redis Cluster nodes/);
+      await expect(asCluster.connect()).rejects.toThrow(/startup nodes are not Redis Cluster nodes/);
       await asCluster.close();
 
       const closedPort = await freePort();
@@ -235,7 +229,7 @@ describe.skipIf(missing !== undefined)(
         silent,
       );
       await expect(unreachable.connect()).rejects.toThrow(
-        /^Redis Cluster unreachable: None of startup nodes is available \(last node error: /,
+        /^Redis unreachable at Redis Cluster startup nodes 127\.0\.0\.1:\d+: None of startup nodes is available \(last node error: /,
       );
       await unreachable.close();
     });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Task, TaskGroup, TaskManagerKeys, type TaskContext } from 'nestjs-task-manager';
+import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
+import { TaskManagerKeys } from 'nestjs-task-manager/testing';
 import {
   startRedisSentinel,
   topologyToolsMissing,

@@ -1,11 +1,13 @@
 /**
- * Findings of the chaos soak (docs/reliability.md), reduced to one instance and one cause each.
+ * Findings of the chaos soak (docs/reliability.md), reduced to one instance and one cause each; all fixed,
+ * kept as regression tests.
  *
- * Run message ids are generated per stream (`<ms>-<seq>`), and the leader publishes a step's high and normal
- * runs in one script, i.e. in the same millisecond: the first high run and the first normal run of a step get
- * the SAME id (`1795933868376-0` in `{p}:stream:high` and in `{p}:stream:normal`). The consumer tracks the
- * runs it holds in a Map keyed by message id alone (engine/consumer.ts `held`), so a high and a normal run
- * held at once overwrite each other's entry, and the end of one deletes the other's.
+ * #1: run message ids are generated per stream (`<ms>-<seq>`), and the leader publishes a step's high and
+ * normal runs in one script, so the first high and the first normal run of a step can get the same id. The
+ * consumer kept the runs it held in a map keyed by message id alone, so a high and a normal run held at once
+ * overwrote each other's entry (more handlers than concurrentTasks, runs duplicated or lost). Held runs are
+ * now keyed by priority and id.
+ * #5: a run in flight when Redis lost its data was reported lost and aborted (see the test).
  */
 import { Injectable } from '@nestjs/common';
 import { Task, TaskGroup, type TaskContext } from 'nestjs-task-manager';
@@ -120,30 +122,31 @@ describe('run bookkeeping of a worker (soak findings)', () => {
       await server?.stop();
     });
 
-    // BUG: finding #5 — after FLUSHALL (or a restart of a non-persistent Redis) the lease keeper's renew-runs
-    // cannot XCLAIM the vanished message and reports the run "lost (taken over after it expired)"; the handler
-    // is aborted although nobody took the run over, and nothing re-runs the slot. (complete-run was written to
-    // record an outcome after FLUSHALL — result 2 — but runs longer than a heartbeat never get there.) In the
-    // 10-minute soak every long and allowParallel=false run in flight during a wipe was lost this way.
-    it.fails(
-      'keeps running the handler through FLUSHALL and records its outcome',
-      async () => {
-        server = await startRedisServer();
-        app = await startTaskApp({
-          groups: [LongTask],
-          label: 'rel-wipe',
-          options: { redis: server.url, runningHeartbeatInterval: 0.5, leaderHeartbeatInterval: 0.5 },
-        });
-        LongTask.outcome = undefined;
-        await app.service.trigger({ name: 'four_seconds' });
-        await waitFor(() => app!.log.of('four_seconds').length === 1, { timeoutMs: 5000 });
-        const redis = new Redis(server.url);
-        await redis.flushall();
-        redis.disconnect();
-        await waitFor(() => LongTask.outcome, { timeoutMs: 8000 });
-        expect(LongTask.outcome).toEqual({ ended: true, aborted: false });
-      },
-      30_000,
-    );
+    // Finding #5 (fixed): after FLUSHALL (or a restart of a non-persistent Redis) renew-runs could not XCLAIM
+    // the vanished message and reported the run "lost (taken over after it expired)"; the handler was aborted
+    // although nobody took the run over, and nothing re-ran the slot. Every run now carries the data
+    // generation it was published in: a message gone with its generation is "vanished", not "lost".
+    it('keeps running the handler through FLUSHALL and records its outcome', async () => {
+      server = await startRedisServer();
+      app = await startTaskApp({
+        groups: [LongTask],
+        label: 'rel-wipe',
+        options: { redis: server.url, runningHeartbeatInterval: 0.5, leaderHeartbeatInterval: 0.5 },
+      });
+      LongTask.outcome = undefined;
+      await app.service.trigger({ name: 'four_seconds' });
+      await waitFor(() => app!.log.of('four_seconds').length === 1, { timeoutMs: 5000 });
+      const redis = new Redis(server.url);
+      await redis.flushall();
+      redis.disconnect();
+      await waitFor(() => LongTask.outcome, { timeoutMs: 8000 });
+      expect(LongTask.outcome).toEqual({ ended: true, aborted: false });
+      // Its outcome is recorded (in the new data generation), once.
+      await waitFor(async () => (await app!.service.getRunHistory('Long', 'four_seconds')).length === 1, {
+        timeoutMs: 3000,
+      });
+      const [record] = await app.service.getRunHistory('Long', 'four_seconds');
+      expect(record.status).toBe('success');
+    }, 30_000);
   });
 });

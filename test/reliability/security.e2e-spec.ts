@@ -15,7 +15,8 @@
  */
 import { HttpException, HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { TaskManagerKeys, encodeTaskId, type TaskManagerModuleOptions } from 'nestjs-task-manager';
+import { type TaskManagerModuleOptions } from 'nestjs-task-manager';
+import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager/testing';
 import type { Request } from 'express';
 import { startApiApp, type ApiApp } from '../api/api-app.js';
 import { ApiTasks, NEVER, OtherTasks } from '../api/fixtures.js';

@@ -7,7 +7,7 @@
  */
 import { acceptance, renderMarkdown } from '../../soak/report.mjs';
 import { runSoak, type SoakReport } from '../../soak/soak.mjs';
-import { ensureLibraryFresh } from '../support/cluster.js';
+import { ensureLibraryFresh } from '../support/library-build.js';
 
 describe('chaos soak, 60 seconds', () => {
   let report: SoakReport;
@@ -18,10 +18,9 @@ describe('chaos soak, 60 seconds', () => {
       minutes: 1,
       instances: 3,
       tasks: 100,
-      // BUG: soak finding #1 (test/reliability/run-bookkeeping.e2e-spec.ts) — with high- and normal-priority
-      // runs due together a worker mixes up the runs it holds, which duplicates or loses runs at random.
-      // The in-suite soak runs normal priority only until it is fixed; `npm run soak` keeps both.
-      highPriority: false,
+      // Both priorities, like `npm run soak` (soak finding #1, fixed: high and normal runs due together were
+      // mixed up by the worker holding them; test/reliability/run-bookkeeping.e2e-spec.ts).
+      highPriority: true,
       warmupMs: 5000,
       longMs: [2000, 4000],
       tailMs: 8000,

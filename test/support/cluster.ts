@@ -2,19 +2,24 @@
  * Runs real application processes (test/fixtures/cluster-worker.mjs) against one Redis and collects the
  * events they print, for multi-instance and fault tests (SIGKILL, SIGSTOP/SIGCONT, SIGTERM).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startTcpProxy, type TcpProxy } from '../../tools/faults/tcp-proxy.mjs';
+import { ensureLibraryFresh } from './library-build.js';
 import { waitFor } from './redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const workerScript = fileURLToPath(new URL('../fixtures/cluster-worker.mjs', import.meta.url));
+const clockSkewPreload = fileURLToPath(new URL('../../tools/faults/clock-skew.mjs', import.meta.url));
 
 /** An event printed by a worker process. */
 export interface WorkerEvent {
   type: 'ready' | 'run' | 'end' | 'leader' | 'health' | 'unhandledRejection';
   pid: number;
+  /** The worker's clock when it printed the event (shifted when it runs with `clockSkewMs`). */
   t: number;
+  /** The test process's clock when the event was received (the real time, within a few ms). */
+  at: number;
   worker?: string;
   task?: string;
   slot?: number;
@@ -23,16 +28,6 @@ export interface WorkerEvent {
   healthy?: boolean;
   aborted?: boolean;
   reason?: string;
-}
-
-/** Builds the library once if its dist is missing (the worker imports the built package). */
-export function ensureLibraryBuilt(): void {
-  if (existsSync(`${root}/libs/task-manager/dist/index.js`)) return;
-  const result = spawnSync('npm', ['run', 'build:lib'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error('npm run build:lib failed');
 }
 
 /** Settings of one worker process. */
@@ -44,6 +39,12 @@ export interface WorkerSpec {
   longTaskCron?: string;
   longTaskMs?: number;
   options?: Record<string, unknown>;
+  /** Shifts the worker's wall clock (Date.now, new Date) by this many ms (tools/faults/clock-skew.mjs). */
+  clockSkewMs?: number;
+  /** Puts a TCP proxy (tools/faults/tcp-proxy.mjs) between this worker and Redis: `worker.proxy`. */
+  proxy?: boolean;
+  /** Extra environment variables of the worker (e.g. `{ HTTP_PORT: '0' }` for the fixture's HTTP mode). */
+  env?: Record<string, string>;
 }
 
 /** One worker process. */
@@ -56,15 +57,22 @@ export class WorkerProcess {
   /** What the process logged (stderr, and stdout lines that are not events), the last 100-200 KB. */
   output = '';
 
+  /**
+   * @param proxy the TCP proxy between this worker and Redis, when `spec.proxy` asked for one
+   */
   constructor(
     readonly cluster: Cluster,
     readonly spec: WorkerSpec,
+    readonly proxy?: TcpProxy,
   ) {
-    this.child = spawn(process.execPath, [workerScript], {
+    const preload = spec.clockSkewMs ? ['--import', clockSkewPreload] : [];
+    this.child = spawn(process.execPath, [...preload, workerScript], {
       cwd: root,
       env: {
         ...process.env,
-        REDIS_URL: spec.redisUrl,
+        ...spec.env,
+        TM_CLOCK_SKEW_MS: String(spec.clockSkewMs ?? 0),
+        REDIS_URL: proxy?.urlFor(spec.redisUrl) ?? spec.redisUrl,
         PREFIX: spec.prefix,
         TASKS: String(spec.tasks ?? 0),
         TASK_MS: String(spec.taskMs ?? 0),
@@ -83,7 +91,7 @@ export class WorkerProcess {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         try {
-          const event = JSON.parse(line) as WorkerEvent;
+          const event = { ...JSON.parse(line), at: Date.now() } as WorkerEvent;
           if (event.type === 'ready') this.workerId = event.worker;
           cluster.events.push(event);
         } catch {
@@ -96,6 +104,7 @@ export class WorkerProcess {
       this.exited = true;
       this.exitCode = code;
       this.exitSignal = signal;
+      void this.proxy?.close();
     });
   }
 
@@ -146,12 +155,15 @@ export class Cluster {
   readonly workers: WorkerProcess[] = [];
 
   constructor(readonly base: Omit<WorkerSpec, 'redisUrl'> & { redisUrl: string }) {
-    ensureLibraryBuilt();
+    // The workers import the built package.
+    ensureLibraryFresh();
   }
 
-  /** Starts a worker and waits until it is ready. */
+  /** Starts a worker (behind its own proxy with `proxy: true`) and waits until it is ready. */
   async start(overrides: Partial<WorkerSpec> = {}): Promise<WorkerProcess> {
-    const worker = new WorkerProcess(this, { ...this.base, ...overrides });
+    const spec = { ...this.base, ...overrides };
+    const proxy = spec.proxy ? await startTcpProxy(spec.redisUrl) : undefined;
+    const worker = new WorkerProcess(this, spec, proxy);
     this.workers.push(worker);
     return worker.ready();
   }
@@ -193,7 +205,7 @@ export class Cluster {
 
   /**
    * Checks that each task ran exactly once per slot of [from, to]. Task names: `t` for one task, else
-   * `t#1`..`t#n`. An execution counts when its handler ended on a worker that was not SIGKILLed within
+   * `t-1`..`t-n`. An execution counts when its handler ended on a worker that was not SIGKILLed within
    * `killGraceMs` after it: a run whose worker died right after its handler ended (before its outcome was
    * recorded) is legitimately re-executed elsewhere.
    */
@@ -211,7 +223,7 @@ export class Cluster {
     let executed = 0;
     for (let slot = Math.ceil(from / 1000) * 1000; slot <= to; slot += 1000) {
       for (let i = 1; i <= tasks; i++) {
-        const key = `${tasks === 1 ? 't' : `t#${i}`}|${slot}`;
+        const key = `${tasks === 1 ? 't' : `t-${i}`}|${slot}`;
         const ends = (completions.get(key) ?? []).filter((e) => {
           const killed = killedAt.get(e.pid);
           return killed === undefined || killed - e.t > killGraceMs;
@@ -241,44 +253,13 @@ export class Cluster {
 }
 
 /** Latest modification time of any file under `dir`. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Rebuilds the library when its dist is missing or older than a source file (the workers import dist). */
-export function ensureLibraryFresh(): void {
-  const entry = `${root}/libs/task-manager/dist/index.js`;
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(`${root}/libs/task-manager/src`)) return;
-  const result = spawnSync('npm', ['run', 'build:lib'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('npm run build:lib failed');
-}
-
-/**
- * Starts a worker with extra environment variables, e.g. `{ HTTP_PORT: '0' }` for the fixture's HTTP mode
- * (the worker process is spawned synchronously, so the variables are only set while it is).
- */
-export async function startWithEnv(
+/** Starts a worker with extra environment variables, e.g. `{ HTTP_PORT: '0' }` for the fixture's HTTP mode. */
+export function startWithEnv(
   cluster: Cluster,
   env: Record<string, string>,
   overrides: Partial<WorkerSpec> = {},
 ): Promise<WorkerProcess> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  let starting: Promise<WorkerProcess>;
-  try {
-    starting = cluster.start(overrides);
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-  return starting;
+  return cluster.start({ ...overrides, env: { ...overrides.env, ...env } });
 }
 
 /** Base URL of the management API of a worker started in HTTP mode. */
@@ -288,4 +269,10 @@ export function apiBaseOf(worker: WorkerProcess): string {
   if (ready?.port === undefined)
     throw new Error(`worker ${worker.pid} is not in HTTP mode (no port in its ready event)`);
   return `http://127.0.0.1:${ready.port}/task-manager`;
+}
+
+/** A once-a-minute cron expression (6 fields) whose next slot is `inMs` from now, and that slot. */
+export function minuteCronIn(inMs: number): { cron: string; slot: number } {
+  const slot = Math.ceil((Date.now() + inMs) / 1000) * 1000;
+  return { cron: `${new Date(slot).getUTCSeconds()} * * * * *`, slot };
 }

@@ -1,17 +1,20 @@
 /**
  * Vitest global setup: makes sure a Redis server is available to every test file.
  *
- * 1. `REDIS_URL` set: use it (it must answer PING).
- * 2. Something answers PING on 127.0.0.1:6379: use `redis://127.0.0.1:6379`.
- * 3. Otherwise start a private `redis-server` on a free port (stopped on teardown).
+ * 1. `TM_REDIS_SERVER` set (a server binary, e.g. a Valkey or Redis 8 build of `npm run test:servers`): start
+ *    a private server from it on a free port (stopped on teardown); `REDIS_URL` and 6379 are not used.
+ * 2. `REDIS_URL` set: use it (it must answer PING).
+ * 3. Something answers PING on 127.0.0.1:6379: use `redis://127.0.0.1:6379`.
+ * 4. Otherwise start a private `redis-server` on a free port (stopped on teardown).
  *
  * The URL reaches the workers twice: `project.provide('redisUrl')` (read with `inject('redisUrl')`)
  * and `process.env.REDIS_URL` (inherited by the forked workers and by processes they spawn).
  * Vitest runs this file once per project (and for the root project); the first run decides and the
  * others reuse its result, so at most one server is started per Vitest process.
  */
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { pingRedis, startRedisServer, type RedisServerHandle } from './redis.js';
+import { findRedisServer, pingRedis, SERVER_BINARY_ENV, startRedisServer, type RedisServerHandle } from './redis.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -33,7 +36,22 @@ function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
+/** What the server says it is, e.g. `Valkey server v=8.1.1` (for the run's log). */
+function serverVersion(binary: string): string {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return /^.*?v=\S+/.exec(out.trim())?.[0] ?? binary;
+}
+
+async function startChosenServer(binary: string): Promise<string> {
+  state.server = await startRedisServer({ startTimeoutMs: 15_000 });
+  console.log(`[global-setup] ${SERVER_BINARY_ENV}: started ${serverVersion(binary)} on ${state.server.url}`);
+  return state.server.url;
+}
+
 async function resolveRedisUrl(): Promise<string> {
+  // findRedisServer() throws when $TM_REDIS_SERVER is set but not executable.
+  const chosen = process.env[SERVER_BINARY_ENV] ? findRedisServer() : undefined;
+  if (chosen) return startChosenServer(chosen);
   const configured = process.env.REDIS_URL;
   if (configured) {
     if (!(await pingRedis(configured, 2_000))) {

@@ -11,31 +11,38 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { dataNodeArgs as baseDataNodeArgs, findRedisServer, freePort, pingRedis, waitFor } from './redis.js';
+import {
+  dataNodeArgs as baseDataNodeArgs,
+  findOnPath,
+  findRedisServer,
+  freePort,
+  pingRedis,
+  SERVER_BINARY_ENV,
+  waitFor,
+} from './redis.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
 /** Arguments of every data node: loopback, no persistence, files in `dir`, logs on stdout. */
 const dataNodeArgs = (port: number, dir: string): string[] => baseDataNodeArgs(port, dir, HOST);
 
-/** Path of `redis-cli` on PATH, or undefined. */
+/**
+ * The command-line client matching the server binary: the `redis-cli` / `valkey-cli` beside a
+ * `$TM_REDIS_SERVER` build, else `redis-cli` on PATH, or undefined.
+ */
 export function findRedisCli(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, 'redis-cli'), constants.X_OK);
-      return join(dir, 'redis-cli');
-    } catch {
-      // not there
-    }
+  const server = process.env[SERVER_BINARY_ENV] ? findRedisServer() : undefined;
+  if (server) {
+    const beside = join(dirname(server), basename(server).replace(/-server$/, '-cli'));
+    if (existsSync(beside)) return beside;
   }
-  return undefined;
+  return findOnPath('redis-cli');
 }
 
 /** Why the topology tests cannot run here (a missing binary), or undefined when they can. */
@@ -50,7 +57,7 @@ export function topologyToolsMissing(): string | undefined {
   );
 }
 
-/** Major version of the installed redis-server (0 when unknown). */
+/** Major version of the server binary (0 when unknown; Valkey 8 counts as 8, i.e. newer than Redis 7). */
 function redisServerMajor(): number {
   const out = spawnSync(findRedisServer()!, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   return Number(/v=(\d+)\./.exec(out)?.[1] ?? 0);
@@ -161,7 +168,7 @@ async function withPortRetries<T>(fn: () => Promise<T>, cleanup: () => Promise<v
 
 /** A running local Redis Cluster. */
 export interface RedisClusterHandle {
-  /** The masters' addresses (seed nodes for ioredis). */
+  /** The masters' addresses (startup nodes for ioredis). */
   readonly nodes: Array<{ host: string; port: number }>;
   readonly processes: RedisProcess[];
   /** Kills every node and deletes its files. */

@@ -14,7 +14,7 @@ export const TASK_METADATA = 'nestjs-task-manager:task';
 /** Metadata key of `@RegisterFunction()` on a method. */
 export const REGISTER_FUNCTION_METADATA = 'nestjs-task-manager:register-function';
 
-/** Default consumer-group / service name (the seed's `worker_service_name`). */
+/** Default consumer-group / service name (FastAPI Task Manager's `worker_service_name`, with our name). */
 export const DEFAULT_WORKER_SERVICE_NAME = 'nest-task-manager';
 /** Oldest Redis server version the engine runs on (XAUTOCLAIM, Lua effects replication). */
 export const MIN_REDIS_VERSION = '6.2.0';

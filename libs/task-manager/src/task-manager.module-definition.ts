@@ -21,8 +21,6 @@ export interface TaskManagerModuleExtras {
 export const {
   ConfigurableModuleClass: ConfigurableTaskManagerModule,
   MODULE_OPTIONS_TOKEN: TASK_MANAGER_MODULE_OPTIONS,
-  OPTIONS_TYPE: TASK_MANAGER_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: TASK_MANAGER_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TaskManagerModuleOptions>({
   moduleName: 'TaskManager',
 })

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskManagerExplorer } from './discovery/task-manager.explorer.js';
+import { EngineStartup } from './engine/engine-startup.js';
 import { TaskManagerOrchestrator } from './engine/task-manager.orchestrator.js';
 import { TaskManagerEvents } from './engine/task-manager-events.js';
 import { createWorkerIdentity, type WorkerIdentity } from './engine/worker-identity.js';
@@ -57,8 +58,11 @@ import type { LoggerService } from '@nestjs/common';
     TaskManagerEvents,
     TaskManagerExplorer,
     TaskManagerOrchestrator,
+    EngineStartup,
     TaskManagerService,
   ],
-  exports: [TaskManagerService, TaskRegistry, TaskManagerEvents],
+  // The logger too: the management API's module (imported lazily, see withTaskManagerApi) injects it; the
+  // coordination port for the metrics' scrape-time reads (pending runs).
+  exports: [TaskManagerService, TaskRegistry, TaskManagerEvents, TASK_MANAGER_LOGGER, TASK_MANAGER_COORDINATION],
 })
 export class TaskManagerModule extends ConfigurableTaskManagerModule {}

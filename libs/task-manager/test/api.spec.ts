@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { toApiError } from '../src/api/error-response.js';
-import { findForbiddenKey } from '../src/api/dto/validators.js';
+import { findForbiddenKey } from '../src/task-spec/kwargs.js';
 import { summarize, percentile } from '../src/api/mappers/statistics.mapper.js';
 import { toConfig } from '../src/api/mappers/system.mapper.js';
 import { isoTime, isoTimeOrNull } from '../src/api/mappers/time.js';
@@ -14,6 +14,7 @@ import { TaskConflictError } from '../src/errors/task-conflict.error.js';
 import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
 import { TaskNotFoundError } from '../src/errors/task-not-found.error.js';
 import { resolveOptions } from '../src/options/resolve-options.js';
+import { REDACTED, redactedConfig, redactUrl } from '../src/options/task-manager-config.js';
 
 const run = (startedAt: number, durationSeconds: number, status = 'success'): RunRecord => ({
   id: `${startedAt}-0`,
@@ -25,6 +26,8 @@ const run = (startedAt: number, durationSeconds: number, status = 'success'): Ru
   scheduledAt: startedAt,
   attempt: 1,
   kind: 'scheduled',
+  kwargs: null,
+  errorStack: null,
 });
 
 describe('API mappers', () => {
@@ -64,15 +67,49 @@ describe('API mappers', () => {
         sentinelPassword: 'sentinel-secret',
       },
     });
-    const config = toConfig(options);
+    const config = toConfig(redactedConfig(options));
     expect(config).toMatchObject({ redis_host: 'h.example', redis_port: 6390, redis_db: 3, redis_key_prefix: 'p' });
     const text = JSON.stringify(config);
     for (const leak of ['pw-secret', 'user', 'CA-MATERIAL', 'sentinel-secret', 'rediss'])
       expect(text).not.toContain(leak);
     const sentinel = toConfig(
-      resolveOptions({ keyPrefix: 'p', redis: { sentinels: [{ host: 's', port: 1 }], name: 'm' } }),
+      redactedConfig(resolveOptions({ keyPrefix: 'p', redis: { sentinels: [{ host: 's', port: 1 }], name: 'm' } })),
     );
     expect(sentinel).toMatchObject({ redis_host: null, redis_port: null });
+  });
+});
+
+describe('TaskManagerService.config(): the redacted view of the options', () => {
+  it('redacts passwords, TLS material and URL credentials, keeps the rest', () => {
+    const options = resolveOptions({
+      keyPrefix: 'p',
+      redis: {
+        url: 'rediss://user:pw-secret@h.example:6390/3',
+        tls: { ca: 'CA-MATERIAL' },
+        sentinelPassword: 'sentinel-secret',
+      },
+      logger: console,
+    });
+    const config = redactedConfig(options);
+    const text = JSON.stringify(config);
+    for (const leak of ['pw-secret', 'CA-MATERIAL', 'sentinel-secret']) expect(text).not.toContain(leak);
+    expect(config).toMatchObject({
+      keyPrefix: 'p',
+      redisUrl: 'rediss://[redacted]@h.example:6390/3',
+      redis: { host: 'h.example', port: 6390, db: 3, password: REDACTED, tls: REDACTED, sentinelPassword: REDACTED },
+    });
+    expect(config).not.toHaveProperty('logger');
+    expect(redactUrl('redis://h:1/0')).toBe('redis://h:1/0');
+  });
+
+  it('redacts the per-node options of a Redis Cluster', () => {
+    const options = resolveOptions({
+      keyPrefix: 'p',
+      redis: { cluster: { nodes: [{ host: 'n', port: 1 }], options: { redisOptions: { password: 'node-secret' } } } },
+    });
+    const config = redactedConfig(options);
+    expect(JSON.stringify(config)).not.toContain('node-secret');
+    expect(config.redisCluster?.options).toMatchObject({ redisOptions: { password: REDACTED } });
   });
 });
 
@@ -99,6 +136,8 @@ describe('API error mapping', () => {
       { detail: 'Malformed percent-encoding in the URL' },
     ],
     [Object.assign(new Error('Connection is closed.'), {}), 503, { detail: 'Redis is unavailable; retry later' }],
+    // A hung link (no reply, no error: soak fault freeze-then-wipe) ends in ioredis' command timeout.
+    [new Error('Command timed out'), 503, { detail: 'Redis is unavailable; retry later' }],
     [new Error('secret internals at /srv/app.js:12'), 500, { detail: 'Internal server error' }],
     ['a string', 500, { detail: 'Internal server error' }],
   ])('%s → %i', (exception, status, body) => {

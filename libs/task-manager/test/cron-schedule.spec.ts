@@ -207,7 +207,7 @@ describe('CronSchedule across daylight saving time (Europe/Paris)', () => {
 
     it('nextAfter from an instant between the two 02:30s does not produce the repeated 02:30 (01:30Z)', () => {
       // cron-parser 5.10 alone returns the second 02:30 CET (01:30Z) when started from an instant in
-      // [01:00Z, 01:30Z); nextAfter walks from the latest slot instead, so the day keeps one run.
+      // [01:00Z, 01:30Z); the slots are one set of instants whatever the instant asked, so the day keeps one run.
       expect(iso(daily.nextAfter(at('2026-10-25T00:45:00Z')))).toBe('2026-10-26T01:30:00.000Z');
       expect(iso(daily.nextAfter(at('2026-10-25T01:00:00Z')))).toBe('2026-10-26T01:30:00.000Z');
       expect(iso(daily.nextAfter(at('2026-10-25T01:29:59Z')))).toBe('2026-10-26T01:30:00.000Z');
@@ -238,6 +238,56 @@ describe('CronSchedule across daylight saving time (Europe/Paris)', () => {
       ]);
       expect(slots.every((slot, i) => i === 0 || slot - slots[i - 1] === HOUR)).toBe(true);
     });
+  });
+});
+
+describe('CronSchedule around the DST changes of Chatham (45 min past the hour) and Lord Howe (30 min shifts)', () => {
+  it('Pacific/Chatham, the day after the September change: an answer at once, and the missed slot found', () => {
+    // 2026-09-27 02:45 +12:45 -> 03:45 +13:45 (2026-09-26T14:00Z). cron-parser's prev() took 5 s here and threw.
+    const daily = CronSchedule.parse('30 2 * * *', 'Pacific/Chatham');
+    const started = performance.now();
+    expect(iso(daily.nextAfter(at('2026-09-27T12:00:00Z')))).toBe('2026-09-27T12:45:00.000Z'); // 02:30 +13:45
+    expect(daily.latestSlots(at('2026-09-26T00:00:00Z'), at('2026-09-27T12:00:00Z'), 5).map(iso)).toEqual([
+      '2026-09-26T13:45:00.000Z', // 02:30 +12:45, before the change
+    ]);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it('Australia/Lord_Howe fall back (02:00 +11 -> 01:30 +10:30): a daily 01:45 runs once, an hourly :45 twice', () => {
+    const from = at('2026-04-04T12:00:00Z');
+    expect(
+      chain(CronSchedule.parse('45 1 * * *', 'Australia/Lord_Howe'), from, at('2026-04-06T00:00:00Z')).map(iso),
+    ).toEqual([
+      '2026-04-04T14:45:00.000Z', // 01:45 +11, first occurrence
+      '2026-04-05T15:15:00.000Z', // 01:45 +10:30, the next day
+    ]);
+    expect(
+      chain(CronSchedule.parse('45 * * * *', 'Australia/Lord_Howe'), from, at('2026-04-04T17:00:00Z')).map(iso),
+    ).toEqual([
+      '2026-04-04T12:45:00.000Z', // 23:45 +11
+      '2026-04-04T13:45:00.000Z', // 00:45 +11
+      '2026-04-04T14:45:00.000Z', // 01:45 +11
+      '2026-04-04T15:15:00.000Z', // 01:45 +10:30 (the repeated half hour)
+      '2026-04-04T16:15:00.000Z', // 02:45 +10:30
+    ]);
+  });
+
+  it('Australia/Lord_Howe spring forward (02:00 +10:30 -> 02:30 +11): a daily 02:15 moves to 02:45, an hourly :15 skips', () => {
+    const from = at('2026-10-03T12:00:00Z');
+    expect(
+      chain(CronSchedule.parse('15 2 * * *', 'Australia/Lord_Howe'), from, at('2026-10-05T00:00:00Z')).map(iso),
+    ).toEqual([
+      '2026-10-03T15:45:00.000Z', // 02:45 +11: moved by the 30 min shift
+      '2026-10-04T15:15:00.000Z', // 02:15 +11
+    ]);
+    expect(
+      chain(CronSchedule.parse('15 * * * *', 'Australia/Lord_Howe'), from, at('2026-10-03T17:00:00Z')).map(iso),
+    ).toEqual([
+      '2026-10-03T12:45:00.000Z', // 23:15 +10:30
+      '2026-10-03T13:45:00.000Z', // 00:15 +10:30
+      '2026-10-03T14:45:00.000Z', // 01:15 +10:30
+      '2026-10-03T16:15:00.000Z', // 03:15 +11 (02:15 does not exist)
+    ]);
   });
 });
 

@@ -47,6 +47,11 @@ class GreetingTasks {
     return this.greeting.greet(String(kwargs.who));
   }
 
+  @Task('0 12 * * *', { name: 'send_digest' })
+  sendDigest(): string {
+    return this.greeting.greet('digest');
+  }
+
   notATask(): string {
     return 'plain method';
   }
@@ -74,6 +79,16 @@ class DuplicateTaskNames {
 
   @Task('0 * * * *', { name: 'same' })
   second(): void {}
+}
+
+@Injectable()
+@TaskGroup({ name: 'generated-clash' })
+class GeneratedNameClash {
+  @Task(['0 9 * * *', '0 18 * * *'], { name: 'digest' })
+  twice(): void {}
+
+  @Task('0 12 * * *', { name: 'digest-2' })
+  noon(): void {}
 }
 
 @Injectable()
@@ -172,7 +187,17 @@ describe('TaskManagerExplorer: boot fails on invalid declarations', () => {
 
   it('duplicate task names in a group: names the group, the task and Class.method', async () => {
     const error = await bootError([DuplicateTaskNames]);
-    expect(error.message).toMatch(/Duplicate task "same" in group "dupes" \(declared by DuplicateTaskNames\.second\)/);
+    expect(error.message).toMatch(
+      /Duplicate task "same" in group "dupes": declared by DuplicateTaskNames\.first and by DuplicateTaskNames\.second\./,
+    );
+  });
+
+  it('a generated name colliding with a declared one: refused at boot, saying how names are generated', async () => {
+    const error = await bootError([GeneratedNameClash]);
+    expect(error.message).toMatch(
+      /Duplicate task "digest-2" in group "generated-clash": declared by GeneratedNameClash\.twice and by GeneratedNameClash\.noon\./,
+    );
+    expect(error.message).toMatch(/several tasks, they are named "<name>-1", "<name>-2"/);
   });
 
   it('an invalid cron expression: names Class.method and the expression', async () => {
@@ -209,7 +234,7 @@ describe('TaskManagerExplorer: boot fails on invalid declarations', () => {
 
   it('an empty group name: names the class', async () => {
     const error = await bootError([EmptyGroupName]);
-    expect(error.message).toMatch(/Invalid @TaskGroup on EmptyGroupName: name must be a non-empty string/);
+    expect(error.message).toMatch(/Invalid @TaskGroup on EmptyGroupName: `name` must not be empty/);
   });
 });
 
@@ -246,35 +271,37 @@ describe('TaskManagerExplorer: valid declarations', () => {
     const tasks = registry.listTasks({ groupName: 'greetings' });
     expect(tasks.map((t) => [t.name, t.expression, t.source])).toEqual([
       ['sayHello', '*/5 * * * *', 'GreetingTasks.sayHello'],
-      ['twice#1', '0 9 * * *', 'GreetingTasks.twiceADay'],
-      ['twice#2', '0 18 * * *', 'GreetingTasks.twiceADay'],
-      ['perKwargs#1', '0 0 * * *', 'GreetingTasks.perKwargs'],
-      ['perKwargs#2', '0 0 * * *', 'GreetingTasks.perKwargs'],
+      ['twice-1', '0 9 * * *', 'GreetingTasks.twiceADay'],
+      ['twice-2', '0 18 * * *', 'GreetingTasks.twiceADay'],
+      ['perKwargs-1', '0 0 * * *', 'GreetingTasks.perKwargs'],
+      ['perKwargs-2', '0 0 * * *', 'GreetingTasks.perKwargs'],
+      ['send_digest', '0 12 * * *', 'GreetingTasks.sendDigest'],
     ]);
-    expect(registry.size).toBe(5);
+    expect(registry.size).toBe(6);
     expect(registry.getTask(encodeTaskId('greetings', 'sayHello'))?.tags).toEqual(['demo', 'hourly']);
     expect(tasks.filter((t) => t.name.startsWith('perKwargs')).map((t) => t.kwargs)).toEqual([
       { who: 'a' },
       { who: 'b' },
     ]);
     expect(
-      await registry.getTask(encodeTaskId('greetings', 'perKwargs#2'))!.handler({ who: 'b' }, undefined as never),
+      await registry.getTask(encodeTaskId('greetings', 'perKwargs-2'))!.handler({ who: 'b' }, undefined as never),
     ).toBe('hello b');
 
-    // @Task (register defaults to true) registers the method; register: false does not;
-    // @RegisterFunction('x') registers under its given name; plain methods are ignored.
+    // @Task (register defaults to true) registers the method under the task's name, as FastAPI Task Manager
+    // does, its method name (the name it used to be registered under) staying an alias, looked up but never
+    // listed; register: false does not register; @RegisterFunction('x') registers under its given name only;
+    // plain methods are ignored.
     const functions = registry.listFunctions('greetings').map((f) => [f.name, f.source]);
-    expect(functions).toEqual(
-      expect.arrayContaining([
-        ['sayHello', 'GreetingTasks.sayHello'],
-        ['x', 'GreetingTasks.dynamicOnly'],
-        ['perKwargs', 'GreetingTasks.perKwargs'],
-      ]),
-    );
-    expect(functions).toHaveLength(3);
+    expect(functions).toEqual([
+      ['sayHello', 'GreetingTasks.sayHello'],
+      ['x', 'GreetingTasks.dynamicOnly'],
+      ['perKwargs', 'GreetingTasks.perKwargs'],
+      ['send_digest', 'GreetingTasks.sendDigest'],
+    ]);
+    expect(registry.getFunction('greetings', 'sendDigest')?.name).toBe('send_digest');
+    expect(registry.getFunction('greetings', 'dynamicOnly')).toBeUndefined();
     expect(registry.getFunction('greetings', 'twiceADay')).toBeUndefined();
     expect(registry.getFunction('greetings', 'twice')).toBeUndefined();
-    expect(registry.getFunction('greetings', 'dynamicOnly')).toBeUndefined();
     expect(registry.getFunction('greetings', 'notATask')).toBeUndefined();
     expect(await registry.getFunction('greetings', 'x')!.handler({ who: 'fn' }, undefined as never)).toBe('hello fn');
   });

@@ -147,7 +147,13 @@ describe('engine on the in-process driver', () => {
     await waitFor(() => tasks.of('echo:a').length >= 1);
     await service.deleteDynamicTask('Memory', 'echo-a');
 
-    expect(service.health()).toMatchObject({ status: 'healthy', redisConnected: true, isLeader: true });
+    expect(service.health()).toMatchObject({
+      status: 'healthy',
+      driver: 'memory',
+      redisConnected: false,
+      backendConnected: true,
+      isLeader: true,
+    });
     expect((await service.workers()).map((w) => w.isLeader)).toEqual([true]);
   }, 20_000);
 });

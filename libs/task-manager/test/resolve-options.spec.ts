@@ -58,6 +58,9 @@ describe('resolveOptions: defaults', () => {
       misfireToleranceMs: 5000,
       misfireMaxRuns: 10,
       shutdownTimeoutMs: 10_000,
+      maxDeliveries: 3,
+      waitForReplicas: 0,
+      waitForReplicasTimeoutMs: 500,
       autoStart: true,
     });
     expect(options.redis).toEqual({ host: '127.0.0.1', port: 6379 });
@@ -135,6 +138,16 @@ describe('resolveOptions: invalid values name the option', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['negative concurrentTasks', { concurrentTasks: -1 }, /concurrentTasks must be a positive integer \(got -1\)/],
     ['fractional concurrentTasks', { concurrentTasks: 1.5 }, /concurrentTasks must be a positive integer \(got 1\.5\)/],
+    [
+      'fractional reconciliationInterval (an integer, as in FastAPI Task Manager)',
+      { reconciliationInterval: 0.5 },
+      /reconciliationInterval must be a positive integer \(got 0\.5\)/,
+    ],
+    [
+      'fractional statisticsRedisExpiration (an integer, as in FastAPI Task Manager)',
+      { statisticsRedisExpiration: 86_400.5 },
+      /statisticsRedisExpiration must be a positive integer \(got 86400\.5\)/,
+    ],
     ['zero concurrentTasks', { concurrentTasks: 0 }, /concurrentTasks must be a positive integer \(got 0\)/],
     ['NaN pollInterval', { pollInterval: Number.NaN }, /pollInterval must be a positive number/],
     ['string retryBackoff', { retryBackoff: '1' }, /retryBackoff must be a positive number \(got "1"\)/],
@@ -152,6 +165,13 @@ describe('resolveOptions: invalid values name the option', () => {
     ],
     ['bad time zone', { timeZone: 'Mars/Olympus' }, /timeZone "Mars\/Olympus" is not an IANA time zone/],
     ['non-boolean autoStart', { autoStart: 'yes' }, /autoStart must be true or false \(got "yes"\)/],
+    ['zero maxDeliveries', { maxDeliveries: 0 }, /maxDeliveries must be a positive integer \(got 0\)/],
+    ['fractional waitForReplicas', { waitForReplicas: 1.5 }, /waitForReplicas must be a whole number of replicas/],
+    [
+      'waitForReplicasTimeoutMs not under the leader heartbeat',
+      { waitForReplicas: 1, waitForReplicasTimeoutMs: 3000 },
+      /waitForReplicasTimeoutMs \(3000\) must be shorter than leaderHeartbeatInterval \(3000 ms\)/,
+    ],
     ['bad workerServiceName', { workerServiceName: 'has space' }, /workerServiceName must be 1-100 letters/],
     ['bad URL', { redis: 'not a url' }, /redis URL is not a valid URL \(expected redis:\/\//],
     ['ftp:// URL', { redis: 'ftp://host:21' }, /redis URL must start with redis:\/\/ or rediss:\/\/ \(got ftp:\/\/\)/],
@@ -266,7 +286,7 @@ describe('resolveOptions: redis', () => {
 });
 
 describe('resolveOptions: Redis Cluster', () => {
-  it('resolves redis.cluster to seed nodes and ClusterOptions; the per-node options become redis', () => {
+  it('resolves redis.cluster to startup nodes and ClusterOptions; the per-node options become redis', () => {
     const options = resolveOptions(
       {
         keyPrefix: 'app',
@@ -320,7 +340,7 @@ describe('resolveOptions: Redis Cluster', () => {
     [
       'no nodes',
       { cluster: {} },
-      /redis\.cluster\.nodes must be a non-empty array of seed nodes: \{ host, port \}, "host:port" or a port \(got undefined\)/,
+      /redis\.cluster\.nodes must be a non-empty array of startup nodes: \{ host, port \}, "host:port" or a port \(got undefined\)/,
     ],
     [
       'empty nodes',

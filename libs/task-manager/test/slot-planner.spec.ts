@@ -158,6 +158,15 @@ describe('planDueItem: missed slot', () => {
     expect(plan.slots.map(iso)).toEqual(['2026-10-25T00:30:00.000Z']);
     expect(iso(plan.nextSlot)).toBe('2026-10-26T01:30:00.000Z');
   });
+
+  it('runOnce the day after the Pacific/Chatham September change runs the missed slot (was: none, after 8 s)', () => {
+    const task = makeTask({ expression: '30 2 * * *', timeZone: 'Pacific/Chatham', misfirePolicy: 'runOnce' });
+    const started = performance.now();
+    const plan = planDueItem(task, scheduled(task, at('2026-09-26T13:45:00Z')), at('2026-09-27T12:00:00Z'), SETTINGS);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(plan.slots.map(iso)).toEqual(['2026-09-26T13:45:00.000Z']);
+    expect(iso(plan.nextSlot)).toBe('2026-09-27T12:45:00.000Z');
+  });
 });
 
 describe('planDueItem: one-off items (trigger, retry)', () => {

@@ -5,7 +5,8 @@ import { TaskManagerConfigurationError } from '../src/errors/task-manager-config
 import { resolveOptions } from '../src/options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from '../src/options/resolved-options.js';
 import type { TaskGroupDefinition } from '../src/registry/task-definition.js';
-import { buildTasks, MAX_NAME_LENGTH, validateName } from '../src/registry/task-factory.js';
+import { buildTasks } from '../src/registry/task-factory.js';
+import { MAX_NAME_LENGTH, newNameProblem } from '../src/task-spec/names.js';
 import { decodeTaskId } from '../src/registry/task-id.js';
 
 const MODULE_OPTIONS: ResolvedTaskManagerOptions = resolveOptions({
@@ -83,13 +84,26 @@ describe('buildTasks: names and multiplicity', () => {
     expect(decodeTaskId(task.id).task).toBe('morning report');
   });
 
-  it('two expressions: two tasks name#1, name#2, one per expression', () => {
+  it('two expressions: two tasks name-1, name-2, one per expression', () => {
     const tasks = build(['0 9 * * *', '0 18 * * *']);
     expect(tasks.map((t) => [t.name, t.expression])).toEqual([
-      ['refresh#1', '0 9 * * *'],
-      ['refresh#2', '0 18 * * *'],
+      ['refresh-1', '0 9 * * *'],
+      ['refresh-2', '0 18 * * *'],
     ]);
     expect(new Set(tasks.map((t) => t.id)).size).toBe(2);
+  });
+
+  it('generated names add only URL-safe characters (RFC 3986 unreserved) and are the same on every build', () => {
+    const names = build(['0 9 * * *', '0 18 * * *'], { name: 'send_digest', kwargs: [{ a: 1 }, { a: 2 }] }).map(
+      (t) => t.name,
+    );
+    for (const name of names) {
+      expect(name).toMatch(/^send_digest[A-Za-z0-9\-._~]+$/);
+      expect(encodeURIComponent(name)).toBe(name);
+    }
+    expect(
+      build(['0 9 * * *', '0 18 * * *'], { name: 'send_digest', kwargs: [{ a: 1 }, { a: 2 }] }).map((t) => t.name),
+    ).toEqual(names);
   });
 
   it('a single kwargs object makes one task carrying it', () => {
@@ -111,10 +125,10 @@ describe('buildTasks: names and multiplicity', () => {
         kwargs: t.kwargs,
       })),
     ).toEqual([
-      { name: 'sync#1', expression: '0 9 * * *', kwargs: { region: 'eu' } },
-      { name: 'sync#2', expression: '0 9 * * *', kwargs: { region: 'us' } },
-      { name: 'sync#3', expression: '0 18 * * *', kwargs: { region: 'eu' } },
-      { name: 'sync#4', expression: '0 18 * * *', kwargs: { region: 'us' } },
+      { name: 'sync-1', expression: '0 9 * * *', kwargs: { region: 'eu' } },
+      { name: 'sync-2', expression: '0 9 * * *', kwargs: { region: 'us' } },
+      { name: 'sync-3', expression: '0 18 * * *', kwargs: { region: 'eu' } },
+      { name: 'sync-4', expression: '0 18 * * *', kwargs: { region: 'us' } },
     ]);
     expect(new Set(tasks.map((t) => t.id)).size).toBe(4);
   });
@@ -203,6 +217,20 @@ describe('buildTasks: invalid declarations name Class.method', () => {
     expect(message).toMatch(/^Invalid @Task on ReportTasks\.refresh: invalid cron expression "61 \* \* \* \*"/);
   });
 
+  it('rejects an out-of-range step (the one cron rule, as for dynamic tasks)', () => {
+    expect(problemOf(['*/61 * * * *'], {})).toMatch(
+      /^Invalid @Task on ReportTasks\.refresh: invalid cron expression "\*\/61 \* \* \* \*": minute step "\/61" must be between 1 and 59/,
+    );
+  });
+
+  it('accepts a nickname, kept as written', () => {
+    const [task] = build(['@daily']);
+    expect(task.expression).toBe('@daily');
+    expect(new Date(task.schedule.nextAfter(Date.parse('2026-03-10T12:00:00Z'))).toISOString()).toBe(
+      '2026-03-11T00:00:00.000Z',
+    );
+  });
+
   it('rejects an invalid second expression even when the first is fine', () => {
     expect(problemOf(['* * * * *', 'every day'], {})).toMatch(
       /Invalid @Task on ReportTasks\.refresh: cron expression "every day" has 2 field\(s\)/,
@@ -211,7 +239,7 @@ describe('buildTasks: invalid declarations name Class.method', () => {
 
   it('rejects an unknown time zone', () => {
     expect(problemOf(['* * * * *'], { timeZone: 'Moon/Base' })).toMatch(
-      /ReportTasks\.refresh: unknown time zone "Moon\/Base"/,
+      /ReportTasks\.refresh: `timeZone` must be an IANA time zone such as "Europe\/Paris" \(got "Moon\/Base"\)/,
     );
   });
 
@@ -220,29 +248,25 @@ describe('buildTasks: invalid declarations name Class.method', () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
-    ['negative retryBackoff', { retryBackoff: -1 }, /`retryBackoff` must be a positive number \(got -1\)/],
-    ['zero retryBackoffMax', { retryBackoffMax: 0 }, /`retryBackoffMax` must be a positive number \(got 0\)/],
+    ['negative retryBackoff', { retryBackoff: -1 }, /`retryBackoff` must be > 0 and at most 31536000 \(seconds\)/],
+    ['zero retryBackoffMax', { retryBackoffMax: 0 }, /`retryBackoffMax` must be > 0 and at most 31536000 \(seconds\)/],
     [
       'retryBackoffMax < retryBackoff',
       { retryBackoff: 10, retryBackoffMax: 5 },
-      /`retryBackoffMax` must be >= `retryBackoff`/,
+      /`retryBackoffMax` must be >= retryBackoff \(10\)/,
     ],
     ['maxAttempts 0', { maxAttempts: 0 }, /`maxAttempts` must be an integer >= 1/],
     ['fractional maxAttempts', { maxAttempts: 1.5 }, /`maxAttempts` must be an integer >= 1/],
     ['unknown misfirePolicy', { misfirePolicy: 'x' }, /`misfirePolicy` must be one of runOnce, skip, runAll/],
-    ['tags not strings', { tags: ['ok', 42] }, /`tags` must be an array of strings/],
+    ['tags not strings', { tags: ['ok', 42] }, /`tags` \[1\] must be a non-empty string of at most 200/],
     ['tags not an array', { tags: 'nightly' }, /`tags` must be an array of strings/],
     ['empty kwargs list', { kwargs: [] }, /`kwargs` is an empty list; omit it or give at least one entry/],
-    ['kwargs entry not an object', { kwargs: [{ a: 1 }, 'b'] }, /each `kwargs` entry must be a plain object/],
+    ['kwargs entry not an object', { kwargs: [{ a: 1 }, 'b'] }, /`kwargs\[1\]` must be a JSON object/],
     ['non-boolean highPriority', { highPriority: 'yes' }, /`highPriority` must be true or false/],
     ['non-boolean register', { register: 1 }, /`register` must be true or false/],
     ['zero timeoutMs', { timeoutMs: 0 }, /`timeoutMs` must be a positive number \(got 0\)/],
-    ['empty name', { name: '' }, /`name`: name must be a non-empty string/],
-    [
-      'name too long',
-      { name: 'x'.repeat(MAX_NAME_LENGTH + 1) },
-      /`name`: name must be at most 1024 characters \(got 1025\)/,
-    ],
+    ['empty name', { name: '' }, /`name` must not be empty/],
+    ['name too long', { name: 'x'.repeat(MAX_NAME_LENGTH + 1) }, /`name` must be at most 1024 characters/],
   ])('rejects %s', (_label, options, expected) => {
     const message = problemOf(['* * * * *'], options);
     expect(message).toMatch(/^Invalid @Task on ReportTasks\.refresh: /);
@@ -253,26 +277,26 @@ describe('buildTasks: invalid declarations name Class.method', () => {
     const name = 'x'.repeat(MAX_NAME_LENGTH - 1);
     expect(build(['* * * * *'], { name })[0].name).toBe(name);
     expect(problemOf(['* * * * *', '0 * * * *'], { name })).toMatch(
-      /ReportTasks\.refresh: task name must be at most 1024 characters \(got 1025\)/,
+      /ReportTasks\.refresh: task name must be at most 1024 characters/,
     );
   });
 });
 
-describe('validateName', () => {
+describe('newNameProblem', () => {
   it('accepts 1 to 1024 characters, anything else is refused with a reason', () => {
-    expect(validateName('a')).toBeUndefined();
-    expect(validateName('x'.repeat(1024))).toBeUndefined();
-    expect(validateName('x'.repeat(1025))).toBe('name must be at most 1024 characters (got 1025)');
-    expect(validateName('')).toBe('name must be a non-empty string');
-    expect(validateName(undefined)).toBe('name must be a non-empty string');
-    expect(validateName(7)).toBe('name must be a non-empty string');
+    expect(newNameProblem('a')).toBeUndefined();
+    expect(newNameProblem('x'.repeat(1024))).toBeUndefined();
+    expect(newNameProblem('x'.repeat(1025))).toBe('must be at most 1024 characters');
+    expect(newNameProblem('')).toBe('must not be empty');
+    expect(newNameProblem(undefined)).toBe('is required');
+    expect(newNameProblem(7)).toBe('must be a string');
   });
 });
 
 describe('names that are not valid Unicode', () => {
   it('rejects a lone UTF-16 surrogate with a readable message instead of a URIError', () => {
-    expect(validateName('a\uD800')).toMatch(/lone UTF-16 surrogate/);
-    expect(validateName('\uDC00b')).toMatch(/lone UTF-16 surrogate/);
-    expect(validateName('emoji 😀 ok')).toBeUndefined();
+    expect(newNameProblem('a\uD800')).toMatch(/lone UTF-16 surrogate/);
+    expect(newNameProblem('\uDC00b')).toMatch(/lone UTF-16 surrogate/);
+    expect(newNameProblem('emoji 😀 ok')).toBeUndefined();
   });
 });

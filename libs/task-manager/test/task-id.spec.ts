@@ -51,7 +51,7 @@ describe('encodeTaskId / decodeTaskId', () => {
     expect(seen.size).toBe(HOSTILE_NAMES.length ** 2);
   });
 
-  it('keeps pairs apart that a separator-joined seed key would merge', () => {
+  it("keeps pairs apart that FastAPI Task Manager's separator-joined keys would merge", () => {
     expect(encodeTaskId('a_b', 'c')).not.toBe(encodeTaskId('a', 'b_c'));
     expect(encodeTaskId('a:b', 'c')).not.toBe(encodeTaskId('a', 'b:c'));
     expect(encodeTaskId('a/b', 'c')).not.toBe(encodeTaskId('a', 'b/c'));

@@ -95,7 +95,7 @@ describe('TaskManagerKeys', () => {
     expect(keys.history(id)).toBe(keys.historyPrefix + id);
   });
 
-  it('keeps per-task keys of names that collide in seed-style keys apart', () => {
+  it("keeps per-task keys of names that collide in FastAPI Task Manager's keys apart", () => {
     const keys = new TaskManagerKeys('app');
     const pairs: Array<[[string, string], [string, string]]> = [
       [

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CronSchedule } from '../src/cron/cron-schedule.js';
 import { TaskManagerConfigurationError } from '../src/errors/task-manager-configuration.error.js';
 import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from '../src/registry/task-definition.js';
@@ -52,7 +52,7 @@ describe('TaskRegistry: duplicates', () => {
     const error = thrown(() => registry.addTask(task('billing', 'invoice', [], 'BillingTasks.invoiceAgain')));
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     expect(error.message).toMatch(
-      /Duplicate task "invoice" in group "billing" \(declared by BillingTasks\.invoiceAgain\)/,
+      /Duplicate task "invoice" in group "billing": declared by BillingTasks\.invoice and by BillingTasks\.invoiceAgain\./,
     );
     expect(registry.getTask(encodeTaskId('billing', 'invoice'))?.source).toBe('BillingTasks.invoice');
     expect(registry.size).toBe(1);
@@ -74,12 +74,23 @@ describe('TaskRegistry: duplicates', () => {
     const error = thrown(() => registry.addFunction(fn('billing', 'charge', 'BillingTasks.chargeAgain')));
     expect(error).toBeInstanceOf(TaskManagerConfigurationError);
     expect(error.message).toMatch(
-      /Duplicate registered function "charge" in group "billing" \(declared by BillingTasks\.chargeAgain\)/,
+      /Duplicate registered function "charge" in group "billing": declared by BillingTasks\.charge and by BillingTasks\.chargeAgain\./,
     );
     expect(registry.getFunction('billing', 'charge')?.source).toBe('BillingTasks.charge');
     expect(registry.getFunction('shipping', 'charge')?.source).toBe('ShippingTasks.charge');
     expect(registry.listFunctions('billing')).toHaveLength(1);
     expect(registry.listFunctions()).toHaveLength(2);
+  });
+
+  it('finds a function by its alias too (never listed); a name beats an alias', () => {
+    const registry = new TaskRegistry();
+    registry.addFunction({ ...fn('reports', 'send_digest', 'ReportTasks.sendDigest'), alias: 'sendDigest' });
+    registry.addFunction({ ...fn('reports', 'archive', 'ReportTasks.archive'), alias: 'send_report' });
+    registry.addFunction(fn('reports', 'send_report', 'ReportTasks.sendReport'));
+    expect(registry.getFunction('reports', 'sendDigest')?.name).toBe('send_digest');
+    expect(registry.getFunction('reports', 'send_report')?.source).toBe('ReportTasks.sendReport');
+    expect(registry.getFunction('other', 'sendDigest')).toBeUndefined();
+    expect(registry.listFunctions('reports').map((f) => f.name)).toEqual(['send_digest', 'archive', 'send_report']);
   });
 
   it('does not confuse function keys whose parts contain quotes or commas', () => {
@@ -140,53 +151,5 @@ describe('TaskRegistry.listTasks', () => {
   it('returns nothing for unknown values', () => {
     expect(registry.listTasks({ groupName: 'nope' })).toEqual([]);
     expect(registry.listTasks({ tag: 'nope' })).toEqual([]);
-  });
-});
-
-describe('TaskRegistry.onChange', () => {
-  it('fires on add and remove, not on removing an unknown task, and stops after unsubscribe', () => {
-    const registry = new TaskRegistry();
-    const listener = vi.fn();
-    const unsubscribe = registry.onChange(listener);
-
-    registry.addTask(task('g', 'one'));
-    expect(listener).toHaveBeenCalledTimes(1);
-    registry.addTask(task('g', 'two'));
-    expect(listener).toHaveBeenCalledTimes(2);
-
-    const removed = registry.removeTask(encodeTaskId('g', 'one'));
-    expect(removed?.name).toBe('one');
-    expect(listener).toHaveBeenCalledTimes(3);
-    expect(registry.getTask(encodeTaskId('g', 'one'))).toBeUndefined();
-
-    expect(registry.removeTask(encodeTaskId('g', 'missing'))).toBeUndefined();
-    expect(listener).toHaveBeenCalledTimes(3);
-
-    unsubscribe();
-    registry.addTask(task('g', 'three'));
-    expect(listener).toHaveBeenCalledTimes(3);
-    expect(registry.size).toBe(2);
-  });
-
-  it('does not fire for a rejected duplicate, nor for groups and functions', () => {
-    const registry = new TaskRegistry();
-    registry.addTask(task('g', 'one'));
-    const listener = vi.fn();
-    registry.onChange(listener);
-    expect(() => registry.addTask(task('g', 'one'))).toThrow(TaskManagerConfigurationError);
-    registry.addGroup(group('g', 'GTasks'));
-    registry.addFunction(fn('g', 'f', 'GTasks.f'));
-    expect(listener).not.toHaveBeenCalled();
-  });
-
-  it('calls every listener', () => {
-    const registry = new TaskRegistry();
-    const first = vi.fn();
-    const second = vi.fn();
-    registry.onChange(first);
-    registry.onChange(second);
-    registry.addTask(task('g', 'one'));
-    expect(first).toHaveBeenCalledTimes(1);
-    expect(second).toHaveBeenCalledTimes(1);
   });
 });

@@ -53,14 +53,14 @@ export function apiDocs(guarded: boolean, adminGuarded: boolean) {
       read({
         summary: 'List live instances',
         description:
-          'Every instance of the deployment seen recently, with its host, pid, last heartbeat, leadership and number of running runs (not in the seed).',
+          'Every instance of the deployment seen recently, with its host, pid, last heartbeat, leadership and number of running runs (not in FastAPI Task Manager).',
         ok,
         isArray: true,
       }),
     config: (ok: Type<unknown>) =>
       read({
         summary: 'Configuration in force',
-        description: "Operational options in the seed's snake_case names; never secrets.",
+        description: "Operational options in FastAPI Task Manager's snake_case names, plus ours; never secrets.",
         ok,
       }),
     taskGroups: (ok: Type<unknown>) =>
@@ -77,7 +77,7 @@ export function apiDocs(guarded: boolean, adminGuarded: boolean) {
       read({
         summary: 'Run history of one task',
         description:
-          'Runs oldest first, with duration, outcome, error and worker, and a summary. Percent-encode reserved characters of the names.',
+          'Runs oldest first (`run_date`: when each finished), with start, duration, outcome, error and worker, and a summary. Percent-encode reserved characters of the names. Query parameters are rejected.',
         ok,
         errors: [404],
       }),
@@ -87,7 +87,7 @@ export function apiDocs(guarded: boolean, adminGuarded: boolean) {
     trigger: (ok: Type<unknown>) =>
       bulk(
         'Trigger tasks',
-        'Runs every matching task once, now, besides its schedule, and clears its retry backoff.',
+        'Runs every matching task once, now, besides its schedule, and clears its retry backoff. An optional JSON body `{"kwargs": {...}}` runs them with those kwargs instead of their own (validated as dynamic-task kwargs; recorded in the run history).',
         ok,
       ),
     resetRetry: (ok: Type<unknown>) =>
@@ -100,7 +100,15 @@ export function apiDocs(guarded: boolean, adminGuarded: boolean) {
       write({
         summary: 'Create a dynamic task',
         description:
-          'Creates a task from a registered function; every instance knows it within a second. Answers 200 (as the seed). Unknown body properties are rejected.',
+          'Creates a task from a registered function; every instance knows it within a second. Answers 200, as FastAPI Task Manager. Unknown body properties and query parameters are rejected.',
+        ok,
+        errors: [404, 409, 413],
+      }),
+    updateTask: (ok: Type<unknown>) =>
+      write({
+        summary: 'Update a dynamic task',
+        description:
+          'Changes the given fields of a dynamic task (same query parameters as `DELETE /tasks`), validated as on creation; `null` resets a field to its default, `enabled` pauses or resumes the task, a new cron expression or time zone plans its next run again. Every instance runs the new definition within a second. Answers the task as `GET /tasks` lists it. Unknown fields and an empty body are rejected (400), as are static tasks (400: change their `@Task()` declaration). Not in FastAPI Task Manager.',
         ok,
         errors: [404, 409, 413],
       }),

@@ -1,5 +1,5 @@
 /**
- * Turns anything thrown while serving the API into a status and the seed's `{"detail": ...}` body:
+ * Turns anything thrown while serving the API into a status and FastAPI's `{"detail": ...}` body:
  * Nest HTTP exceptions, the library's typed errors, platform errors (body parser, URI decoding) and
  * Redis outages. Anything else is a server fault: 500 with a generic detail (never internals).
  */
@@ -29,7 +29,8 @@ const PLATFORM_MESSAGES: Record<string, string> = {
   'parameters.too.many': 'Too many parameters',
 };
 
-const REDIS_DOWN = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH/;
+const REDIS_DOWN =
+  /Connection is closed|Command timed out|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH/;
 
 /** Maps `exception` to an error response. */
 export function toApiError(exception: unknown): ApiError {

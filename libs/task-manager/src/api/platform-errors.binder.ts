@@ -16,7 +16,9 @@ interface Response {
 /**
  * Gives the API's `{"detail": ...}` shape to the client errors Express raises *before* a route runs, which
  * controller-scoped filters never see: malformed JSON (400), a body over the parser's limit (413), bad
- * percent-encoding in the URL (400). Express only; other requests, and 5xx errors, pass on untouched.
+ * percent-encoding in the URL (400). They are answered for every path under the mount path (the API's
+ * catch-all route answers those), or only for the API's own routes when it is mounted at the root. Express
+ * only; other requests, and 5xx errors, pass on untouched.
  */
 @Injectable()
 export class PlatformErrorsBinder implements OnModuleInit {
@@ -29,7 +31,7 @@ export class PlatformErrorsBinder implements OnModuleInit {
     const adapter = this.adapterHost?.httpAdapter;
     if (!adapter || adapter.getType() !== 'express') return;
     // NOTE: module init runs after the routes are registered and before Nest's own error handler.
-    adapter.use(platformErrorHandler(apiPathLocator(this.options.path)));
+    adapter.use(platformErrorHandler(apiPathLocator(this.options.path), this.options.path !== ''));
   }
 }
 
@@ -47,11 +49,15 @@ export function apiPathLocator(path: string): (req: Request) => string | undefin
   };
 }
 
-/** Express error middleware answering client errors of requests to the API's routes in the API's shape. */
-export function platformErrorHandler(locate: (req: Request) => string | undefined) {
+/**
+ * Express error middleware answering client errors in the API's shape: for every path under the mount path
+ * when `wholeMount` (the API owns it: its catch-all route answers 404/405 there), else for its routes only.
+ */
+export function platformErrorHandler(locate: (req: Request) => string | undefined, wholeMount = false) {
   return (error: unknown, req: Request, res: Response, next: (error?: unknown) => void): void => {
     const rest = locate(req);
-    if (rest === undefined || res.headersSent || !API_ROUTES.some((r) => r.pattern.test(rest))) return next(error);
+    if (rest === undefined || res.headersSent) return next(error);
+    if (!wholeMount && !API_ROUTES.some((r) => r.pattern.test(rest))) return next(error);
     const { status, body } = toApiError(error);
     if (status >= 500) return next(error);
     res.status(status).json(body);

@@ -1,32 +1,23 @@
 import type { DynamicModule } from '@nestjs/common';
-import { createDashboardController } from '../dashboard/dashboard.controller.js';
-import { PlatformErrorsBinder } from './platform-errors.binder.js';
-import { createTaskManagerController } from './task-manager.controller.js';
-import { resolveApiOptions, TASK_MANAGER_API_OPTIONS, type TaskManagerApiOptions } from './task-manager-api.options.js';
+import { resolveApiOptions, type TaskManagerApiOptions } from './task-manager-api.options.js';
 
 /**
- * Adds the management API to the module definition built by `forRoot()` / `forRootAsync()` when the
- * `api` extra asks for it: its controller (mounted under `api.path`), the dashboard's when `api.dashboard`
- * is on, its options and its platform error handler, plus the modules the guards need. Without `api` (or with `enabled: false`) the definition is
- * returned unchanged: the API is opt-in.
- * @throws TaskManagerConfigurationError when `api` is invalid
+ * Adds the management API to the module definition built by `forRoot()` / `forRootAsync()` when the `api`
+ * extra asks for it. The HTTP layer (controllers, DTOs, class-validator, class-transformer, @nestjs/swagger,
+ * the dashboard) is imported lazily, as a `Promise<DynamicModule>` in `imports` (which Nest awaits): an
+ * application without `api` never loads it, so those packages are optional peers. Without `api` (or with
+ * `enabled: false`) the definition is returned unchanged.
+ * @throws TaskManagerConfigurationError when `api` is invalid (at once, not when the import settles)
  */
 export function withTaskManagerApi(definition: DynamicModule, api: TaskManagerApiOptions | undefined): DynamicModule {
   const resolved = resolveApiOptions(api);
   if (!resolved) return definition;
-  return {
-    ...definition,
-    imports: [...(definition.imports ?? []), ...resolved.imports],
-    controllers: [
-      ...(definition.controllers ?? []),
-      // The dashboard's routes come first: the API's catch-all route answers every other path under the mount.
-      ...(resolved.dashboard ? [createDashboardController(resolved, resolved.dashboard)] : []),
-      createTaskManagerController(resolved),
-    ],
-    providers: [
-      ...(definition.providers ?? []),
-      { provide: TASK_MANAGER_API_OPTIONS, useValue: resolved },
-      PlatformErrorsBinder,
-    ],
-  };
+  // NOTE: the API's module imports this very object (same module token: one engine), so that its
+  // controllers reach the task manager's exports even when the module is not global.
+  const core: DynamicModule = { ...definition };
+  const apiModule = import('./task-manager-api.wiring.js').then(({ createTaskManagerApiModule }) =>
+    createTaskManagerApiModule(resolved, core),
+  );
+  core.imports = [...(definition.imports ?? []), apiModule];
+  return core;
 }

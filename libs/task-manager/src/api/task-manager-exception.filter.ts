@@ -5,8 +5,8 @@ import { ApiMethodNotAllowedException } from './api-routes.js';
 import { toApiError } from './error-response.js';
 
 /**
- * Exception filter of the management API (bound to its controller only): answers every failure with the
- * seed's FastAPI-style body `{"detail": "..."}` (plus `errors` for validation failures) and the right
+ * Exception filter of the management API (bound to its controller only): answers every failure with
+ * FastAPI Task Manager's body `{"detail": "..."}` (plus `errors` for validation failures) and the right
  * status — 400 bad input, 401/403 from guards, 404 no match or unknown path, 405 wrong method (with
  * `Allow`), 409 conflict, 413 too large, 503 Redis
  * unavailable. Unexpected errors answer 500 with a generic detail and are logged with their stack; 503s are

@@ -1,9 +1,9 @@
 /**
- * The dashboard's static assets (`./assets/`, copied next to the compiled code by the library build): read
- * once when the dashboard is mounted, the page rendered for its path.
+ * The dashboard's static assets (`./assets/`, embedded in a generated module by the library build, so that
+ * nothing is read from disk and bundled apps work): the page rendered for its path, and its files.
  */
-import { readFileSync } from 'node:fs';
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
+import { DASHBOARD_ASSETS } from './dashboard-assets.generated.js';
 
 /** One asset: body and `Content-Type`. */
 export interface DashboardAsset {
@@ -20,6 +20,15 @@ export interface DashboardAssets {
 /** Files served under the dashboard's path (an allow-list: nothing else of the directory is reachable). */
 export const DASHBOARD_FILES: Readonly<Record<string, string>> = {
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'api.js': 'text/javascript; charset=utf-8',
+  'dialogs.js': 'text/javascript; charset=utf-8',
+  'history.js': 'text/javascript; charset=utf-8',
+  'runs.js': 'text/javascript; charset=utf-8',
+  'task-actions.js': 'text/javascript; charset=utf-8',
+  'task-form.js': 'text/javascript; charset=utf-8',
+  'task-row.js': 'text/javascript; charset=utf-8',
+  'task-state.js': 'text/javascript; charset=utf-8',
+  'widgets.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
   'cron-words.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
@@ -28,13 +37,11 @@ export const DASHBOARD_FILES: Readonly<Record<string, string>> = {
   'favicon.svg': 'image/svg+xml',
 };
 
-const ASSETS_DIR = new URL('./assets/', import.meta.url);
-
 /**
  * Reads the assets and renders the page for a dashboard served at `path` (relative to the API's mount path,
  * e.g. `'dashboard'` or `'ui/board'`). The page refers to its files and to the API with URLs relative to
  * itself, so it works under any global prefix or reverse-proxy prefix.
- * @throws TaskManagerConfigurationError when an asset is missing (a build that did not copy them)
+ * @throws TaskManagerConfigurationError when an asset is missing (a build that did not embed it)
  */
 export function loadDashboardAssets(path: string): DashboardAssets {
   const segments = path.split('/');
@@ -51,14 +58,13 @@ export function loadDashboardAssets(path: string): DashboardAssets {
 }
 
 function read(name: string): string {
-  const url = new URL(name, ASSETS_DIR);
-  try {
-    return readFileSync(url, 'utf8');
-  } catch (error) {
+  const body = DASHBOARD_ASSETS[name];
+  if (body === undefined) {
     throw new TaskManagerConfigurationError(
-      `The task manager dashboard cannot read its asset ${url.pathname} (${(error as Error).message}): was the library built with its assets copied?`,
+      `The task manager dashboard has no asset ${name}: rebuild the library (npm run build:lib) so that it embeds src/dashboard/assets/.`,
     );
   }
+  return body;
 }
 
 function escapeAttribute(value: string): string {

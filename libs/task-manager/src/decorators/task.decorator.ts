@@ -6,7 +6,11 @@ export type TaskKwargs = Record<string, unknown>;
 
 /** Options of `@Task()`. Durations are seconds unless the name ends in `Ms`. */
 export interface TaskOptions {
-  /** Task name, unique in its group. Defaults to the method name (suffixed `#1`, `#2`... when the declaration makes several tasks). */
+  /**
+   * Task name, unique in its group; it keys the task's state in Redis, keep it stable. Defaults to the method
+   * name. When the declaration makes several tasks they are named `<name>-1`, `<name>-2`... (expressions in
+   * order, each with each kwargs entry in order).
+   */
   name?: string;
   /** Description shown by the management API. */
   description?: string;
@@ -41,6 +45,13 @@ export interface TaskOptions {
   maxAttempts?: number;
   /** Abort the handler's signal and record a failure when a run takes longer than this. */
   timeoutMs?: number;
+  /**
+   * Declared but paused until enabled (`TaskManagerService.enable`, `POST /tasks/enable`, the dashboard). The
+   * state is kept in Redis: the task starts disabled the first time it is registered only, so an enable
+   * survives restarts and deploys.
+   * @default false
+   */
+  disabled?: boolean;
 }
 
 /** One `@Task()` declaration as stored in metadata. */

@@ -14,7 +14,8 @@ import { TaskManagerConfigurationError } from '../errors/task-manager-configurat
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskRegistry } from '../registry/task-registry.js';
 import type { TaskGroupDefinition } from '../registry/task-definition.js';
-import { buildTasks, validateName } from '../registry/task-factory.js';
+import { buildTasks } from '../registry/task-factory.js';
+import { describeProblems, groupOptionsProblems, nameProblem } from '../task-spec/task-spec.js';
 import { messages } from '../task-manager.messages.js';
 
 /**
@@ -76,24 +77,16 @@ export class TaskManagerExplorer implements OnModuleInit {
         for (const task of buildTasks(group, declaration, methodName, handler, this.options))
           this.registry.addTask(task);
       }
-      const register = fn !== undefined || declarations.some((d) => d.options?.register !== false);
-      if (register) this.registerFunction(group, methodName, handler, fn);
+      for (const { name, alias } of functionNames(methodName, declarations, fn))
+        this.registerFunction(group, name, alias, methodName, handler, fn);
     }
   }
 
   private buildGroup(options: TaskGroupOptions, className: string): TaskGroupDefinition {
-    const problem = validateName(options?.name);
-    if (problem) throw new TaskManagerConfigurationError(messages.invalidGroup(className, problem));
-    if (
-      options.tags !== undefined &&
-      (!Array.isArray(options.tags) || options.tags.some((t) => typeof t !== 'string'))
-    ) {
-      throw new TaskManagerConfigurationError(messages.invalidGroup(className, '`tags` must be an array of strings'));
-    }
-    if (options.allowParallel !== undefined && typeof options.allowParallel !== 'boolean') {
-      throw new TaskManagerConfigurationError(
-        messages.invalidGroup(className, '`allowParallel` must be true or false'),
-      );
+    const problems = groupOptionsProblems(options);
+    if (problems.length > 0) {
+      const problem = describeProblems(problems, (field) => `\`${field}\``).join('; ');
+      throw new TaskManagerConfigurationError(messages.invalidGroup(className, problem));
     }
     return {
       name: options.name,
@@ -106,20 +99,42 @@ export class TaskManagerExplorer implements OnModuleInit {
 
   private registerFunction(
     group: TaskGroupDefinition,
+    name: string,
+    alias: string | undefined,
     methodName: string,
     handler: TaskHandler,
     options?: RegisterFunctionOptions,
   ): void {
-    const name = options?.name ?? methodName;
     const source = `${group.className}.${methodName}`;
-    const problem = validateName(name);
-    if (problem) throw new TaskManagerConfigurationError(messages.invalidTaskOption(source, `function ${problem}`));
+    const problem = nameProblem(name);
+    if (problem)
+      throw new TaskManagerConfigurationError(messages.invalidTaskOption(source, `function name ${problem}`));
     this.registry.addFunction({
       groupName: group.name,
       name,
+      alias,
       handler,
       kwargsType: options?.kwargs as (new () => object) | undefined,
       source,
     });
   }
+}
+
+/**
+ * Names under which a method is registered for dynamic tasks: its `@RegisterFunction` name (else the method
+ * name), then the task name of each `@Task` declaration that does not opt out (`register: false`) — the task's
+ * name, as FastAPI Task Manager lists it. Without `@RegisterFunction` the method name, under which such a method
+ * used to be registered, stays accepted as an alias (never listed).
+ */
+function functionNames(
+  methodName: string,
+  declarations: readonly TaskDeclaration[],
+  fn: RegisterFunctionOptions | undefined,
+): Array<{ name: string; alias?: string }> {
+  const names = fn === undefined ? [] : [fn.name ?? methodName];
+  for (const declaration of declarations) {
+    if (declaration.options?.register !== false) names.push(declaration.options?.name ?? methodName);
+  }
+  const alias = fn === undefined ? methodName : undefined;
+  return [...new Set(names)].map((name) => ({ name, alias: name === alias ? undefined : alias }));
 }

@@ -1,32 +1,55 @@
 import type { LoggerService } from '@nestjs/common';
 import type { TaskRegistry } from '../registry/task-registry.js';
-import type { BackoffPolicy, StartDecision, RunMessage, RunQueuePort } from './coordination.port.js';
-import type { HeldRun } from './held-run.js';
+import type { StartDecision, RunMessage, RunQueuePort } from './coordination.port.js';
+import { heldKey, type HeldRun } from './held-run.js';
 import { withTimeout } from './with-timeout.js';
-import type { RunEventBase, TaskManagerEvents } from './task-manager-events.js';
-import { runIdOf } from '../registry/task-id.js';
+import type { TaskManagerEvents } from './task-manager-events.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
+import { retryPause, type RetryPace } from './retry-pace.js';
+import { RunLifecycle, type RunLifecycleSettings } from './run-lifecycle.js';
+import type { ClusterClock } from './cluster-clock.js';
+import { realTimers, sleep, type EngineTimers } from './timers.js';
 
-/**
- * Key of a held run: stream ids are per stream, so a high- and a normal-priority run published in the same
- * millisecond share an id; the priority tells them apart.
- */
-function heldKey(run: RunMessage): string {
-  return `${run.highPriority ? 'h' : 'n'}|${run.messageId}`;
-}
-
-/** Delay before a run of a task unknown to this instance is offered again. */
-const UNKNOWN_TASK_REQUEUE_MS = 1000;
-
-/** Settings of a worker's consumer. */
-export interface ConsumerSettings {
+/** Settings of a worker's consumer (see engineSettings for each policy). */
+export interface ConsumerSettings extends RunLifecycleSettings {
   concurrency: number;
   blockMs: number;
   leaseTtlMs: number;
-  backoff: Omit<BackoffPolicy, 'maxAttempts' | 'retryBackoff' | 'retryBackoffMax'> & {
-    retryBackoff: number;
-    retryBackoffMax: number;
-  };
+  /** Delay before a run of a task unknown to this instance is offered again. */
+  unknownTaskRequeueMs: number;
+  /** At shutdown, how long handlers aborted by the timeout get to settle before their runs are handed back. */
+  abortGraceMs: number;
+  /** How long a run that left this worker is remembered (a late re-read of the pending runs may return it). */
+  finishedMemoryMs: number;
+  /** Longest wait for the hand-back at shutdown (a run not handed back is recovered by the leader's sweep). */
+  handBackTimeoutMs: number;
+  /** Longest wait at shutdown for the pending read to settle (one stuck on a dead connection ends with it). */
+  loopExitWaitMs: number;
+  /** Pause after a failed read, doubling per failure. */
+  readRetry: RetryPace;
+}
+
+/** What the consumer works with. */
+export interface ConsumerDeps {
+  port: RunQueuePort;
+  registry: TaskRegistry;
+  executor: RunExecutor;
+  workerId: string;
+  events: Pick<TaskManagerEvents, 'emit'>;
+  logger: LoggerService;
+  clock?: ClusterClock;
+  /** Called whenever the held runs change (the lease keeper renews the new set). */
+  heldChanged?: () => void;
+  /** Brings the dynamic task definitions held here up to date when they may be stale (a notice missed). */
+  refreshDefinitions?: () => Promise<void>;
+  timers?: EngineTimers;
+  /**
+   * A run was put back on the one-off queue for later (busy, unknown here, a retry after a failure): the
+   * leader's scheduler must look again, nothing else tells it.
+   */
+  runsDeferred?: () => void;
+  /** Reads when a task's retry is due (ms), for the failure log. */
+  readRetryAfter?: (taskId: string) => Promise<number | null>;
 }
 
 /**
@@ -35,20 +58,43 @@ export interface ConsumerSettings {
  */
 export class Consumer {
   private readonly held = new Map<string, HeldRun>();
+  /** Runs given up here (their lease could not be renewed in time), to hand back once Redis answers. */
+  private readonly toHandBack = new Map<string, RunMessage>();
+  /** Keys of runs that left this worker lately, with when (see `finishedMemoryMs`). */
+  private readonly finished = new Map<string, number>();
   private stopping = false;
   private loop?: Promise<void>;
   private wakeLoop?: () => void;
   private errorReported = false;
 
+  private readonly lifecycle: RunLifecycle;
+  private readonly port: RunQueuePort;
+  private readonly registry: TaskRegistry;
+  private readonly workerId: string;
+  private readonly logger: LoggerService;
+  private readonly heldChanged: () => void;
+  private readonly refreshDefinitions?: () => Promise<void>;
+  private readonly timers: EngineTimers;
+  private readonly runsDeferred: () => void;
+
   constructor(
-    private readonly port: RunQueuePort,
-    private readonly registry: TaskRegistry,
-    private readonly executor: RunExecutor,
-    private readonly workerId: string,
+    deps: ConsumerDeps,
     private readonly settings: ConsumerSettings,
-    private readonly events: Pick<TaskManagerEvents, 'emit'>,
-    private readonly logger: LoggerService,
-  ) {}
+  ) {
+    this.port = deps.port;
+    this.registry = deps.registry;
+    this.workerId = deps.workerId;
+    this.logger = deps.logger;
+    this.heldChanged = deps.heldChanged ?? (() => undefined);
+    this.refreshDefinitions = deps.refreshDefinitions;
+    this.timers = deps.timers ?? realTimers;
+    this.runsDeferred = deps.runsDeferred ?? (() => undefined);
+    const { port, executor, workerId, events, logger, clock, timers, readRetryAfter } = deps;
+    this.lifecycle = new RunLifecycle(
+      { port, executor, workerId, events, logger, clock, timers, failureRecorded: this.runsDeferred, readRetryAfter },
+      settings,
+    );
+  }
 
   /** Runs held right now (delivered or executing), for the lease keeper. */
   heldRuns(): HeldRun[] {
@@ -68,7 +114,8 @@ export class Consumer {
 
   /**
    * Stops taking runs, waits up to `timeoutMs` for running handlers, then aborts the rest through their
-   * signal. Aborted runs are not recorded: their lease lapses and another instance re-runs them.
+   * signal. Aborted runs are not recorded: they are handed back at once (re-published for another instance),
+   * with the runs delivered here but not started and those given up earlier.
    */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
@@ -76,27 +123,47 @@ export class Consumer {
     this.wakeLoop?.();
     // The loop ends as soon as its pending read settles; a read stuck on a dead connection must not hold
     // shutdown (it ends with the connection).
-    await withTimeout(this.loop ?? Promise.resolve(), 1000);
+    await withTimeout(this.loop ?? Promise.resolve(), this.settings.loopExitWaitMs, this.timers);
     const pending = [...this.held.values()].filter((h) => h.started && h.done).map((h) => h.done!);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const result = await Promise.race([Promise.allSettled(pending).then(() => 'drained' as const), timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      for (const h of this.held.values()) {
-        if (!h.started) continue;
-        this.logger.warn(
-          `Shutdown timeout: aborting run ${h.run.taskId}@${h.run.slot}; another instance will re-run it`,
-        );
-        h.controller.abort(new RunAbortedError('shutdown', 'the instance is shutting down'));
+    const drained = await withTimeout(
+      Promise.allSettled(pending).then(() => true),
+      timeoutMs,
+      this.timers,
+    );
+    const handBack = new Map(this.toHandBack);
+    const aborted: Array<Promise<void>> = [];
+    for (const [key, h] of this.held) {
+      if (h.lost || h.completing) continue;
+      if (!h.started) {
+        handBack.set(key, h.run);
+        continue;
       }
+      if (drained) continue;
+      this.logger.warn(`Shutdown timeout: aborting run ${h.run.taskId}@${h.run.slot}; handing it back to the cluster`);
+      h.controller.abort(new RunAbortedError('shutdown', 'the instance is shutting down'));
+      handBack.set(key, h.run);
+      if (h.done) aborted.push(h.done);
     }
+    if (handBack.size === 0) return;
+    // Handlers that honour their signal end now; then another instance may run their slot again.
+    await withTimeout(Promise.allSettled(aborted), this.settings.abortGraceMs, this.timers);
+    await withTimeout(this.handBack(handBack), this.settings.handBackTimeoutMs, this.timers);
+  }
+
+  /** Hands runs back (re-published at once); those not handed back now stay queued for the next try. */
+  private async handBack(runs: Map<string, RunMessage>): Promise<void> {
+    const list = [...runs.values()];
+    const handed = await this.port.handBack(this.workerId, list, this.settings.leaseTtlMs);
+    for (const key of runs.keys()) this.toHandBack.delete(key);
+    const count = handed.filter(Boolean).length;
+    if (count > 0) this.logger.log(`Handed ${count} run(s) back to the cluster: ${list[0].taskId}@${list[0].slot}...`);
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       this.forgetLostQueued();
+      if (this.toHandBack.size > 0) await this.handBack(new Map(this.toHandBack)).catch(() => undefined);
       const free = this.settings.concurrency - this.held.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
@@ -112,33 +179,49 @@ export class Consumer {
         if (!this.errorReported) this.logger.warn(`Run consumer: ${(error as Error).message}; retrying`);
         this.errorReported = true;
         failures++;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 2000)));
+        await sleep(this.timers, retryPause(this.settings.readRetry, failures));
       }
     }
   }
 
-  /** A delivered run lost before it started (recovered elsewhere) is not ours any more: forget it. */
+  /**
+   * A delivered run lost before it started is not ours any more: forget it (one given up because its lease
+   * could not be renewed is handed back once Redis answers).
+   */
   private forgetLostQueued(): void {
-    for (const [key, h] of this.held) if (!h.started && h.lost) this.held.delete(key);
+    for (const [key, h] of this.held) {
+      if (h.started || !h.lost) continue;
+      this.forget(h.run);
+      if (h.expired) this.toHandBack.set(key, h.run);
+      this.heldChanged();
+    }
   }
 
   private async accept(runs: RunMessage[]): Promise<void> {
+    // A run of a dynamic (or unknown) task runs the stored definition, not a stale one held here.
+    if (this.refreshDefinitions && runs.some((run) => this.registry.getTask(run.taskId)?.dynamic !== false)) {
+      await this.refreshDefinitions().catch(() => undefined);
+    }
     for (const run of runs) {
+      // (Runs re-read after a reconnection include those held already, and may include one just finished.)
+      if (this.held.has(heldKey(run)) || this.finished.has(heldKey(run))) continue;
       const task = this.registry.getTask(run.taskId);
       if (!task) {
         // Not known here yet (rolling deploy, dynamic task not synced): another instance may know it. A run
         // of a task nobody knows any more is dropped by the leader when it comes due again.
-        await this.port.requeue(run, UNKNOWN_TASK_REQUEUE_MS).catch(() => undefined);
+        await this.port.requeue(run, this.settings.unknownTaskRequeueMs).then(this.runsDeferred, () => undefined);
         continue;
       }
       this.held.set(heldKey(run), {
         run,
         task,
         started: false,
+        heldSince: this.timers.now(),
         lost: false,
         controller: new AbortController(),
       });
     }
+    this.heldChanged();
     await this.startQueued();
   }
 
@@ -165,8 +248,12 @@ export class Consumer {
         this.settings.leaseTtlMs,
       );
     } catch (error) {
-      // Not started: drop them here and let their lease lapse; the leader re-publishes them.
-      for (const h of batch) this.held.delete(heldKey(h.run));
+      // Not started (Redis trouble): hand them back once Redis answers (a recovery would count a delivery).
+      for (const h of batch) {
+        this.forget(h.run);
+        this.toHandBack.set(heldKey(h.run), h.run);
+      }
+      this.heldChanged();
       throw error;
     }
     batch.forEach((h, i) => {
@@ -175,50 +262,20 @@ export class Consumer {
         return;
       }
       // 'busy' (re-queued for later), 'deleted' (dropped) or 'lost' (recovered elsewhere): not ours any more.
-      this.held.delete(heldKey(h.run));
+      this.forget(h.run);
+      if (decisions[i] === 'busy') this.runsDeferred();
     });
+    // (Synchronously: the heartbeat knows a run started before its handler can block the event loop.)
+    this.heldChanged();
   }
 
   private async execute(held: HeldRun): Promise<void> {
-    const task = held.task!;
-    const { run } = held;
-    const base: RunEventBase = {
-      groupName: task.groupName,
-      taskName: task.name,
-      taskId: task.id,
-      runId: runIdOf(task.id, run.slot, run.attempt),
-      scheduledAt: new Date(run.slot),
-      attempt: run.attempt,
-      workerId: this.workerId,
-      kind: run.kind,
-    };
     try {
-      this.events.emit('run.started', { ...base, latenessMs: Date.now() - run.slot });
-      const outcome = await this.executor.execute(task, run, held.controller);
-      const reason = held.controller.signal.reason;
-      if (held.lost || (reason instanceof RunAbortedError && reason.abortCause === 'shutdown')) {
-        this.events.emit('run.aborted', { ...base, reason: held.lost ? 'lease-lost' : 'shutdown' });
-        return;
-      }
-      const durationMs = Math.round(outcome.durationSeconds * 1000);
-      if (outcome.status === 'success') this.events.emit('run.succeeded', { ...base, durationMs });
-      else this.events.emit('run.failed', { ...base, durationMs, error: outcome.error ?? 'failed' });
-      const backoff: BackoffPolicy = {
-        retryBackoff: task.retryBackoff ?? this.settings.backoff.retryBackoff,
-        retryBackoffMax: task.retryBackoffMax ?? this.settings.backoff.retryBackoffMax,
-        retryBackoffMultiplier: this.settings.backoff.retryBackoffMultiplier,
-        maxAttempts: task.maxAttempts,
-      };
-      const result = await this.recordWithRetry(held, outcome, backoff);
-      if (result === 'lost')
-        this.logger.warn(
-          `Run ${task.id}@${held.run.slot} finished after it was taken over; its outcome is not recorded twice`,
-        );
-      if (outcome.status === 'failed') this.logger.warn(`Task ${task.groupName}/${task.name} failed: ${outcome.error}`);
-    } catch (error) {
-      this.logger.error(`Could not record run ${task.id}@${held.run.slot}: ${(error as Error).message}`);
+      await this.lifecycle.run(held);
     } finally {
-      this.held.delete(heldKey(held.run));
+      this.forget(held.run);
+      if (held.expired) this.toHandBack.set(heldKey(held.run), held.run);
+      this.heldChanged();
       await this.startQueued().catch((error: Error) =>
         this.logger.warn(`Could not start queued runs: ${error.message}`),
       );
@@ -227,19 +284,14 @@ export class Consumer {
     }
   }
 
-  /** Records the outcome, retrying through short Redis outages (the lease keeps the run ours meanwhile). */
-  private async recordWithRetry(
-    held: HeldRun,
-    outcome: Parameters<RunQueuePort['complete']>[2],
-    backoff: BackoffPolicy,
-  ) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.port.complete(this.workerId, held.run, outcome, backoff);
-      } catch (error) {
-        if (attempt >= 20 || held.lost) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 3000)));
-      }
+  /** A run leaves this worker for good: no later delivery of its message is run here. */
+  private forget(run: RunMessage): void {
+    const now = this.timers.now();
+    this.held.delete(heldKey(run));
+    this.finished.set(heldKey(run), now);
+    for (const [key, at] of this.finished) {
+      if (now - at <= this.settings.finishedMemoryMs) break;
+      this.finished.delete(key);
     }
   }
 }

@@ -1,3 +1,6 @@
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import type { HeartbeatTransport } from './heartbeat.js';
+
 /**
  * The engine's coordination port: everything the engine needs from a shared backend, in narrow parts.
  * The Redis driver (`redis/redis-coordination.ts`) is the real implementation; loops depend only on the
@@ -9,8 +12,12 @@ export interface ScheduleEntry {
   taskId: string;
   signature: string;
   firstSlot: number;
-  /** A dynamic task is only (re)scheduled while its persisted definition exists. */
+  /** A dynamic task is only (re)scheduled while its persisted definition exists… */
   dynamic: boolean;
+  /** … and, when given, is still the version this entry was computed from (`definitionVersion`). */
+  version?: string;
+  /** Declared disabled (`@Task(..., { disabled: true })`): a task never registered before starts disabled. */
+  disabled?: boolean;
 }
 
 /** Something due, as read from the schedule (`scheduled`) or the one-off queue (`oneOff`). */
@@ -23,6 +30,8 @@ export type DueItem =
       attempt: number;
       kind: RunKind;
       member: string;
+      /** The run's own kwargs (a trigger with arguments), if any. */
+      kwargs?: TaskKwargs;
     };
 
 /** Why a run exists. */
@@ -50,9 +59,20 @@ export interface PublishResult {
   earliestDue: number | null;
 }
 
-/** Leader lease: acquisition with a fencing token, compare-and-set renewal and release. */
+/** A reply that carries the server's time (ms): it feeds the instance's estimate of the cluster clock. */
+export interface ServerTimed {
+  serverTime: number;
+}
+
+/**
+ * Leader lease: acquisition with a fencing token, compare-and-set renewal and release. Times are server
+ * times (the cluster's one clock).
+ */
 export interface LeadershipPort {
-  acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }>;
+  acquire(
+    workerId: string,
+    ttlMs: number,
+  ): Promise<({ token: string; epoch: number } | { retryInMs: number }) & ServerTimed>;
   /**
    * Renews the lease; with `checkWorkers`, also reports the oldest worker heartbeat, so the leader learns of
    * a dead worker (whose runs it must recover) without a separate poll.
@@ -61,7 +81,7 @@ export interface LeadershipPort {
     token: string,
     ttlMs: number,
     checkWorkers?: boolean,
-  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }>;
+  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null } & ServerTimed>;
   release(token: string): Promise<void>;
 }
 
@@ -70,84 +90,69 @@ export interface SchedulePort {
   register(entries: ScheduleEntry[]): Promise<number>;
   /** Number of scheduled tasks. */
   count(): Promise<number>;
+  /**
+   * The runs published and not completed yet, per priority (one read): `queued` wait for a worker,
+   * `delivered` were read by one (starting, executing, or held by a worker that died and not reclaimed yet).
+   */
+  pendingRuns(): Promise<PendingRunCounts>;
   fetchDue(nowMs: number, limit: number): Promise<DueItem[]>;
   /** Earliest due time of the schedule and the one-off queue (ms), or null when both are empty. */
   peekEarliest(): Promise<number | null>;
   /** @throws LeadershipLostError when `token` is stale; nothing is changed then. */
   publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult>;
-  /** Re-publishes runs whose lease expired; returns their task ids. @throws LeadershipLostError */
-  reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]>;
+  /**
+   * Re-publishes runs whose lease expired, scanning at most `limit` pending runs per priority from `cursor`
+   * (default: the start); returns their task ids and where the scan continues. A run whose deliveries reach
+   * `maxDeliveries` (each ended with its worker gone) is not re-published but returned as exhausted, still
+   * pending, for the leader to record as failed (`RunQueuePort.complete`). @throws LeadershipLostError
+   */
+  reclaimExpired(token: string, options: ReclaimOptions): Promise<ReclaimResult>;
   /** Recreates the consumer groups if they are missing (e.g. after FLUSHALL). */
   ensureGroups(): Promise<void>;
 }
 
-/** A run delivered to this worker. */
-export interface RunMessage {
-  messageId: string;
-  highPriority: boolean;
-  taskId: string;
-  slot: number;
-  attempt: number;
-  kind: RunKind;
+/** Runs in one priority's queue that are not completed. */
+export interface PendingRunCount {
+  queued: number;
+  delivered: number;
 }
 
-/** Whether a delivered run may start. */
-export type StartDecision = 'start' | 'busy' | 'deleted' | 'lost';
-
-/** How a run ended. */
-export interface RunOutcome {
-  status: 'success' | 'failed';
-  startedAt: number;
-  durationSeconds: number;
-  error: string | null;
+/** {@link SchedulePort.pendingRuns}: the pending runs of each priority. */
+export interface PendingRunCounts {
+  high: PendingRunCount;
+  normal: PendingRunCount;
 }
 
-/** Retry/backoff parameters applied when a run fails. */
-export interface BackoffPolicy {
-  retryBackoff: number;
-  retryBackoffMax: number;
-  retryBackoffMultiplier: number;
-  maxAttempts: number;
+/** Where a scan of the pending runs continues, per priority (`'0-0'`: from the start). */
+export interface ReclaimCursor {
+  high: string;
+  normal: string;
 }
 
-/** 'recorded', 'recordedAfterLoss' (its message vanished with its stream), or 'lost' (taken over elsewhere). */
-export type CompletionResult = 'recorded' | 'recordedAfterLoss' | 'lost';
-
-/** The run queue, as seen by a worker. */
-export interface RunQueuePort {
-  /** Blocks up to `blockMs` for runs, high priority first; at most `count` per priority. */
-  read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]>;
-  /**
-   * Marks runs as started. `busy`: another live run of its task holds the running marker (allowParallel
-   * false): the run was moved back to the one-off queue for a second later. `deleted`: its dynamic task was
-   * deleted meanwhile: the run was dropped. `lost`: the run was recovered by another worker while this one
-   * was frozen. In each case it is no longer this worker's.
-   */
-  start(
-    consumer: string,
-    runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
-    leaseTtlMs: number,
-  ): Promise<StartDecision[]>;
-  /**
-   * The worker's heartbeat: renews the leases of held runs (`started` false: delivered, not started) and
-   * refreshes the worker's registry entry; returns the indexes of lost runs.
-   */
-  renew(
-    worker: WorkerDescription,
-    held: Array<{ run: RunMessage; started: boolean }>,
-    leaseTtlMs: number,
-  ): Promise<number[]>;
-  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult>;
-  /** Acknowledges a run without recording it. */
-  discard(run: RunMessage): Promise<void>;
-  /**
-   * Hands a delivered run back to the one-off queue, due after `delayMs`: its task is not known to this
-   * instance (yet: a rolling deploy, or a dynamic task whose notice has not arrived).
-   */
-  requeue(run: RunMessage, delayMs: number): Promise<void>;
-  /** Interrupts a pending blocking read (for shutdown). */
-  interrupt(): void;
+/** What one reclaim call looks at. */
+export interface ReclaimOptions {
+  /** A run not renewed for this long is recovered. */
+  leaseTtlMs: number;
+  /** Most pending runs taken per priority. */
+  limit: number;
+  /** Where the scan starts (default: the start). */
+  cursor?: ReclaimCursor;
+  /** Deliveries after which a run is given up instead of re-published (a poison pill). */
+  maxDeliveries: number;
 }
+
+/** What one reclaim call did. */
+export interface ReclaimResult {
+  /** Task ids of the runs re-published. */
+  taskIds: string[];
+  /** Runs given up after `maxDeliveries` deliveries: still pending, to be recorded as failed. */
+  exhausted: RunMessage[];
+  /** Where the next call continues; `'0-0'` for both once every pending run was looked at. */
+  cursor: ReclaimCursor;
+}
+
+export type * from './run-queue.port.js';
+import type { RunMessage, RunQueuePort } from './run-queue.port.js';
 
 /** Per-task state as stored. */
 export interface TaskState {
@@ -172,13 +177,21 @@ export interface RunRecord {
   scheduledAt: number;
   attempt: number;
   kind: string;
+  /** The run's own kwargs (a trigger with arguments, its retries); null when it ran with its task's. */
+  kwargs: TaskKwargs | null;
+  /** The stack trace of a failure (its first 4 KiB), when there is one; null otherwise. */
+  errorStack: string | null;
 }
 
 /** Task state operations used by the service and the API. */
 export interface TaskStatePort {
   setDisabled(taskIds: string[], disabled: boolean): Promise<void>;
   resetRetry(taskIds: string[]): Promise<void>;
-  trigger(taskIds: string[], nowMs: number): Promise<void>;
+  /**
+   * Queues a run of each task due now (server time) and clears its backoff; with `kwargs`, the runs take
+   * them instead of their task's.
+   */
+  trigger(taskIds: string[], kwargs?: TaskKwargs): Promise<void>;
   clearHistory(taskIds: string[]): Promise<void>;
   readStates(taskIds: string[]): Promise<TaskState[]>;
   readHistory(taskId: string, limit: number): Promise<RunRecord[]>;
@@ -213,30 +226,99 @@ export interface WorkerInfo {
 /** What a worker says of itself on each heartbeat. */
 export type WorkerDescription = Omit<WorkerInfo, 'lastSeen'>;
 
+/** Live workers; every last-seen time is a server time. */
 export interface WorkerRegistryPort {
-  announce(info: WorkerDescription): Promise<void>;
+  /** Records a worker's description and heartbeat; returns the server time. */
+  announce(info: WorkerDescription): Promise<number>;
   list(): Promise<WorkerInfo[]>;
   remove(workerId: string): Promise<void>;
-  /** Refreshes a worker's heartbeat only (one ZADD: the idle heartbeat). */
-  touch(workerId: string, nowMs: number): Promise<void>;
-  /** Drops workers not seen for `staleMs`; returns their ids. */
+  /** Refreshes a worker's heartbeat only (the idle heartbeat); returns the server time. */
+  touch(workerId: string): Promise<number>;
+  /** Drops workers not seen for `staleMs` at cluster time `nowMs`; returns their ids. */
   prune(staleMs: number, nowMs: number): Promise<string[]>;
 }
 
 /** Connection lifecycle and health. */
 export interface BackendLifecycle {
+  /** @throws TaskManagerConfigurationError when the deployment cannot be joined (e.g. a foreign consumer group). */
   connect(): Promise<void>;
   close(): Promise<void>;
   isHealthy(): boolean;
+  /**
+   * Why this instance must not run in the deployment, if it must not: a consumer group of another
+   * `workerServiceName` on the same key prefix (its instances would run every slot a second time).
+   */
+  deploymentProblem(): Promise<string | undefined>;
+}
+
+/** The persisted dynamic task definitions, and the generation they were read at. */
+export interface DynamicTaskSet {
+  /** Changes (to a value never used before) on every create and delete: compare to know if a set is stale. */
+  generation: string;
+  tasks: Array<{ taskId: string; definition: string }>;
 }
 
 /** Persisted dynamic task definitions. */
 export interface DynamicTaskPort {
-  loadAll(): Promise<Array<{ taskId: string; definition: string }>>;
+  loadAll(): Promise<DynamicTaskSet>;
+  /** The current generation of the definitions (one cheap read). */
+  generation(): Promise<string>;
   /** Persists and schedules a new dynamic task; false when one with that id exists (nothing changed). */
   create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean>;
   /** Removes a task's definition and every trace of it in Redis; returns the removed definition, if any. */
   remove(taskId: string): Promise<string | null>;
+  /** The stored definition of one dynamic task (JSON), or null when there is none. */
+  read(taskId: string): Promise<string | null>;
+  /**
+   * Replaces a dynamic task's definition, atomically, if it is still the version `expectedVersion`
+   * (`definitionVersion` of the definition read); puts the task back on the schedule at `entry.firstSlot` when
+   * the entry's signature differs from the stored one (a new cron expression or time zone); with `enabled`,
+   * also enables or disables it. Every instance is told (a new generation and a change notice).
+   * 'missing': no dynamic task of that id; 'changed': its stored definition is another version. Nothing
+   * changed then.
+   */
+  update(
+    taskId: string,
+    expectedVersion: string,
+    definition: string,
+    entry: ScheduleEntry,
+    enabled?: boolean,
+  ): Promise<DynamicTaskUpdateResult>;
+}
+
+/** {@link DynamicTaskPort.update}: 'updated', or why nothing changed. */
+export type DynamicTaskUpdateResult = 'updated' | 'missing' | 'changed';
+
+/** One step of the sweep of undeclared tasks: where the next step starts ('0': a new pass) and what it removed. */
+export interface SweepResult {
+  cursor: string;
+  removed: string[];
+}
+
+/**
+ * The static task sets the live instances declare, and the leader's removal of scheduled tasks that none of
+ * them declares any more (removed from the code).
+ */
+export interface TaskSetPort {
+  /**
+   * Records that `workerId` declares the static tasks `taskIds` (stored once per distinct set, under
+   * `digest`). Cheap when the set is stored already (one call).
+   */
+  declare(workerId: string, digest: string, taskIds: string[]): Promise<void>;
+  /**
+   * One step of the sweep of the schedule, from `cursor` ('0' to start a pass), `count` entries: an
+   * entry that no live worker declares and no dynamic definition backs is noted (server time); one still
+   * undeclared `graceMs` after it was first noted is removed, with its signature, state and history. Does
+   * nothing (cursor '0') while a live worker has not declared its set (e.g. an older version mid-deploy).
+   * @throws LeadershipLostError when `token` is stale; nothing is changed then.
+   */
+  sweep(token: string, graceMs: number, cursor: string, count: number): Promise<SweepResult>;
+}
+
+/** Timing of the worker heartbeat, for a driver that runs it off the main thread. */
+export interface HeartbeatSettings {
+  intervalMs: number;
+  leaseTtlMs: number;
 }
 
 /** The whole port. */
@@ -249,4 +331,11 @@ export interface CoordinationPort {
   readonly notices: NoticePort;
   readonly workers: WorkerRegistryPort;
   readonly dynamicTasks: DynamicTaskPort;
+  readonly taskSets: TaskSetPort;
+  /**
+   * A worker heartbeat that runs off the main thread (its own connection), so that a handler blocking the
+   * event loop keeps its run leases; undefined when the driver cannot offer one (the engine then beats on
+   * the main thread).
+   */
+  readonly heartbeatThread?: (settings: HeartbeatSettings) => HeartbeatTransport | undefined;
 }

@@ -1,10 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
+import { ClusterClock } from './cluster-clock.js';
 import type { LeadershipPort } from './coordination.port.js';
+import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
 /** Timing of the election, in milliseconds. */
 export interface ElectionSettings {
   heartbeatMs: number;
   retryMs: number;
+  /** The leader lease (3 heartbeats). */
+  leaseTtlMs: number;
+  /** After a refused acquisition, try again this long after the lease would expire, plus up to `retryJitterMs`. */
+  retryMarginMs: number;
+  retryJitterMs: number;
+  /** After a failed renewal, retry this soon (a third of a heartbeat), so the lease is renewed before it expires. */
+  renewRetryMs: number;
 }
 
 /** Callbacks of the elector. */
@@ -15,34 +24,64 @@ export interface ElectionListener {
   onRenewed(oldestWorkerSeen: number | null): void;
 }
 
+/** What the elector works with. */
+export interface LeaderElectorDeps {
+  port: LeadershipPort;
+  workerId: string;
+  listener: ElectionListener;
+  logger: LoggerService;
+  /** Fed with the server time of every acquisition and renewal reply. */
+  clock?: ClusterClock;
+  timers?: EngineTimers;
+}
+
 /**
  * Leader election on a lease of TTL = 3 x heartbeat. The leader renews every heartbeat (compare-and-set)
- * and steps down as soon as it cannot be sure the lease is still its own: after a failed renewal, or when
- * no renewal succeeded within TTL - heartbeat. Followers retry every `retryMs`, and right when the current
- * lease expires or is released.
+ * and steps down as soon as it cannot be sure the lease is still its own: after a refused renewal, or on a
+ * local timer once no renewal succeeded within TTL - heartbeat (also when a renewal hangs on a dead link).
+ * Followers retry every `retryMs`, and right when the current lease expires or is released. Each term has
+ * its token: a loss reported for an earlier term is ignored.
  */
 export class LeaderElector {
   private token: string | null = null;
+  /** Local time at which the last successful renewal (or the acquisition) was sent. */
   private lastRenewed = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
+  private timerArmed = false;
+  private stepDownTimer?: TimerHandle;
   private stopped = true;
   private busy = false;
   private renewals = 0;
+  private readonly port: LeadershipPort;
+  private readonly workerId: string;
+  private readonly listener: ElectionListener;
+  private readonly logger: LoggerService;
+  private readonly clock: ClusterClock;
+  private readonly timers: EngineTimers;
 
   constructor(
-    private readonly port: LeadershipPort,
-    private readonly workerId: string,
+    deps: LeaderElectorDeps,
     private readonly settings: ElectionSettings,
-    private readonly listener: ElectionListener,
-    private readonly logger: LoggerService,
-  ) {}
+  ) {
+    this.port = deps.port;
+    this.workerId = deps.workerId;
+    this.listener = deps.listener;
+    this.logger = deps.logger;
+    this.timers = deps.timers ?? realTimers;
+    this.clock = deps.clock ?? new ClusterClock(this.timers);
+  }
 
   get isLeader(): boolean {
     return this.token !== null;
   }
 
   get ttlMs(): number {
-    return this.settings.heartbeatMs * 3;
+    return this.settings.leaseTtlMs;
+  }
+
+  /** How long after the last successful renewal the leader gives up (the lease may expire one heartbeat later). */
+  private get stepDownAfterMs(): number {
+    return this.ttlMs - this.settings.heartbeatMs;
   }
 
   start(): void {
@@ -58,7 +97,8 @@ export class LeaderElector {
   /** Gives leadership up (released in Redis, so a follower takes over at once) and stops. */
   async stop(): Promise<boolean> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
+    this.timerArmed = false;
     const token = this.token;
     if (!token) return false;
     this.lose('shutting down; releasing the lease', true);
@@ -71,10 +111,14 @@ export class LeaderElector {
     }
   }
 
-  /** Steps down locally, saying why (e.g. a scheduling call was fenced off with a stale token). */
-  lose(reason: string, voluntary = false): void {
-    if (!this.token) return;
+  /**
+   * Steps down locally, saying why (e.g. a scheduling call was fenced off with a stale token). With `token`,
+   * only when it is the current term's: a refusal of an earlier term's call says nothing about this one.
+   */
+  lose(reason: string, voluntary = false, token?: string): void {
+    if (!this.token || (token !== undefined && token !== this.token)) return;
     this.token = null;
+    this.timers.clearTimeout(this.stepDownTimer);
     const message = `${this.workerId} is no longer the leader: ${reason}`;
     if (voluntary) this.logger.log(message);
     else this.logger.warn(message);
@@ -83,8 +127,26 @@ export class LeaderElector {
   }
 
   private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, delayMs));
+    this.timers.clearTimeout(this.timer);
+    this.timerArmed = true;
+    this.timer = this.timers.setTimeout(
+      () => {
+        this.timerArmed = false;
+        void this.tick();
+      },
+      Math.max(0, delayMs),
+    );
+  }
+
+  /** The lease was taken or renewed by a request sent at `sentAt`: give up locally before it can expire. */
+  private renewed(sentAt: number): void {
+    this.lastRenewed = sentAt;
+    this.timers.clearTimeout(this.stepDownTimer);
+    const token = this.token;
+    this.stepDownTimer = this.timers.setTimeout(
+      () => this.lose('it could not renew its lease in time', false, token ?? undefined),
+      Math.max(0, sentAt + this.stepDownAfterMs - this.timers.now()),
+    );
   }
 
   private async tick(): Promise<void> {
@@ -95,26 +157,33 @@ export class LeaderElector {
       else await this.acquire();
     } finally {
       this.busy = false;
+      // A timer that fired while this call was pending found the elector busy and did nothing: look again.
+      if (!this.stopped && !this.timerArmed) this.schedule(this.token ? 0 : this.settings.retryMs);
     }
   }
 
   private async acquire(): Promise<void> {
     let next = this.settings.retryMs;
     try {
+      const sentAt = this.timers.now();
       const result = await this.port.acquire(this.workerId, this.ttlMs);
+      this.clock.observe(result.serverTime, sentAt);
       if (this.stopped) {
         if ('token' in result) await this.port.release(result.token).catch(() => undefined);
         return;
       }
       if ('token' in result) {
         this.token = result.token;
-        this.lastRenewed = Date.now();
+        this.renewed(sentAt);
         this.logger.log(`${this.workerId} became the leader (epoch ${result.epoch})`);
         this.listener.onGained(result.token, result.epoch);
         next = this.settings.heartbeatMs;
       } else {
         // Try again right after the current lease would expire, if that comes before the retry interval.
-        next = Math.min(this.settings.retryMs, result.retryInMs + 25 + Math.random() * 50);
+        next = Math.min(
+          this.settings.retryMs,
+          result.retryInMs + this.settings.retryMarginMs + this.timers.random() * this.settings.retryJitterMs,
+        );
       }
     } catch {
       // Redis unreachable: the connection layer logs it once; keep trying at the retry interval.
@@ -123,28 +192,31 @@ export class LeaderElector {
   }
 
   private async renew(token: string): Promise<void> {
+    const sentAt = this.timers.now();
     try {
       // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
       // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the idle cost.
       const checkWorkers = this.renewals++ % 2 === 0;
-      const { renewed, oldestWorkerSeen } = await this.port.renew(token, this.ttlMs, checkWorkers);
+      const { renewed, oldestWorkerSeen, serverTime } = await this.port.renew(token, this.ttlMs, checkWorkers);
+      this.clock.observe(serverTime, sentAt);
       if (token !== this.token) return;
       if (!renewed) {
-        this.lose('its lease expired or was taken over');
+        this.lose('its lease expired or was taken over', false, token);
         return;
       }
-      this.lastRenewed = Date.now();
+      this.renewed(sentAt);
       this.listener.onRenewed(oldestWorkerSeen);
     } catch {
-      if (token === this.token && Date.now() - this.lastRenewed > this.ttlMs - this.settings.heartbeatMs) {
-        this.lose('it could not renew its lease in time');
+      if (token === this.token && this.timers.now() - this.lastRenewed > this.stepDownAfterMs) {
+        this.lose('it could not renew its lease in time', false, token);
         return;
       }
     }
     if (!this.stopped && this.token === token) {
-      // After a failure, retry sooner so the lease is renewed before it can expire.
-      const sinceRenew = Date.now() - this.lastRenewed;
-      this.schedule(sinceRenew > this.settings.heartbeatMs ? this.settings.heartbeatMs / 3 : this.settings.heartbeatMs);
+      // After a failure, retry sooner so the lease is renewed before it can expire. (A failure comes at least a
+      // heartbeat after the last success; a retry a heartbeat later would meet the step-down deadline.)
+      const sinceRenew = this.timers.now() - this.lastRenewed;
+      this.schedule(sinceRenew >= this.settings.heartbeatMs ? this.settings.renewRetryMs : this.settings.heartbeatMs);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { TaskRegistry } from '../registry/task-registry.js';
 import type { TaskDefinition } from '../registry/task-definition.js';
 import type { CronSchedule } from '../cron/cron-schedule.js';
+import { ClusterClock } from './cluster-clock.js';
 import type { ScheduleEntry, SchedulePort } from './coordination.port.js';
 
 /** Signature of a task's schedule: a change of expression or time zone resets its next slot. */
@@ -16,15 +17,24 @@ export class ScheduleRegistrar {
   constructor(
     private readonly schedule: SchedulePort,
     private readonly registry: TaskRegistry,
+    /** First slots follow the cluster clock (server time), not this host's. */
+    private readonly clock = new ClusterClock(),
   ) {}
 
-  entryOf(task: TaskDefinition, nowMs = Date.now(), firstSlots?: Map<CronSchedule, number>): ScheduleEntry {
+  entryOf(task: TaskDefinition, nowMs = this.clock.now(), firstSlots?: Map<CronSchedule, number>): ScheduleEntry {
     let firstSlot = firstSlots?.get(task.schedule);
     if (firstSlot === undefined) {
       firstSlot = task.schedule.nextAfter(nowMs);
       firstSlots?.set(task.schedule, firstSlot);
     }
-    return { taskId: task.id, signature: scheduleSignature(task), firstSlot, dynamic: task.dynamic };
+    return {
+      taskId: task.id,
+      signature: scheduleSignature(task),
+      firstSlot,
+      dynamic: task.dynamic,
+      version: task.definitionVersion,
+      ...(task.declaredDisabled ? { disabled: true } : {}),
+    };
   }
 
   /** Registers every task of the registry; returns how many entries were created or replaced. */
@@ -34,7 +44,7 @@ export class ScheduleRegistrar {
 
   /** Registers `tasks` (first slots computed once per distinct schedule). */
   register(tasks: TaskDefinition[]): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     const firstSlots = new Map<CronSchedule, number>();
     return this.schedule.register(tasks.map((task) => this.entryOf(task, now, firstSlots)));
   }

@@ -1,7 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
+import { messages } from '../task-manager.messages.js';
+import { ClusterClock } from './cluster-clock.js';
 import type { PublishItem, SchedulePort } from './coordination.port.js';
+import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 import { planDueItem, planUnknown, type PlannerSettings } from './slot-planner.js';
 
 /** Settings of the scheduling loop. */
@@ -16,6 +19,24 @@ export interface SchedulerSettings extends PlannerSettings {
   errorRetryMs: number;
 }
 
+/** What the scheduler works with. */
+export interface SchedulerDeps {
+  port: SchedulePort;
+  registry: TaskRegistry;
+  /** A publish was fenced off: the term of `token` is over (the elector ignores an earlier term's). */
+  onLeadershipLost: (reason: string, token: string) => void;
+  logger: LoggerService;
+  /** Slots are cluster (server) times; local timers only decide when to look. */
+  clock?: ClusterClock;
+  /**
+   * Brings this instance's dynamic task definitions up to date when they may be stale; awaited before
+   * planning a due dynamic or unknown task, so that the leader never advances a schedule with a cron that
+   * was replaced (a notice missed while paused or disconnected).
+   */
+  refreshDefinitions?: () => Promise<void>;
+  timers?: EngineTimers;
+}
+
 /**
  * The leader's loop: sleeps until the earliest due slot (a local timer, so runs start within a
  * millisecond or two of their slot), then publishes every due item through one fenced Lua call per batch.
@@ -23,18 +44,30 @@ export interface SchedulerSettings extends PlannerSettings {
  */
 export class Scheduler {
   private token: string | null = null;
-  private timer?: NodeJS.Timeout;
+  private timer?: TimerHandle;
   private timerAt = Infinity;
   private ticking = false;
   private again = false;
+  private readonly port: SchedulePort;
+  private readonly registry: TaskRegistry;
+  private readonly onLeadershipLost: (reason: string, token: string) => void;
+  private readonly logger: LoggerService;
+  private readonly clock: ClusterClock;
+  private readonly refreshDefinitions?: () => Promise<void>;
+  private readonly timers: EngineTimers;
 
   constructor(
-    private readonly port: SchedulePort,
-    private readonly registry: TaskRegistry,
+    deps: SchedulerDeps,
     private readonly settings: SchedulerSettings,
-    private readonly onLeadershipLost: (reason: string) => void,
-    private readonly logger: LoggerService,
-  ) {}
+  ) {
+    this.port = deps.port;
+    this.registry = deps.registry;
+    this.onLeadershipLost = deps.onLeadershipLost;
+    this.logger = deps.logger;
+    this.refreshDefinitions = deps.refreshDefinitions;
+    this.timers = deps.timers ?? realTimers;
+    this.clock = deps.clock ?? new ClusterClock(this.timers);
+  }
 
   /** Starts publishing with the leader's fencing token. */
   start(token: string): void {
@@ -49,13 +82,14 @@ export class Scheduler {
 
   /** Looks at the schedule now (a change notice arrived, or a task was added). */
   wake(): void {
-    this.arm(Date.now());
+    this.arm(this.clock.now());
   }
 
+  /** Looks at the schedule at cluster time `at`. */
   private arm(at: number): void {
     if (!this.token) return;
     if (this.ticking) {
-      if (at <= Date.now()) this.again = true;
+      if (at <= this.clock.now()) this.again = true;
       else if (at < this.timerAt) this.setTimer(at);
       return;
     }
@@ -66,17 +100,17 @@ export class Scheduler {
   private setTimer(at: number): void {
     this.clearTimer();
     this.timerAt = at;
-    this.timer = setTimeout(
+    this.timer = this.timers.setTimeout(
       () => {
         this.timerAt = Infinity;
         void this.tick();
       },
-      Math.max(0, at - Date.now()),
+      Math.max(0, this.clock.until(at)),
     );
   }
 
   private clearTimer(): void {
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
   }
@@ -89,33 +123,44 @@ export class Scheduler {
     let earliest: number | null = null;
     let full = false;
     try {
-      const now = Date.now();
+      const now = this.clock.now();
       const due = await this.port.fetchDue(now, this.settings.batchSize);
       full = due.length >= this.settings.batchSize;
       if (due.length === 0) {
         earliest = await this.port.peekEarliest();
       } else {
+        if (this.refreshDefinitions && due.some((item) => this.registry.getTask(item.taskId)?.dynamic !== false)) {
+          await this.refreshDefinitions();
+        }
         const items: PublishItem[] = due.map((item) => {
           const task = this.registry.getTask(item.taskId);
           return task
             ? planDueItem(task, item, now, this.settings)
             : planUnknown(item, now, this.settings.unknownTaskPostponeMs);
         });
-        const result = await this.port.publish(token, now, items);
-        earliest = result.earliestDue;
+        try {
+          earliest = (await this.port.publish(token, now, items)).earliestDue;
+        } catch (error) {
+          // Said even when the elector already stepped down: how often a stale leader is fenced off is
+          // the evidence that fencing works (test/cluster/fencing.e2e-spec.ts counts these lines).
+          if (error instanceof LeadershipLostError) this.logger.warn(messages.publishFenced(token, items.length));
+          throw error;
+        }
       }
     } catch (error) {
       if (error instanceof LeadershipLostError) {
         this.ticking = false;
-        this.onLeadershipLost(error.message);
+        this.onLeadershipLost(error.message, token);
+        // A new term began while this call was pending: look again with its token.
+        if (this.token) this.setTimer(this.clock.now());
         return;
       }
       // Redis trouble: the connection layer reports it; look again shortly.
-      earliest = Date.now() + this.settings.errorRetryMs;
+      earliest = this.clock.now() + this.settings.errorRetryMs;
     }
     this.ticking = false;
     if (!this.token) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const next = full || this.again ? now : Math.min(earliest ?? Infinity, now + this.settings.maxSleepMs);
     this.setTimer(Math.min(next, this.timerAt));
   }

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type LoggerService } from '@nestjs/common';
+import { TASK_MANAGER_LOGGER } from '../task-manager.constants.js';
 
 /** Identifies a run in events. */
 export interface RunEventBase {
@@ -20,8 +21,8 @@ export interface TaskManagerEventMap {
   'run.started': RunEventBase & { latenessMs: number };
   /** A handler finished successfully. */
   'run.succeeded': RunEventBase & { durationMs: number };
-  /** A handler threw, timed out or had invalid kwargs. */
-  'run.failed': RunEventBase & { durationMs: number; error: string };
+  /** A handler threw, timed out (`timedOut`: its `timeoutMs` elapsed) or had invalid kwargs. */
+  'run.failed': RunEventBase & { durationMs: number; error: string; timedOut: boolean };
   /**
    * A run ended here without an outcome: aborted by shutdown, or its lease was lost (this process froze and
    * the run was recovered elsewhere). Another instance executes it again.
@@ -33,6 +34,30 @@ export interface TaskManagerEventMap {
   'leadership.lost': { workerId: string; reason: string; voluntary: boolean };
   /** Runs of a dead worker were re-published by this (leader) instance. */
   'runs.reclaimed': { workerId: string; taskIds: string[] };
+  /** An admin action went through the management HTTP API on this instance (emitted by the API layer). */
+  'admin.action': AdminActionEvent;
+}
+
+/** An action of the management HTTP API that changes something. */
+export type AdminAction =
+  'enable' | 'disable' | 'trigger' | 'reset-retry' | 'clear-statistics' | 'create' | 'update' | 'delete';
+
+/** One admin action through the management HTTP API, after the service answered. */
+export interface AdminActionEvent {
+  action: AdminAction;
+  /** The tasks it aimed at: the filter of a bulk action, the group and name of a create / update / delete. */
+  filter: { groupName?: string; name?: string; tag?: string };
+  /** Tasks changed (0 when the action was refused, e.g. no task matched). */
+  affected: number;
+  /** The tasks changed. */
+  tasks: Array<{ groupName: string; taskName: string }>;
+  /**
+   * Who asked, as the guards expose it: `request.user` (its `id`, `sub`, `username`, `name` or `email`, or
+   * the string itself), else the remote address.
+   */
+  caller: string;
+  /** Why the action was refused (e.g. `No task matches name="nope"`), when it was. */
+  error?: string;
 }
 
 export type TaskManagerEventName = keyof TaskManagerEventMap;
@@ -50,7 +75,13 @@ type AnyListener = <E extends TaskManagerEventName>(name: E, event: TaskManagerE
 export class TaskManagerEvents {
   private readonly listeners = new Map<TaskManagerEventName, Set<(event: never) => void>>();
   private readonly anyListeners = new Set<AnyListener>();
-  private readonly logger = new Logger('TaskManagerEvents');
+
+  constructor(
+    /** The module's logger (the `logger` option), told of a listener that throws. */
+    @Optional()
+    @Inject(TASK_MANAGER_LOGGER)
+    private readonly logger: LoggerService = new Logger('TaskManagerEvents'),
+  ) {}
 
   /** Subscribes `listener` to `name`; returns a function that unsubscribes it. */
   on<E extends TaskManagerEventName>(name: E, listener: TaskManagerEventListener<E>): () => void {

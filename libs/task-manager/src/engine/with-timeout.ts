@@ -1,26 +1,41 @@
-/**
- * Settles with `promise`, or with undefined after `ms` (the promise is left to settle on its own, its
- * rejection swallowed). For shutdown steps that must not wait on a dead connection.
- */
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
-/** Settles with `promise`, or rejects with `message` when it has not settled within `ms`. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+/**
+ * The one home of "wait for a promise, but not longer than `ms`" (every timeout race of the library goes
+ * through {@link withDeadline}; the timer is always cleared, so no race holds the process open).
+ */
+
+/**
+ * Settles with `promise`, or rejects after `ms` with what `onTimeout` says: an Error with that message, or
+ * the value the function returns (it may also act, e.g. abort the work that timed out). A rejection of
+ * `promise` after the deadline is swallowed.
+ */
+export async function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: string | (() => unknown),
+  timers: EngineTimers = realTimers,
+): Promise<T> {
+  let timer: TimerHandle | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = timers.setTimeout(() => reject(typeof onTimeout === 'string' ? new Error(onTimeout) : onTimeout()), ms);
   });
+  promise.catch(() => undefined);
   try {
     return await Promise.race([promise, deadline]);
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
   }
+}
+
+/**
+ * Settles with `promise`, or with undefined after `ms` or when it rejects (the promise is left to settle on
+ * its own). For shutdown steps that must not wait on a dead connection.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  timers: EngineTimers = realTimers,
+): Promise<T | undefined> {
+  return withDeadline(promise, ms, 'timeout', timers).catch(() => undefined);
 }

@@ -7,8 +7,10 @@ import { MemoryNotices } from './memory-notices.js';
 import { MemoryRunQueue } from './memory-run-queue.js';
 import { MemorySchedule } from './memory-schedule.js';
 import { MemoryStore } from './memory-store.js';
+import { MemoryTaskSets } from './memory-task-sets.js';
 import { MemoryTaskState } from './memory-task-state.js';
 import { MemoryWorkers } from './memory-workers.js';
+import { changeNotice } from '../wire/notice.js';
 
 /** Logged once when an in-process driver connects. */
 export const MEMORY_DRIVER_WARNING =
@@ -32,7 +34,7 @@ export function createMemoryCoordination(
   logger: LoggerService = new Logger('TaskManager'),
   store: MemoryStore = new MemoryStore(),
 ): CoordinationPort {
-  const notice = (type: ChangeNotice['type']) => (): ChangeNotice => ({ type, origin: workerId });
+  const notice = (type: ChangeNotice['type']) => (): ChangeNotice => changeNotice(type, workerId);
   const schedule = new MemorySchedule(store);
   const runs = new MemoryRunQueue(store, {
     maxRuns: options.statisticsHistoryRuns,
@@ -54,6 +56,8 @@ export function createMemoryCoordination(
       notices.unsubscribeAll();
     },
     isHealthy: () => state === 'connected',
+    // One process, one run queue: no other consumer group can exist.
+    deploymentProblem: async () => undefined,
   };
   return {
     lifecycle,
@@ -64,5 +68,6 @@ export function createMemoryCoordination(
     notices,
     workers: new MemoryWorkers(store),
     dynamicTasks: new MemoryDynamicTasks(store, notice('tasks')),
+    taskSets: new MemoryTaskSets(store),
   };
 }

@@ -1,21 +1,40 @@
-import type { ChangeNotice, DynamicTaskPort, ScheduleEntry } from '../engine/coordination.port.js';
+import { randomUUID } from 'node:crypto';
+import type {
+  ChangeNotice,
+  DynamicTaskPort,
+  DynamicTaskSet,
+  DynamicTaskUpdateResult,
+  ScheduleEntry,
+} from '../engine/coordination.port.js';
+import { definitionVersion } from '../registry/dynamic-task.js';
 import type { MemoryStore } from './memory-store.js';
 
-/** Dynamic task definitions in memory; creation and deletion notify every subscriber (`tasks` notice). */
+/**
+ * Dynamic task definitions in memory, with a generation token replaced on every change; creation and
+ * deletion notify every subscriber (`tasks` notice).
+ */
 export class MemoryDynamicTasks implements DynamicTaskPort {
   constructor(
     private readonly store: MemoryStore,
     private readonly notice: () => ChangeNotice,
   ) {}
 
-  async loadAll(): Promise<Array<{ taskId: string; definition: string }>> {
-    return [...this.store.dynamic].map(([taskId, definition]) => ({ taskId, definition }));
+  async loadAll(): Promise<DynamicTaskSet> {
+    return {
+      generation: this.store.dynamicGeneration,
+      tasks: [...this.store.dynamic].map(([taskId, definition]) => ({ taskId, definition })),
+    };
+  }
+
+  async generation(): Promise<string> {
+    return this.store.dynamicGeneration;
   }
 
   /** Persists and schedules the task unless one with that id exists (then nothing changes). */
   async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean> {
     if (this.store.dynamic.has(taskId)) return false;
     this.store.dynamic.set(taskId, definition);
+    this.store.dynamicGeneration = randomUUID();
     this.store.schedule.set(taskId, entry.firstSlot);
     this.store.signatures.set(taskId, entry.signature);
     this.store.notify(this.notice());
@@ -29,8 +48,41 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     this.store.tasks.delete(taskId);
     this.store.histories.delete(taskId);
     const definition = this.store.dynamic.get(taskId) ?? null;
-    this.store.dynamic.delete(taskId);
+    if (definition !== null) {
+      this.store.dynamic.delete(taskId);
+      this.store.dynamicGeneration = randomUUID();
+    }
     this.store.notify(this.notice());
     return definition;
+  }
+
+  async read(taskId: string): Promise<string | null> {
+    return this.store.dynamic.get(taskId) ?? null;
+  }
+
+  /** Replaces the definition if it is still `expectedVersion`; re-plans the schedule entry on a new signature. */
+  async update(
+    taskId: string,
+    expectedVersion: string,
+    definition: string,
+    entry: ScheduleEntry,
+    enabled?: boolean,
+  ): Promise<DynamicTaskUpdateResult> {
+    const current = this.store.dynamic.get(taskId);
+    if (current === undefined) return 'missing';
+    if (definitionVersion(current) !== expectedVersion) return 'changed';
+    this.store.dynamic.set(taskId, definition);
+    if (this.store.signatures.get(taskId) !== entry.signature) {
+      this.store.schedule.set(taskId, entry.firstSlot);
+      this.store.signatures.set(taskId, entry.signature);
+    }
+    if (enabled === false) this.store.state(taskId).disabled = true;
+    else if (enabled === true && this.store.tasks.has(taskId)) {
+      delete this.store.state(taskId).disabled;
+      this.store.compactState(taskId);
+    }
+    this.store.dynamicGeneration = randomUUID();
+    this.store.notify(this.notice());
+    return 'updated';
   }
 }

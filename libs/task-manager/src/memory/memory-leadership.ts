@@ -1,5 +1,6 @@
-import type { LeadershipPort } from '../engine/coordination.port.js';
+import type { LeadershipPort, ServerTimed } from '../engine/coordination.port.js';
 import type { MemoryStore } from './memory-store.js';
+import { leaderToken, ownEpoch } from '../wire/leader-token.js';
 
 /**
  * The leader lease in memory: a token `<workerId>|<epoch>` with an expiry; the epoch (fencing token) grows
@@ -9,24 +10,35 @@ import type { MemoryStore } from './memory-store.js';
 export class MemoryLeadership implements LeadershipPort {
   constructor(private readonly store: MemoryStore) {}
 
-  async acquire(workerId: string, ttlMs: number): Promise<{ token: string; epoch: number } | { retryInMs: number }> {
+  async acquire(
+    workerId: string,
+    ttlMs: number,
+  ): Promise<({ token: string; epoch: number } | { retryInMs: number }) & ServerTimed> {
     const now = this.store.now();
-    if (this.store.leaderToken(now) !== null) return { retryInMs: Math.max(0, this.store.leader!.expiresAt - now) };
+    const current = this.store.leaderToken(now);
+    const own = current === null ? undefined : ownEpoch(current, workerId);
+    if (current !== null && own !== undefined) {
+      // Its own lease (see `acquire-leader`): renewed, same epoch.
+      this.store.leader = { token: current, expiresAt: now + ttlMs };
+      return { token: current, epoch: own, serverTime: now };
+    }
+    if (current !== null) return { retryInMs: Math.max(0, this.store.leader!.expiresAt - now), serverTime: now };
     const epoch = ++this.store.epoch;
-    const token = `${workerId}|${epoch}`;
+    const token = leaderToken(workerId, epoch);
     this.store.leader = { token, expiresAt: now + ttlMs };
-    return { token, epoch };
+    return { token, epoch, serverTime: now };
   }
 
   async renew(
     token: string,
     ttlMs: number,
     checkWorkers = true,
-  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null }> {
+  ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null } & ServerTimed> {
     const now = this.store.now();
-    if (this.store.leaderToken(now) !== token) return { renewed: false, oldestWorkerSeen: null };
+    if (this.store.leaderToken(now) !== token) return { renewed: false, oldestWorkerSeen: null, serverTime: now };
     this.store.leader = { token, expiresAt: now + ttlMs };
-    return { renewed: true, oldestWorkerSeen: checkWorkers ? (this.store.workers.first()?.score ?? null) : null };
+    const oldestWorkerSeen = checkWorkers ? (this.store.workers.first()?.score ?? null) : null;
+    return { renewed: true, oldestWorkerSeen, serverTime: now };
   }
 
   async release(token: string): Promise<void> {

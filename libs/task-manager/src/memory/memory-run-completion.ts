@@ -1,5 +1,9 @@
+import { nextBackoffDelay } from '../engine/backoff-delay.js';
 import type { BackoffPolicy, CompletionResult, RunMessage, RunOutcome } from '../engine/coordination.port.js';
-import { oneOffMember, runTag, type MemoryStore, type MemoryTaskRecord } from './memory-store.js';
+import type { MemoryStore, MemoryTaskRecord } from './memory-store.js';
+import { encodeOneOffEntry } from '../wire/one-off-entry.js';
+import { recordedStack } from '../wire/history-entry.js';
+import { runTag } from '../wire/run-tag.js';
 
 /** Bounds of a task's run history. */
 export interface HistoryLimits {
@@ -16,7 +20,8 @@ export interface HistoryLimits {
  * and queues a retry while attempts remain).
  *
  * @returns 'lost' when the run was taken over elsewhere (nothing recorded); 'recordedAfterLoss' when its
- *   queue vanished with the whole state (recorded anyway); 'recorded' otherwise.
+ *   data was wiped under it (recorded anyway); 'deleted' when its dynamic task was deleted meanwhile (only
+ *   acknowledged: nothing is written for a deleted task); 'recorded' otherwise.
  */
 export function completeRun(
   store: MemoryStore,
@@ -25,14 +30,20 @@ export function completeRun(
   run: RunMessage,
   outcome: RunOutcome,
   backoff: BackoffPolicy,
+  dynamic = false,
 ): CompletionResult {
   const stream = store.stream(run.highPriority);
   let result: CompletionResult = 'recorded';
   if (!stream.pending.has(run.messageId)) {
-    if (store.groupsExist) return 'lost';
+    const wiped = run.generation === '' ? !store.groupsExist : store.wipedSince(run.generation);
+    // Sent again (its reply lost, or retried after a timeout): answer what the first one did, write nothing.
+    if (recordedBefore(store, consumer, run, outcome)) return wiped ? 'recordedAfterLoss' : 'recorded';
+    // (A run wiped after its lease limit may have been recovered and recorded elsewhere before the wipe.)
+    if (run.generation === '' ? !wiped : !store.keptThroughWipe(run)) return 'lost';
     result = 'recordedAfterLoss';
   }
   stream.remove(run.messageId);
+  if (dynamic && !store.dynamic.has(run.taskId)) return 'deleted';
   const now = store.now();
   const tag = runTag(run.highPriority, run.messageId);
   const state = store.state(run.taskId);
@@ -44,6 +55,20 @@ export function completeRun(
   if (outcome.status === 'success') clearBackoff(state);
   else applyFailure(store, state, run, backoff, now);
   return result;
+}
+
+/** Whether this very completion (same worker, start time, slot and attempt) is in the history already. */
+function recordedBefore(store: MemoryStore, workerId: string, run: RunMessage, outcome: RunOutcome): boolean {
+  const history = store.history(run.taskId, store.now());
+  return (
+    history?.records.some(
+      (r) =>
+        r.workerId === workerId &&
+        r.startedAt === outcome.startedAt &&
+        r.scheduledAt === run.slot &&
+        r.attempt === run.attempt,
+    ) ?? false
+  );
 }
 
 function appendHistory(
@@ -70,6 +95,8 @@ function appendHistory(
     scheduledAt: run.slot,
     attempt: run.attempt,
     kind: run.kind,
+    kwargs: run.kwargs ?? null,
+    errorStack: outcome.status === 'failed' ? recordedStack(outcome.stack) || null : null,
   });
   const excess = history.records.length - limits.maxRuns;
   if (excess > 0) history.records.splice(0, excess);
@@ -90,14 +117,21 @@ function applyFailure(
   backoff: BackoffPolicy,
   now: number,
 ): void {
-  const grown =
-    state.retryDelay === undefined ? backoff.retryBackoff : state.retryDelay * backoff.retryBackoffMultiplier;
-  const delay = Math.min(grown, backoff.retryBackoffMax);
+  const delay = nextBackoffDelay(state.retryDelay, backoff);
   const retryAfter = now + Math.floor(delay * 1000);
   state.retryAfter = retryAfter;
   state.retryDelay = delay;
   state.failures = (state.failures ?? 0) + 1;
   if (run.attempt < backoff.maxAttempts) {
-    store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt + 1, 'retry'), retryAfter);
+    store.oneOff.set(
+      encodeOneOffEntry({
+        taskId: run.taskId,
+        slot: run.slot,
+        attempt: run.attempt + 1,
+        kind: 'retry',
+        ...(run.kwargs ? { kwargs: run.kwargs } : {}),
+      }),
+      retryAfter,
+    );
   }
 }

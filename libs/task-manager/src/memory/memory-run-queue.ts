@@ -1,6 +1,8 @@
 import type {
   BackoffPolicy,
   CompletionResult,
+  HeartbeatResult,
+  HeldLease,
   RunMessage,
   RunOutcome,
   RunQueuePort,
@@ -8,7 +10,9 @@ import type {
   WorkerDescription,
 } from '../engine/coordination.port.js';
 import { completeRun, type HistoryLimits } from './memory-run-completion.js';
-import { oneOffMember, runTag, type MemoryStore, type MemoryStream } from './memory-store.js';
+import { toRunMessage, type MemoryStore, type MemoryStream } from './memory-store.js';
+import { encodeOneOffEntry, type OneOffEntry } from '../wire/one-off-entry.js';
+import { runTag } from '../wire/run-tag.js';
 
 /**
  * The two run queues as seen by one worker, in memory. A run's lease is the time since its delivery was
@@ -35,11 +39,11 @@ export class MemoryRunQueue implements RunQueuePort {
       this.store.groupsExist = true;
       return [];
     }
-    const deadline = blockMs > 0 ? Date.now() + blockMs : Infinity;
+    const deadline = blockMs > 0 ? this.store.now() + blockMs : Infinity;
     for (;;) {
       const runs = this.take(consumer, count);
       if (runs.length > 0) return runs;
-      const remaining = deadline - Date.now();
+      const remaining = deadline - this.store.now();
       if (remaining <= 0) return [];
       if ((await this.waitForRuns(remaining)) === 'interrupted') return [];
     }
@@ -49,14 +53,14 @@ export class MemoryRunQueue implements RunQueuePort {
   private waitForRuns(ms: number): Promise<'published' | 'timeout' | 'interrupted'> {
     return new Promise((resolve) => {
       const settle = (result: 'published' | 'timeout' | 'interrupted') => {
-        clearTimeout(timer);
+        this.store.timers.clearTimeout(timer);
         cancel();
         this.blocked.delete(interrupt);
         resolve(result);
       };
       const interrupt = () => settle('interrupted');
       const cancel = this.store.waitForRuns(() => settle('published'));
-      const timer = Number.isFinite(ms) ? setTimeout(() => settle('timeout'), ms) : undefined;
+      const timer = Number.isFinite(ms) ? this.store.timers.setTimeout(() => settle('timeout'), ms) : undefined;
       this.blocked.add(interrupt);
     });
   }
@@ -70,8 +74,7 @@ export class MemoryRunQueue implements RunQueuePort {
         if (runs.length >= count) break;
         stream.queued.delete(entry.id);
         stream.pending.set(entry.id, { entry, consumer, touchedAt: now });
-        const { id: messageId, taskId, slot, attempt, kind } = entry;
-        runs.push({ messageId, highPriority: stream.highPriority, taskId, slot, attempt, kind });
+        runs.push(toRunMessage(entry, stream.highPriority));
       }
     }
     return runs;
@@ -94,10 +97,11 @@ export class MemoryRunQueue implements RunQueuePort {
       if (delivery) {
         delivery.consumer = consumer;
         delivery.touchedAt = now;
-      } else if (this.store.groupsExist) {
+      } else if (this.store.groupsExist && !this.store.keptThroughWipe(run, leaseTtlMs)) {
         return 'lost';
       }
-      // (No delivery and no queues: the state was cleared under the run; it starts and is recorded after loss.)
+      // (No delivery, and its data was wiped under it before anyone could recover it: nobody else has it; it
+      // starts, recorded after loss.)
       if (dynamic && !this.store.dynamic.has(run.taskId)) {
         stream.remove(run.messageId);
         return 'deleted';
@@ -112,11 +116,12 @@ export class MemoryRunQueue implements RunQueuePort {
       ) {
         stream.remove(run.messageId);
         if (state.inflight === tag) delete state.inflight;
-        this.store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt, run.kind), now + 1000);
+        this.store.oneOff.set(encodeOneOffEntry(oneOffOf(run)), now + 1000);
         return 'busy';
       }
       state.runningBy = tag;
       state.runningUntil = now + leaseTtlMs;
+      run.leaseUntil = Math.max(run.leaseUntil ?? 0, now + leaseTtlMs);
       return 'start';
     });
   }
@@ -126,22 +131,23 @@ export class MemoryRunQueue implements RunQueuePort {
    * (or takes a released / lapsed marker over), refreshes the worker registry; returns the indexes of
    * runs that are no longer delivered to anyone (recovered elsewhere).
    */
-  async renew(
-    worker: WorkerDescription,
-    held: Array<{ run: RunMessage; started: boolean }>,
-    leaseTtlMs: number,
-  ): Promise<number[]> {
+  async renew(worker: WorkerDescription, held: HeldLease[], leaseTtlMs: number): Promise<HeartbeatResult> {
     const now = this.store.now();
     const lost: number[] = [];
-    held.forEach(({ run, started }, index) => {
+    const vanished: number[] = [];
+    held.forEach(({ run, started, dynamic }, index) => {
       const delivery = this.store.stream(run.highPriority).pending.get(run.messageId);
-      if (!delivery) {
+      if (delivery) {
+        delivery.consumer = worker.id;
+        delivery.touchedAt = now;
+      } else if (this.store.keptThroughWipe(run, leaseTtlMs)) {
+        vanished.push(index);
+      } else {
         lost.push(index);
         return;
       }
-      delivery.consumer = worker.id;
-      delivery.touchedAt = now;
-      if (!started) return;
+      // (Nothing is written for a dynamic task whose definition is gone.)
+      if (!started || (dynamic && !this.store.dynamic.has(run.taskId))) return;
       const tag = runTag(run.highPriority, run.messageId);
       const state = this.store.state(run.taskId);
       if (state.runningBy === tag || (state.runningUntil ?? 0) < now) {
@@ -151,20 +157,44 @@ export class MemoryRunQueue implements RunQueuePort {
     });
     this.store.workers.set(worker.id, now);
     this.store.workerInfo.set(worker.id, { ...worker });
-    return lost;
+    return { lost, vanished, serverTime: now };
   }
 
-  complete(consumer: string, run: RunMessage, outcome: RunOutcome, backoff: BackoffPolicy): Promise<CompletionResult> {
-    return Promise.resolve(completeRun(this.store, this.history, consumer, run, outcome, backoff));
+  complete(
+    consumer: string,
+    run: RunMessage,
+    outcome: RunOutcome,
+    backoff: BackoffPolicy,
+    dynamic = false,
+  ): Promise<CompletionResult> {
+    return Promise.resolve(completeRun(this.store, this.history, consumer, run, outcome, backoff, dynamic));
   }
 
   async requeue(run: RunMessage, delayMs: number): Promise<void> {
     if (!this.streamOf(run).remove(run.messageId)) return;
-    this.store.oneOff.set(oneOffMember(run.taskId, run.slot, run.attempt, run.kind), this.store.now() + delayMs);
+    this.store.oneOff.set(encodeOneOffEntry(oneOffOf(run)), this.store.now() + delayMs);
   }
 
-  async discard(run: RunMessage): Promise<void> {
-    this.streamOf(run).remove(run.messageId);
+  /** Re-publishes runs still delivered to `consumer` at once (new message, same run); see `hand-back-runs`. */
+  async handBack(consumer: string, runs: RunMessage[], leaseTtlMs: number): Promise<boolean[]> {
+    return runs.map((run) => {
+      const stream = this.streamOf(run);
+      const delivery = stream.pending.get(run.messageId);
+      if (!delivery || delivery.consumer !== consumer) {
+        if (!this.store.keptThroughWipe(run, leaseTtlMs)) return false;
+        // Its data was wiped before anyone could recover it: nobody else has it; publish it again.
+        this.store.enqueue(run.highPriority, oneOffOf(run));
+        return true;
+      }
+      stream.remove(run.messageId);
+      const { id: _oldId, ...entry } = delivery.entry;
+      const newId = this.store.enqueue(run.highPriority, entry);
+      const state = this.store.tasks.get(run.taskId);
+      const tag = runTag(run.highPriority, run.messageId);
+      if (state?.inflight === tag) state.inflight = runTag(run.highPriority, newId);
+      if (state?.runningBy === tag) state.runningUntil = 0;
+      return true;
+    });
   }
 
   /** Ends every pending blocking read of this queue now (they resolve with no runs). */
@@ -175,4 +205,9 @@ export class MemoryRunQueue implements RunQueuePort {
   private streamOf(run: RunMessage): MemoryStream {
     return this.store.stream(run.highPriority);
   }
+}
+
+/** The run as a one-off entry (or a queue entry to publish again): its task, slot, attempt, kind and kwargs. */
+function oneOffOf({ taskId, slot, attempt, kind, kwargs }: RunMessage): OneOffEntry {
+  return { taskId, slot, attempt, kind, ...(kwargs ? { kwargs } : {}) };
 }

@@ -1,14 +1,23 @@
 import type {
   DueItem,
+  PendingRunCounts,
   PublishItem,
   PublishResult,
   PublishStatus,
-  RunKind,
+  ReclaimOptions,
+  ReclaimResult,
+  RunMessage,
   ScheduleEntry,
   SchedulePort,
 } from '../engine/coordination.port.js';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
-import { runTag, type MemoryStore } from './memory-store.js';
+import { definitionVersion } from '../registry/dynamic-task.js';
+import { toRunMessage, type MemoryStore, type MemoryStream } from './memory-store.js';
+import { decodeOneOffEntry } from '../wire/one-off-entry.js';
+import { parseRunTag, runTag } from '../wire/run-tag.js';
+
+/** The consumer that holds runs the leader gave up (like the Redis driver's `<group>:reclaimer`). */
+const RECLAIMER = 'reclaimer';
 
 /**
  * The schedule, the one-off queue and the leader's publish / reclaim steps, in memory. Each operation is
@@ -18,12 +27,18 @@ import { runTag, type MemoryStore } from './memory-store.js';
 export class MemorySchedule implements SchedulePort {
   constructor(private readonly store: MemoryStore) {}
 
-  /** A task already scheduled with the same signature keeps its slot; a deleted dynamic task is not put back. */
+  /**
+   * A task already scheduled with the same signature keeps its slot; a deleted dynamic task is not put back,
+   * nor one whose stored definition is not the version the entry was computed from.
+   */
   async register(entries: ScheduleEntry[]): Promise<number> {
     const { schedule, signatures, dynamic } = this.store;
     let changed = 0;
-    for (const { taskId, signature, firstSlot, dynamic: isDynamic } of entries) {
-      if (isDynamic && !dynamic.has(taskId)) continue;
+    for (const { taskId, signature, firstSlot, dynamic: isDynamic, version, disabled } of entries) {
+      const definition = dynamic.get(taskId);
+      if (isDynamic && (definition === undefined || (version && definitionVersion(definition) !== version))) continue;
+      // A task never registered before that is declared disabled starts disabled; one seen before keeps its state.
+      if (!signatures.has(taskId) && disabled) this.store.state(taskId).disabled = true;
       if (signatures.get(taskId) !== signature) {
         schedule.set(taskId, firstSlot);
         signatures.set(taskId, signature);
@@ -40,6 +55,11 @@ export class MemorySchedule implements SchedulePort {
     return this.store.schedule.size;
   }
 
+  async pendingRuns(): Promise<PendingRunCounts> {
+    const of = (stream: MemoryStream) => ({ queued: stream.queued.size, delivered: stream.pending.size });
+    return { high: of(this.store.high), normal: of(this.store.normal) };
+  }
+
   async fetchDue(nowMs: number, limit: number): Promise<DueItem[]> {
     const due: DueItem[] = this.store.schedule.upTo(nowMs, limit).map(({ member, score }) => ({
       source: 'scheduled',
@@ -48,8 +68,8 @@ export class MemorySchedule implements SchedulePort {
       rawScore: String(score),
     }));
     for (const { member } of this.store.oneOff.upTo(nowMs, limit)) {
-      const [taskId, slot, attempt, kind] = JSON.parse(member) as [string, number, number, RunKind];
-      due.push({ source: 'oneOff', taskId, slot, attempt, kind, member });
+      const entry = decodeOneOffEntry(member);
+      if (entry) due.push({ source: 'oneOff', ...entry, member });
     }
     return due;
   }
@@ -68,24 +88,27 @@ export class MemorySchedule implements SchedulePort {
     if (this.store.leaderToken() !== token) throw new LeadershipLostError();
     const statuses = items.map((item) =>
       item.due.source === 'scheduled'
-        ? this.publishScheduled(item, item.due.rawScore, nowMs)
+        ? this.publishScheduled(item, item.due.rawScore)
         : this.publishOneOff(item, item.due.member, nowMs),
     );
     return { statuses, earliestDue: this.earliest() };
   }
 
-  private publishScheduled(item: PublishItem, expected: string, nowMs: number): PublishStatus {
+  /** The retry backoff gates slots: only slots at or after the task's `retryAfter` run (see `publish-runs`). */
+  private publishScheduled(item: PublishItem, expected: string): PublishStatus {
     const { taskId } = item.due;
     const score = this.store.schedule.score(taskId);
     if (score === undefined || String(score) !== expected) return 'moved';
     const state = this.store.tasks.get(taskId);
+    const retryAfter = state?.retryAfter ?? 0;
+    const slots = item.slots.filter((slot) => slot >= retryAfter);
     let status: PublishStatus;
     if (state?.disabled) status = 'disabled';
-    else if (state?.retryAfter !== undefined && state.retryAfter > nowMs) status = 'backoff';
     else if (item.slots.length === 0) status = 'skipped';
+    else if (slots.length === 0) status = 'backoff';
     else {
       status = 'published';
-      for (const [i, slot] of item.slots.entries()) {
+      for (const [i, slot] of slots.entries()) {
         if (!item.allowParallel && this.inflightAlive(taskId)) {
           if (i === 0) status = 'busy';
           break;
@@ -120,7 +143,14 @@ export class MemorySchedule implements SchedulePort {
 
   private enqueue(item: PublishItem, slot: number): void {
     const { taskId } = item.due;
-    const id = this.store.enqueue(item.highPriority, { taskId, slot, attempt: item.attempt, kind: item.kind });
+    const kwargs = item.due.source === 'oneOff' ? item.due.kwargs : undefined;
+    const id = this.store.enqueue(item.highPriority, {
+      taskId,
+      slot,
+      attempt: item.attempt,
+      kind: item.kind,
+      ...(kwargs ? { kwargs } : {}),
+    });
     if (!item.allowParallel) this.store.state(taskId).inflight = runTag(item.highPriority, id);
   }
 
@@ -129,29 +159,53 @@ export class MemorySchedule implements SchedulePort {
     const state = this.store.tasks.get(taskId);
     const inflight = state?.inflight;
     if (!state || inflight === undefined) return false;
-    if (this.store.stream(inflight.startsWith('h|')).has(inflight.slice(2))) return true;
+    const { highPriority, messageId } = parseRunTag(inflight);
+    if (this.store.stream(highPriority).has(messageId)) return true;
     delete state.inflight;
     this.store.compactState(taskId);
     return false;
   }
 
   /**
-   * Fenced recovery: every delivered run not touched for `leaseTtlMs` (its owner stopped renewing it) is
-   * re-published as a new message, and its task's `inflight` mark follows it. Returns the task ids.
+   * Fenced recovery: delivered runs not touched for `leaseTtlMs` (their owner stopped renewing them) are
+   * re-published as new messages, and their task's `inflight` mark follows. Like XAUTOCLAIM, each priority's
+   * pending runs are scanned in id order from its cursor (inclusive), at most `limit` re-published; the
+   * returned cursor is the next run to look at, `'0-0'` once the scan reached the end.
    */
-  async reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]> {
+  async reclaimExpired(
+    token: string,
+    { leaseTtlMs, limit, cursor = { high: '0-0', normal: '0-0' }, maxDeliveries }: ReclaimOptions,
+  ): Promise<ReclaimResult> {
     const now = this.store.now();
     if (this.store.leaderToken(now) !== token) throw new LeadershipLostError();
     const reclaimed: string[] = [];
+    const exhausted: RunMessage[] = [];
+    const next = { high: '0-0', normal: '0-0' };
     for (const stream of [this.store.high, this.store.normal]) {
-      const expired = [...stream.pending.values()]
-        .filter((delivery) => now - delivery.touchedAt >= leaseTtlMs)
-        .sort((a, b) => compareIds(a.entry.id, b.entry.id))
-        .slice(0, limit);
-      for (const { entry } of expired) {
+      const from = stream.highPriority ? cursor.high : cursor.normal;
+      const scan = [...stream.pending.values()]
+        .filter((delivery) => compareIds(delivery.entry.id, from) >= 0)
+        .sort((a, b) => compareIds(a.entry.id, b.entry.id));
+      let claimed = 0;
+      for (const [index, delivery] of scan.entries()) {
+        if (claimed >= limit) {
+          next[stream.highPriority ? 'high' : 'normal'] = scan[index].entry.id;
+          break;
+        }
+        const { entry } = delivery;
+        if (now - delivery.touchedAt < leaseTtlMs) continue;
+        claimed++;
+        const deliveries = (entry.reclaims ?? 0) + 1;
+        if (deliveries >= maxDeliveries) {
+          // Left pending on the reclaimer, for the leader to record as failed.
+          delivery.consumer = RECLAIMER;
+          delivery.touchedAt = now;
+          exhausted.push({ ...toRunMessage(entry, stream.highPriority), deliveries });
+          continue;
+        }
         const { id: oldId, ...run } = entry;
         stream.remove(oldId);
-        const newId = this.store.enqueue(stream.highPriority, run);
+        const newId = this.store.enqueue(stream.highPriority, { ...run, reclaims: deliveries });
         const state = this.store.tasks.get(run.taskId);
         if (state?.inflight === runTag(stream.highPriority, oldId)) {
           state.inflight = runTag(stream.highPriority, newId);
@@ -159,7 +213,7 @@ export class MemorySchedule implements SchedulePort {
         reclaimed.push(run.taskId);
       }
     }
-    return reclaimed;
+    return { taskIds: reclaimed, exhausted, cursor: next };
   }
 
   /** The run queues exist from here on (they are recreated after `clear`, like missing consumer groups). */

@@ -1,5 +1,8 @@
-import type { ChangeNotice, RunKind, RunRecord, WorkerDescription } from '../engine/coordination.port.js';
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import type { ChangeNotice, RunKind, RunMessage, RunRecord, WorkerDescription } from '../engine/coordination.port.js';
+import { realTimers, type EngineTimers } from '../engine/timers.js';
 import { MemorySortedSet } from './memory-sorted-set.js';
+import { leaseLimit } from '../wire/lease-limit.js';
 
 /** A run in a queue: what a Redis stream message holds. */
 export interface MemoryRunEntry {
@@ -8,6 +11,12 @@ export interface MemoryRunEntry {
   slot: number;
   attempt: number;
   kind: RunKind;
+  /** The run's own kwargs (the Redis message's field `w`), if any. */
+  kwargs?: TaskKwargs;
+  /** The data generation it was published in. */
+  generation: string;
+  /** Earlier deliveries whose worker stopped renewing it (the Redis message's field `d`). */
+  reclaims?: number;
 }
 
 /** A delivered run not yet acknowledged (a Redis pending entry): its owner and when it was last touched. */
@@ -50,9 +59,9 @@ export interface MemoryTaskRecord {
   retryAfter?: number;
   retryDelay?: number;
   failures?: number;
-  /** `<h|n>|<messageId>` of the task's queued-or-running run (allowParallel false). */
+  /** Run tag (wire/run-tag.ts) of the task's queued-or-running run (allowParallel false). */
   inflight?: string;
-  /** `<h|n>|<messageId>` of the run holding the running marker. */
+  /** Run tag (wire/run-tag.ts) of the run holding the running marker. */
   runningBy?: string;
   runningUntil?: number;
   lastStatus?: string;
@@ -65,14 +74,20 @@ export interface MemoryHistory {
   expiresAt: number;
 }
 
-/** The tag of a run in the `inflight` / `runningBy` fields. */
-export function runTag(highPriority: boolean, messageId: string): string {
-  return `${highPriority ? 'h' : 'n'}|${messageId}`;
-}
-
-/** Member of the one-off queue: `[taskId, slot, attempt, kind]` as JSON (the Redis driver's format). */
-export function oneOffMember(taskId: string, slot: number, attempt: number, kind: RunKind): string {
-  return JSON.stringify([taskId, slot, attempt, kind]);
+/** The run a queued or delivered entry stands for. */
+export function toRunMessage(entry: MemoryRunEntry, highPriority: boolean): RunMessage {
+  const { id: messageId, taskId, slot, attempt, kind, kwargs, generation, reclaims = 0 } = entry;
+  return {
+    messageId,
+    highPriority,
+    taskId,
+    slot,
+    attempt,
+    kind,
+    ...(kwargs ? { kwargs } : {}),
+    generation,
+    deliveries: reclaims + 1,
+  };
 }
 
 /**
@@ -84,6 +99,9 @@ export function oneOffMember(taskId: string, slot: number, attempt: number, kind
 export class MemoryStore {
   leader: { token: string; expiresAt: number } | null = null;
   epoch = 0;
+  /** The data generation (the Redis key `generation`): set by the first publish, forgotten by `clear`. */
+  generation: string | null = null;
+  private generations = 0;
   /** taskId -> next slot. */
   readonly schedule = new MemorySortedSet();
   /** taskId -> signature of the schedule its slot was computed for. */
@@ -98,8 +116,16 @@ export class MemoryStore {
   readonly histories = new Map<string, MemoryHistory>();
   /** taskId -> dynamic task definition (JSON). */
   readonly dynamic = new Map<string, string>();
+  /** A fresh token on every change of `dynamic` ('' when never changed, like a missing Redis key). */
+  dynamicGeneration = '';
   /** workerId -> last heartbeat. */
   readonly workers = new MemorySortedSet();
+  /** workerId -> digest of the static task set it declares. */
+  readonly workerTaskSets = new Map<string, string>();
+  /** digest -> a declared static task set, and when a live worker last declared it. */
+  readonly taskSets = new Map<string, { ids: Set<string>; declaredAt: number }>();
+  /** taskId -> when the leader first found it scheduled but declared by no live worker. */
+  readonly orphans = new Map<string, number>();
   readonly workerInfo = new Map<string, WorkerDescription>();
   private readonly listeners = new Set<(notice: ChangeNotice) => void>();
   private readonly runWaiters = new Set<() => void>();
@@ -107,9 +133,12 @@ export class MemoryStore {
   private lastIdSeq = 0;
   private nextSweep = 0;
 
+  /** @param timers the store's clock and timers (a fake one makes a test or a simulation deterministic) */
+  constructor(readonly timers: EngineTimers = realTimers) {}
+
   /** The store's clock (the "server time" of the Redis scripts). */
   now(): number {
-    return Date.now();
+    return this.timers.now();
   }
 
   /** A new, increasing id `<ms>-<seq>` (the format of Redis stream ids). */
@@ -134,10 +163,33 @@ export class MemoryStore {
     return highPriority ? this.high : this.normal;
   }
 
-  /** Appends a run to a queue and wakes blocked readers; returns its message id. */
-  enqueue(highPriority: boolean, run: Omit<MemoryRunEntry, 'id'>): string {
+  /** The data generation, created when missing. */
+  currentGeneration(): string {
+    this.generation ??= `${this.now()}.${++this.generations}`;
+    return this.generation;
+  }
+
+  /** Whether the data a run of generation `generation` was published in was wiped since ('': unknown). */
+  wipedSince(generation: string): boolean {
+    return generation !== '' && this.generation !== generation;
+  }
+
+  /**
+   * Whether a run whose delivery is gone is still its worker's: its data was wiped (nobody else has it) and it
+   * cannot have been recovered elsewhere before the wipe (its lease limit is still ahead: `leaseLimit`).
+   */
+  keptThroughWipe(run: RunMessage, leaseTtlMs?: number): boolean {
+    return this.wipedSince(run.generation) && this.now() < leaseLimit(run, leaseTtlMs);
+  }
+
+  /**
+   * Appends a run to a queue (in the current generation unless it carries one) and wakes blocked readers;
+   * returns its message id.
+   */
+  enqueue(highPriority: boolean, run: Omit<MemoryRunEntry, 'id' | 'generation'> & { generation?: string }): string {
     const id = this.nextId();
-    this.stream(highPriority).queued.set(id, { id, ...run });
+    const generation = run.generation ?? this.currentGeneration();
+    this.stream(highPriority).queued.set(id, { id, ...run, generation });
     const waiters = [...this.runWaiters];
     this.runWaiters.clear();
     for (const wake of waiters) wake();
@@ -198,6 +250,7 @@ export class MemoryStore {
   clear(): void {
     this.leader = null;
     this.epoch = 0;
+    this.generation = null;
     this.schedule.clear();
     this.signatures.clear();
     this.oneOff.clear();
@@ -207,7 +260,11 @@ export class MemoryStore {
     this.tasks.clear();
     this.histories.clear();
     this.dynamic.clear();
+    this.dynamicGeneration = '';
     this.workers.clear();
     this.workerInfo.clear();
+    this.workerTaskSets.clear();
+    this.taskSets.clear();
+    this.orphans.clear();
   }
 }

@@ -1,5 +1,8 @@
 import type { ChangeNotice, RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
-import { oneOffMember, type MemoryStore } from './memory-store.js';
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import type { MemoryStore } from './memory-store.js';
+import { encodeOneOffEntry } from '../wire/one-off-entry.js';
+import { triggerSlot } from '../wire/trigger-slot.js';
 
 /** Per-task state, history and the operations of the management API, in memory. */
 export class MemoryTaskState implements TaskStatePort {
@@ -24,11 +27,16 @@ export class MemoryTaskState implements TaskStatePort {
     for (const id of taskIds) this.clearRetry(id);
   }
 
-  /** Queues an immediate one-off run of each task and clears its backoff; the schedule is untouched. */
-  async trigger(taskIds: string[], nowMs: number): Promise<void> {
+  /**
+   * Queues an immediate one-off run of each task (with `kwargs`, its own) and clears its backoff; the schedule
+   * is untouched.
+   */
+  async trigger(taskIds: string[], kwargs?: TaskKwargs): Promise<void> {
+    const slot = triggerSlot(this.store.now());
     for (const id of taskIds) {
       this.clearRetry(id);
-      this.store.oneOff.set(oneOffMember(id, nowMs, 1, 'trigger'), nowMs);
+      const entry = { taskId: id, slot, attempt: 1, kind: 'trigger' as const, ...(kwargs ? { kwargs } : {}) };
+      this.store.oneOff.set(encodeOneOffEntry(entry), slot);
     }
     this.store.notify(this.notice());
   }

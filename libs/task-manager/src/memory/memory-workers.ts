@@ -1,5 +1,6 @@
 import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
 import type { MemoryStore } from './memory-store.js';
+import { parseLeaderToken } from '../wire/leader-token.js';
 
 /**
  * Live workers in memory: last-seen times (also refreshed by each worker's run heartbeat) and
@@ -8,15 +9,15 @@ import type { MemoryStore } from './memory-store.js';
 export class MemoryWorkers implements WorkerRegistryPort {
   constructor(private readonly store: MemoryStore) {}
 
-  async announce(info: WorkerDescription): Promise<void> {
+  async announce(info: WorkerDescription): Promise<number> {
     this.store.workerInfo.set(info.id, { ...info });
-    this.store.workers.set(info.id, this.store.now());
+    return this.touch(info.id);
   }
 
   /** Every worker, least recently seen first. */
   async list(): Promise<WorkerInfo[]> {
     const token = this.store.leaderToken();
-    const leaderId = token === null ? null : token.slice(0, token.lastIndexOf('|'));
+    const leaderId = token === null ? null : parseLeaderToken(token).workerId;
     return this.store.workers.entries().map(({ member: id, score: lastSeen }) => ({
       host: '',
       pid: 0,
@@ -29,8 +30,10 @@ export class MemoryWorkers implements WorkerRegistryPort {
     }));
   }
 
-  async touch(workerId: string, nowMs: number): Promise<void> {
-    this.store.workers.set(workerId, nowMs);
+  async touch(workerId: string): Promise<number> {
+    const now = this.store.now();
+    this.store.workers.set(workerId, now);
+    return now;
   }
 
   async remove(workerId: string): Promise<void> {

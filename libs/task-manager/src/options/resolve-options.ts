@@ -4,11 +4,10 @@ import { DEFAULT_WORKER_SERVICE_NAME } from '../task-manager.constants.js';
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
 import { messages } from '../task-manager.messages.js';
 import { isValidTimeZone } from '../cron/cron-schedule.js';
+import { misfirePolicyRule } from '../task-spec/rules.js';
 import type { ResolvedTaskManagerOptions } from './resolved-options.js';
 import { resolveRedis } from './resolve-redis-options.js';
 import type { TaskManagerModuleOptions } from './task-manager-options.interface.js';
-
-const MISFIRE_POLICIES = ['runOnce', 'skip', 'runAll'];
 
 /** Applies defaults to `options` and validates them; throws one error listing every problem. */
 export function resolveOptions(
@@ -45,8 +44,8 @@ export function resolveOptions(
   if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))
     problems.push(`timeZone ${JSON.stringify(timeZone)} is not an IANA time zone`);
   const misfirePolicy = options.misfirePolicy ?? 'runOnce';
-  if (!MISFIRE_POLICIES.includes(misfirePolicy))
-    problems.push(`misfirePolicy must be one of ${MISFIRE_POLICIES.join(', ')} (got ${JSON.stringify(misfirePolicy)})`);
+  const misfireProblem = misfirePolicyRule(misfirePolicy);
+  if (misfireProblem) problems.push(`misfirePolicy ${misfireProblem}`);
   const workerServiceName = options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
   if (typeof workerServiceName !== 'string' || !/^[\w.-]{1,100}$/.test(workerServiceName)) {
     problems.push(
@@ -61,7 +60,7 @@ export function resolveOptions(
     ...(redisCluster ? { redisCluster } : {}),
     keyPrefix,
     concurrentTasks: num('concurrentTasks', 2, 'int'),
-    statisticsRedisExpiration: num('statisticsRedisExpiration', 432_000),
+    statisticsRedisExpiration: num('statisticsRedisExpiration', 432_000, 'int'),
     statisticsHistoryRuns: num('statisticsHistoryRuns', 500, 'int'),
     allowParallel: bool('allowParallel', true),
     pollInterval: num('pollInterval', 0.1),
@@ -69,7 +68,8 @@ export function resolveOptions(
     streamBlockMs: num('streamBlockMs', 5000, 'int'),
     leaderHeartbeatInterval: num('leaderHeartbeatInterval', 3),
     leaderRetryInterval: num('leaderRetryInterval', 5),
-    reconciliationInterval: num('reconciliationInterval', 30),
+    reconciliationInterval: num('reconciliationInterval', 30, 'int'),
+    orphanedTaskGracePeriod: num('orphanedTaskGracePeriod', 3600, 'nonNegative'),
     retryBackoff: num('retryBackoff', 1),
     retryBackoffMax: num('retryBackoffMax', 60),
     retryBackoffMultiplier: num('retryBackoffMultiplier', 2),
@@ -78,13 +78,24 @@ export function resolveOptions(
     misfirePolicy,
     misfireToleranceMs: num('misfireToleranceMs', 5000, 'nonNegative'),
     misfireMaxRuns: num('misfireMaxRuns', 10, 'int'),
+    maxDeliveries: num('maxDeliveries', 3, 'int'),
+    waitForReplicas: num('waitForReplicas', 0, 'nonNegative'),
+    waitForReplicasTimeoutMs: num('waitForReplicasTimeoutMs', 500),
     shutdownTimeoutMs: num('shutdownTimeoutMs', 10_000, 'nonNegative'),
     autoStart: bool('autoStart', true),
+    waitForRedisMs: options.waitForRedisMs === undefined ? undefined : num('waitForRedisMs', 0, 'nonNegative'),
     maxKwargsBytes: num('maxKwargsBytes', 65_536, 'int'),
     logger: options.logger,
   };
   if (resolved.retryBackoffMax < resolved.retryBackoff)
     problems.push(`retryBackoffMax (${resolved.retryBackoffMax}) must be >= retryBackoff (${resolved.retryBackoff})`);
+  if (!Number.isInteger(resolved.waitForReplicas))
+    problems.push(`waitForReplicas must be a whole number of replicas (got ${resolved.waitForReplicas})`);
+  if (resolved.waitForReplicas > 0 && resolved.waitForReplicasTimeoutMs >= resolved.leaderHeartbeatInterval * 1000)
+    problems.push(
+      `waitForReplicasTimeoutMs (${resolved.waitForReplicasTimeoutMs}) must be shorter than leaderHeartbeatInterval ` +
+        `(${resolved.leaderHeartbeatInterval * 1000} ms): the command connection waits meanwhile`,
+    );
   if (resolved.retryBackoffMultiplier < 1)
     problems.push(`retryBackoffMultiplier must be >= 1 (got ${resolved.retryBackoffMultiplier})`);
   if (problems.length > 0) throw new TaskManagerConfigurationError(messages.invalidOptions(problems));

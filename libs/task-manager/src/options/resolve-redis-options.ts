@@ -88,7 +88,7 @@ function resolveCluster(input: object, problems: string[]): ResolvedRedis {
   }
   if (!Array.isArray(nodes) || nodes.length === 0) {
     problems.push(
-      `redis.cluster.nodes must be a non-empty array of seed nodes: { host, port }, "host:port" or a port (got ${typeName(nodes)})`,
+      `redis.cluster.nodes must be a non-empty array of startup nodes: { host, port }, "host:port" or a port (got ${typeName(nodes)})`,
     );
   } else {
     nodes.forEach((node, i) => checkAddress(node, `redis.cluster.nodes[${i}]`, true, problems));
@@ -120,7 +120,7 @@ function resolveCluster(input: object, problems: string[]): ResolvedRedis {
 }
 
 /**
- * A Sentinel address `{ host?, port? }`, or a Cluster seed node (also `"host:port"`, a redis:// URL or a
+ * A Sentinel address `{ host?, port? }`, or a Cluster startup node (also `"host:port"`, a redis:// URL or a
  * port). Values are not echoed: a node string may carry credentials.
  */
 function checkAddress(address: unknown, path: string, clusterNode: boolean, problems: string[]): void {

@@ -4,7 +4,7 @@ import type { MisfirePolicy } from './task-manager-options.interface.js';
 
 /** A Redis Cluster to connect to (`redis.cluster` of the module options). */
 export interface ResolvedRedisCluster {
-  /** Seed nodes. */
+  /** Startup nodes. */
   readonly nodes: ClusterNode[];
   /** ioredis Cluster options as given (the per-node options are also in `ResolvedTaskManagerOptions.redis`). */
   readonly options: ClusterOptions;
@@ -37,6 +37,7 @@ export interface ResolvedTaskManagerOptions {
   readonly leaderHeartbeatInterval: number;
   readonly leaderRetryInterval: number;
   readonly reconciliationInterval: number;
+  readonly orphanedTaskGracePeriod: number;
   readonly retryBackoff: number;
   readonly retryBackoffMax: number;
   readonly retryBackoffMultiplier: number;
@@ -45,8 +46,13 @@ export interface ResolvedTaskManagerOptions {
   readonly misfirePolicy: MisfirePolicy;
   readonly misfireToleranceMs: number;
   readonly misfireMaxRuns: number;
+  readonly maxDeliveries: number;
+  readonly waitForReplicas: number;
+  readonly waitForReplicasTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly autoStart: boolean;
+  /** How long boot waits for Redis before failing; undefined: boot goes on without it and retries in the background. */
+  readonly waitForRedisMs?: number;
   readonly maxKwargsBytes: number;
   readonly logger?: LoggerService;
 }

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import type { MISFIRE_POLICIES } from '../task-spec/rules.js';
 
 /**
  * A Redis Cluster. Every key of a deployment shares the hash tag `{keyPrefix}`, so the engine's work goes to
@@ -7,7 +8,7 @@ import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
  */
 export interface TaskManagerRedisClusterOptions {
   /**
-   * Seed nodes (any masters or replicas of the cluster: the rest is discovered): `{ host, port }`,
+   * Startup nodes (any masters or replicas of the cluster: the rest is discovered): `{ host, port }`,
    * `'host:port'`, or a port on localhost.
    */
   nodes: ClusterNode[];
@@ -30,15 +31,27 @@ export type TaskManagerRedisOptions =
   string | (RedisOptions & { url?: string; cluster?: never }) | { cluster: TaskManagerRedisClusterOptions };
 
 /** What the leader does with slots that passed while no leader was running. */
-export type MisfirePolicy = 'runOnce' | 'skip' | 'runAll';
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
 
-/** Options of `TaskManagerModule.forRoot()` / `forRootAsync()`. Durations follow the seed: seconds unless the name ends in `Ms`. */
+/** Options of `TaskManagerModule.forRoot()` / `forRootAsync()`. Durations are seconds unless the name ends in `Ms`, as in FastAPI Task Manager. */
 export interface TaskManagerModuleOptions {
   /**
-   * Redis connection.
-   * @default 'redis://127.0.0.1:6379'
+   * Redis connection. Absent: the in-process driver (one instance, state in memory, no cross-instance
+   * guarantees), announced by a startup warning.
    */
   redis?: TaskManagerRedisOptions;
+  /**
+   * What boot does when Redis does not answer.
+   * - Absent (default): boot goes on without it. One warning names the server (`host:port`, never a password)
+   *   and the reason; the connection retries with backoff, health reports unhealthy, and the engine starts by
+   *   itself as soon as Redis answers.
+   * - A number of milliseconds: boot waits up to this long for Redis (retrying), then fails with one
+   *   `RedisUnreachableError` naming the server and the reason. `0`: one attempt.
+   *
+   * Configuration errors found on connecting (Redis too old, a Cluster node configured as a single server)
+   * fail boot either way.
+   */
+  waitForRedisMs?: number;
   /**
    * Namespace of every Redis key of this deployment (wrapped in a `{hash tag}` so all keys live in one
    * Cluster slot). Must be set, or derivable from the application name (`appName`, or the `name` of the
@@ -53,7 +66,7 @@ export interface TaskManagerModuleOptions {
    */
   concurrentTasks?: number;
   /**
-   * Seconds after which a task's run history expires (refreshed on each run).
+   * Whole seconds after which a task's run history expires (refreshed on each run).
    * @default 432000
    */
   statisticsRedisExpiration?: number;
@@ -68,7 +81,7 @@ export interface TaskManagerModuleOptions {
    */
   allowParallel?: boolean;
   /**
-   * Seed compatibility (`poll_interval`), reported by `GET /config`. Our leader does not poll: it sleeps on
+   * FastAPI Task Manager's `poll_interval`, reported by `GET /config`. Our leader does not poll: it sleeps on
    * a local timer until the earliest due slot and wakes on change notices; this value only sets how long it
    * waits before looking again after a Redis error.
    * @default 0.1
@@ -81,8 +94,8 @@ export interface TaskManagerModuleOptions {
   workerServiceName?: string;
   /**
    * How long a worker's XREADGROUP blocks when no run is queued, in milliseconds. A published run wakes the
-   * read at once whatever this is, so it only sets how often an idle worker asks Redis again. The seed
-   * defaults to 1000; ours to 5000, which keeps an idle deployment under 2 Redis commands per second.
+   * read at once whatever this is, so it only sets how often an idle worker asks Redis again. FastAPI Task
+   * Manager defaults to 1000; ours to 5000, which keeps an idle deployment under 2 Redis commands per second.
    * @default 5000
    */
   streamBlockMs?: number;
@@ -98,11 +111,18 @@ export interface TaskManagerModuleOptions {
    */
   leaderRetryInterval?: number;
   /**
-   * Seconds between two reconciliation passes of the leader (re-adding missing schedule entries,
+   * Whole seconds between two reconciliation passes of the leader (re-adding missing schedule entries,
    * recreating consumer groups, dropping stale workers).
    * @default 30
    */
   reconciliationInterval?: number;
+  /**
+   * Seconds a scheduled task that no live instance declares any more (a static task removed from the code)
+   * keeps its schedule entry, state and history before the leader removes them. While any live instance
+   * still declares it (an old version mid-deploy), it is kept.
+   * @default 3600
+   */
+  orphanedTaskGracePeriod?: number;
   /**
    * First backoff delay after a failure, in seconds.
    * @default 1
@@ -144,6 +164,28 @@ export interface TaskManagerModuleOptions {
    * @default 10
    */
   misfireMaxRuns?: number;
+  /**
+   * Most deliveries of one run. A run is delivered again when the worker running it stops renewing its lease
+   * (it died, was killed or lost Redis); a run whose handler kills its process would otherwise take every
+   * instance down in turn. After this many such deliveries it is recorded as failed (backoff and retries as
+   * for any failure) instead of being delivered again.
+   * @default 3
+   */
+  maxDeliveries?: number;
+  /**
+   * Replicas that must acknowledge each publish of runs and each recorded outcome (Redis WAIT) before the
+   * engine goes on. Redis replication is asynchronous: without it, a failover to a replica (Sentinel, a
+   * managed service) can lose writes the master had acknowledged: a run published twice or never, an
+   * outcome lost. 0 does not wait. See docs/deployment.md.
+   * @default 0
+   */
+  waitForReplicas?: number;
+  /**
+   * Longest wait for `waitForReplicas`, in milliseconds (the command connection waits meanwhile; keep it well
+   * under the leader heartbeat). Fewer acknowledgements are logged; the write stands.
+   * @default 500
+   */
+  waitForReplicasTimeoutMs?: number;
   /**
    * How long shutdown waits for running handlers before aborting them, in milliseconds.
    * @default 10000

@@ -1,28 +1,21 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { withTimeout } from '../engine/with-timeout.js';
+import { RedisUnreachableError } from '../errors/redis-unreachable.error.js';
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
 import type { ResolvedRedisCluster } from '../options/resolved-options.js';
 import { messages } from '../task-manager.messages.js';
 import { keySlot, type RedisClient } from './redis-client.js';
+import { readServerInfo, type RedisServerInfo } from './redis-server-info.js';
+import { describeRedisTarget, redactSecrets, type RedisConnectionTarget } from './redis-target.js';
+
+export type { RedisConnectionTarget } from './redis-target.js';
 
 /** Roles of the connections one instance opens. */
 export type ConnectionRole = 'command' | 'blocking' | 'subscriber';
 
-/** Where the connections go: one server (standalone or through Sentinel), or a Redis Cluster. */
-export interface RedisConnectionTarget {
-  /** ioredis options of a standalone or Sentinel connection; with `redisCluster`, the per-node options. */
-  readonly redis: RedisOptions;
-  /** Seed nodes and ioredis Cluster options when the deployment runs on Redis Cluster. */
-  readonly redisCluster?: ResolvedRedisCluster;
-}
-
-/** What the server (every master of a Cluster) reports in `INFO server`. */
-export interface RedisServerInfo {
-  /** `redis_version`; on a Cluster, the oldest among the masters that answered. */
-  readonly version: string;
-  /** `redis_mode`: `standalone`, `cluster` or `sentinel`. */
-  readonly mode: string;
-}
+/** Longest one connection attempt may take before `connect()` gives up on it (e.g. a TLS handshake nobody answers). */
+export const CONNECT_ATTEMPT_MS = 5_000;
 
 /** How long a graceful QUIT may take at shutdown before the connection is simply dropped. */
 const QUIT_TIMEOUT_MS = 2_000;
@@ -41,15 +34,20 @@ const reconnectOnReadOnly = (error: Error) => (error.message.startsWith('READONL
  * Owns this instance's Redis connections: one for commands and scripts, one for the blocking
  * XREADGROUP of the consumer, one for pub/sub. Each is an ioredis `Redis` (standalone or Sentinel), or an
  * ioredis `Cluster` when the deployment runs on Redis Cluster (a dedicated one per role, so the blocking
- * read never delays commands). Logs connection state changes once each (not once per retry) and reports
- * health. Closing is idempotent.
+ * read never delays commands). ioredis reconnects by itself with backoff. Once connected, logs connection
+ * state changes once each (not once per retry; a failure before the first connection is reported by
+ * `connect()`'s caller) and reports health. Closing is idempotent.
  */
 export class RedisConnections {
   private readonly clients = new Map<ConnectionRole, RedisClient>();
   /** Hash slot of the deployment's keys (Cluster health: the node serving it must be connected). */
   private readonly healthSlot?: number;
   private healthy = false;
+  /** Whether the command connection was ever ready: until then, failures are the caller's to report. */
+  private everReady = false;
   private downReported = false;
+  /** The last connection error of the command client (ioredis rejects `connect()` without its cause). */
+  private lastError?: Error;
   /** The last error a Cluster node reported (ioredis reports startup failures without their cause). */
   private lastNodeError?: Error;
   private closing?: Promise<void>;
@@ -59,13 +57,20 @@ export class RedisConnections {
    * @param logger where connection state changes are logged
    * @param healthKey a key of the deployment; on a Cluster, the instance is healthy only while the node
    *   serving its slot is connected
+   * @param attemptMs longest wait of `connect()` for one connection attempt
    */
   constructor(
     private readonly target: RedisConnectionTarget,
     private readonly logger: LoggerService = new Logger('TaskManager'),
     healthKey?: string,
+    private readonly attemptMs = CONNECT_ATTEMPT_MS,
   ) {
     if (healthKey !== undefined) this.healthSlot = keySlot(healthKey);
+  }
+
+  /** Where the connections go, for messages (no credentials). */
+  get description(): string {
+    return describeRedisTarget(this.target);
   }
 
   /** Whether the connections go to a Redis Cluster. */
@@ -103,6 +108,7 @@ export class RedisConnections {
       maxRetriesPerRequest: role === 'command' ? 2 : null,
       enableOfflineQueue: role !== 'command',
       retryStrategy: reconnectDelay,
+      ...(role === 'command' ? { commandTimeout: options.commandTimeout ?? this.target.commandTimeoutMs } : {}),
     });
   }
 
@@ -120,25 +126,37 @@ export class RedisConnections {
         ...redisOptions,
         connectionName: redisOptions.connectionName ?? `nest-task-manager:${role}`,
         maxRetriesPerRequest: role === 'command' ? 2 : null,
+        ...(role === 'command' ? { commandTimeout: redisOptions.commandTimeout ?? this.target.commandTimeoutMs } : {}),
       },
     });
   }
 
   /**
-   * Connects the command client and reads the server's version; throws when Redis cannot be reached at
-   * boot, or when the configured topology does not match the server (a Cluster node configured as a single
-   * server would answer MOVED to most of the engine's commands).
+   * Connects the command client (or waits for the outcome of ioredis' next attempt when it is reconnecting)
+   * and reads the server's version. May be called again after a failure.
+   * @throws RedisUnreachableError when the attempt fails or takes longer than `attemptMs` (naming the server
+   *   and the reason); TaskManagerConfigurationError when the configured topology does not match the server
+   *   (a Cluster node configured as a single server would answer MOVED to most of the engine's commands)
    */
   async connect(): Promise<RedisServerInfo> {
     const client = this.get('command');
     try {
-      if (client.status === 'wait') await client.connect();
+      await this.nextReady(client);
       await client.ping();
     } catch (error) {
-      if (client instanceof Cluster) throw this.clusterConnectError(error as Error);
-      throw error;
+      const cause = error as Error & { lastNodeError?: Error };
+      // On a Cluster the last "node error" names the real cause (the error event says "Failed to refresh slots cache").
+      const nodeError = client instanceof Cluster ? (this.lastNodeError ?? cause.lastNodeError) : undefined;
+      if (nodeError && /cluster support disabled/i.test(nodeError.message)) {
+        throw new TaskManagerConfigurationError(
+          'redis.cluster is configured but the startup nodes are not Redis Cluster nodes (cluster support disabled): ' +
+            'configure a single server (a URL or `{ host, port }`) or Sentinel instead.',
+        );
+      }
+      const reason = nodeError ? `${cause.message} (last node error: ${nodeError.message})` : cause.message;
+      throw new RedisUnreachableError(this.description, redactSecrets(reason, this.target), { cause });
     }
-    const info = await this.serverInfo(client);
+    const info = await readServerInfo(client);
     if (!this.isCluster && info.mode === 'cluster') {
       throw new TaskManagerConfigurationError(
         'The configured Redis server is a Redis Cluster node: configure the cluster with ' +
@@ -148,28 +166,42 @@ export class RedisConnections {
     return info;
   }
 
-  /** Reads `INFO server` of the server, or of every master of a Cluster (the oldest version wins). */
-  private async serverInfo(client: RedisClient): Promise<RedisServerInfo> {
-    const servers: RedisClient[] = client instanceof Cluster ? client.nodes('master') : [client];
-    const replies = await Promise.allSettled(servers.map((server) => server.info('server')));
-    const infos = replies.flatMap((reply) => (reply.status === 'fulfilled' ? [reply.value] : []));
-    if (infos.length === 0) throw (replies[0] as PromiseRejectedResult | undefined)?.reason ?? new Error('no server');
-    const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-    const versions = infos.map((info) => field(info, 'redis_version') ?? '0.0.0');
-    versions.sort(compareVersions);
-    return { version: versions[0], mode: field(infos[0], 'redis_mode') ?? 'standalone' };
-  }
-
-  private clusterConnectError(error: Error): Error {
-    const cause = this.lastNodeError;
-    if (cause && /cluster support disabled/i.test(cause.message)) {
-      return new TaskManagerConfigurationError(
-        'redis.cluster is configured but the seed nodes are not Redis Cluster nodes (cluster support disabled): ' +
-          'configure a single server (a URL or `{ host, port }`) or Sentinel instead.',
-      );
-    }
-    const detail = cause ? ` (last node error: ${cause.message})` : '';
-    return new Error(`Redis Cluster unreachable: ${error.message}${detail}`, { cause: error });
+  /**
+   * Resolves once `client` is ready; rejects with the cause of its next failed attempt (ioredis' own
+   * rejection only says "Connection is closed."), or after `attemptMs`. Starts a lazy client.
+   */
+  private nextReady(client: RedisClient): Promise<void> {
+    if (client.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('error', onError);
+        client.off('end', onEnd);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => settle();
+      // NOTE: a Cluster's first error event ("Failed to refresh slots cache") says less than the rejection of
+      // its first connect() ("None of startup nodes is available", with the last node error): wait for that.
+      const clusterStart = client instanceof Cluster && client.status === 'wait';
+      const onError = (error: Error) => {
+        if (!clusterStart) settle(error);
+      };
+      const onEnd = () => settle(this.lastError ?? new Error('the connection was closed'));
+      const timer = setTimeout(() => {
+        const last = this.lastError ? ` (last error: ${this.lastError.message})` : '';
+        settle(new Error(`no answer within ${this.attemptMs / 1000} s${last}`));
+      }, this.attemptMs);
+      client.on('ready', onReady);
+      client.on('error', onError);
+      client.on('end', onEnd);
+      if (client.status === 'wait') {
+        client.connect().catch((error: Error) => {
+          if (clusterStart) settle(error);
+        });
+      }
+    });
   }
 
   isHealthy(): boolean {
@@ -198,18 +230,14 @@ export class RedisConnections {
           client.disconnect();
           continue;
         }
-        let timer: NodeJS.Timeout | undefined;
-        const quit = await Promise.race([
-          client.quit().then(
-            () => true,
-            () => false,
-          ),
-          new Promise<false>((resolve) => {
-            timer = setTimeout(() => resolve(false), QUIT_TIMEOUT_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (!quit) client.disconnect();
+        // (Not answered in time, or refused: disconnect.)
+        if (
+          !(await withTimeout(
+            client.quit().then(() => true),
+            QUIT_TIMEOUT_MS,
+          ))
+        )
+          client.disconnect();
       }
       this.healthy = false;
     })();
@@ -219,10 +247,12 @@ export class RedisConnections {
   private watchHealth(client: RedisClient): void {
     client.on('ready', () => {
       this.healthy = true;
+      this.everReady = true;
       this.reportUp();
     });
     client.on('error', (error: Error & { lastNodeError?: Error }) => {
       this.healthy = false;
+      this.lastError = error.lastNodeError ?? error;
       const cause = error.lastNodeError ? ` (${error.lastNodeError.message})` : '';
       this.reportDown(`${error.message}${cause}`);
     });
@@ -248,7 +278,10 @@ export class RedisConnections {
   }
 
   private reportDown(reason: string): void {
-    if (!this.downReported && !this.closing) this.logger.warn(messages.redisDown(reason));
+    if (!this.everReady) return;
+    if (!this.downReported && !this.closing) {
+      this.logger.warn(messages.redisDown(this.description, redactSecrets(reason, this.target)));
+    }
     this.downReported = true;
   }
 
@@ -261,15 +294,4 @@ export class RedisConnections {
 /** `host:port` of a Cluster node, as ioredis keys its slot table. */
 function nodeKey(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
-}
-
-/** Compares two `major.minor.patch` versions. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
 }

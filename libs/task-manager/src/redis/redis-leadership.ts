@@ -1,6 +1,7 @@
 import type { LeadershipPort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
+import { leaderToken } from '../wire/leader-token.js';
 
 /** Leader lease in Redis: SET NX PX with a fencing epoch; renewal and release are compare-and-set scripts. */
 export class RedisLeadership implements LeadershipPort {
@@ -10,22 +11,22 @@ export class RedisLeadership implements LeadershipPort {
   ) {}
 
   async acquire(workerId: string, ttlMs: number) {
-    const [epoch, ttl] = await this.scripts.run<[number, number]>(
+    const [epoch, ttl, serverTime] = await this.scripts.run<[number, number, number]>(
       'acquireLeader',
       [this.keys.leader, this.keys.epoch],
       [workerId, ttlMs],
     );
-    if (epoch > 0) return { token: `${workerId}|${epoch}`, epoch };
-    return { retryInMs: ttl > 0 ? ttl : 0 };
+    if (epoch > 0) return { token: leaderToken(workerId, epoch), epoch, serverTime };
+    return { retryInMs: ttl > 0 ? ttl : 0, serverTime };
   }
 
   async renew(token: string, ttlMs: number, checkWorkers = true) {
-    const [renewed, oldest] = await this.scripts.run<[number, number?]>(
+    const [renewed, oldest, serverTime] = await this.scripts.run<[number, number, number]>(
       'renewLeader',
       [this.keys.leader, this.keys.workers],
       [token, ttlMs, checkWorkers ? '1' : '0'],
     );
-    return { renewed: renewed === 1, oldestWorkerSeen: oldest !== undefined && oldest >= 0 ? oldest : null };
+    return { renewed: renewed === 1, oldestWorkerSeen: oldest >= 0 ? oldest : null, serverTime };
   }
 
   async release(token: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ChangeNotice, NoticePort } from '../engine/coordination.port.js';
 import type { RedisConnections } from './redis-connections.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
+import { decodeNotice, encodeNotice } from '../wire/notice.js';
 
 /** Cluster-wide change notices over Redis pub/sub (on its own connection, re-subscribed by ioredis on reconnect). */
 export class RedisNotices implements NoticePort {
@@ -12,14 +13,14 @@ export class RedisNotices implements NoticePort {
   ) {}
 
   async publish(notice: ChangeNotice): Promise<void> {
-    await this.connections.get('command').publish(this.keys.events, JSON.stringify(notice));
+    await this.connections.get('command').publish(this.keys.events, encodeNotice(notice));
   }
 
   async subscribe(listener: (notice: ChangeNotice) => void): Promise<void> {
     const client = this.connections.get('subscriber');
     client.on('message', (channel: string, message: string) => {
       if (channel !== this.keys.events) return;
-      const notice = parseNotice(message);
+      const notice = decodeNotice(message);
       if (notice) listener(notice);
     });
     if (!this.subscribed) {
@@ -27,14 +28,5 @@ export class RedisNotices implements NoticePort {
       if (client.status === 'wait') await client.connect();
       await client.subscribe(this.keys.events);
     }
-  }
-}
-
-function parseNotice(message: string): ChangeNotice | undefined {
-  try {
-    const notice = JSON.parse(message) as ChangeNotice;
-    return typeof notice?.type === 'string' ? notice : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
 import type {
   BackoffPolicy,
   CompletionResult,
-  RunKind,
+  HeartbeatResult,
+  HeldLease,
   RunMessage,
   RunOutcome,
   RunQueuePort,
@@ -10,15 +12,29 @@ import type {
   WorkerDescription,
 } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
+import type { ReplicaWait } from './replica-wait.js';
+import { runFromFields } from '../wire/run-message.codec.js';
+import { recordedStack } from '../wire/history-entry.js';
+import { encodeRunKwargs } from '../wire/one-off-entry.js';
+import { priorityOf } from '../wire/run-tag.js';
+import { flag, HAND_BACK_RUNS_ARGS, RENEW_RUNS_ARGS, START_RUNS_ARGS } from '../wire/script-args.js';
+import { encodeWorkerDescription } from '../wire/worker-description.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import type { RedisConnections } from './redis-connections.js';
 
-type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+type StreamReply = Array<[string, Array<[string, string[] | null]>]> | null;
+
+/** Most pending runs re-read at once after a reconnection (the leader's sweep recovers any beyond). */
+const PENDING_REREAD_MAX = 1000;
 
 /** The two run streams and their consumer group, as seen by one worker. */
 export class RedisRunQueue implements RunQueuePort {
   /** The last read found both streams empty: block directly next time. */
   private idle = false;
+  /** The blocking connection was re-established after a loss: re-read this consumer's pending runs first. */
+  private rereadPending = false;
+  private connectionLost = false;
+  private watching = false;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -27,17 +43,36 @@ export class RedisRunQueue implements RunQueuePort {
     private readonly group: string,
     private readonly history: { maxRuns: number; ttlSeconds: number },
     private readonly ensureGroups: () => Promise<void>,
+    /** Waits for replicas after a recorded outcome (option `waitForReplicas`). */
+    private readonly replicas?: ReplicaWait,
   ) {}
 
   /**
    * Up to `count` runs, high priority first. While runs keep coming it reads without blocking, high stream
    * first, so a backlog of high-priority runs is always drained before any normal one; once both streams
-   * are empty it blocks on both (one command per `blockMs` when idle).
+   * are empty it blocks on both (one command per `blockMs` when idle), and never returns more than `count`.
    */
   async read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]> {
     const client = this.connections.get('blocking');
+    if (!this.watching) {
+      this.watching = true;
+      // (A Cluster client also says 'ready' after refreshing its slots, without any connection lost.)
+      client.on('close', () => (this.connectionLost = true));
+      client.on('ready', () => {
+        if (this.connectionLost) this.rereadPending = true;
+        this.connectionLost = false;
+      });
+    }
     if (client.status === 'wait') await client.connect();
     try {
+      if (this.rereadPending) {
+        // A reply lost with the connection (it delivered runs that never arrived) left them pending for this
+        // consumer, where nothing else would look: read them again (id 0: this consumer's pending entries).
+        this.rereadPending = false;
+        const streams = [this.keys.streamHigh, this.keys.streamNormal];
+        const pending = await this.xread(client, consumer, PENDING_REREAD_MAX, undefined, streams, '0');
+        if (pending.length > 0) return pending.sort((a, b) => Number(b.highPriority) - Number(a.highPriority));
+      }
       if (!this.idle) {
         const high = await this.xread(client, consumer, count, undefined, [this.keys.streamHigh]);
         const normal =
@@ -48,7 +83,10 @@ export class RedisRunQueue implements RunQueuePort {
       }
       const runs = await this.xread(client, consumer, count, blockMs, [this.keys.streamHigh, this.keys.streamNormal]);
       this.idle = runs.length === 0;
-      return runs.sort((a, b) => Number(b.highPriority) - Number(a.highPriority));
+      return await this.keepAtMost(
+        count,
+        runs.sort((a, b) => Number(b.highPriority) - Number(a.highPriority)),
+      );
     } catch (error) {
       this.idle = false;
       if (String((error as Error).message).includes('NOGROUP')) {
@@ -59,12 +97,35 @@ export class RedisRunQueue implements RunQueuePort {
     }
   }
 
+  /**
+   * The first `count` runs (sorted high priority first); the others are put back at the end of their stream
+   * for any consumer. Up to Redis 7.0 a blocked read over both streams is answered from one stream only;
+   * from 7.2 (and on Valkey) from both, up to `count` per stream: without this, a worker would hold runs it
+   * has no slot for while other instances idle. If putting them back fails, the worker keeps them all.
+   */
+  private async keepAtMost(count: number, runs: RunMessage[]): Promise<RunMessage[]> {
+    if (runs.length <= count) return runs;
+    // At most `count` high-priority runs come first: the extra ones are normal-priority runs.
+    const extra = runs.slice(count).map((run) => run.messageId);
+    try {
+      await this.scripts.run(
+        'unreadRuns',
+        [this.keys.streamNormal],
+        [this.group, priorityOf(false), this.keys.taskStatePrefix, ...extra],
+      );
+    } catch {
+      return runs;
+    }
+    return runs.slice(0, count);
+  }
+
   private async xread(
     client: RedisClient,
     consumer: string,
     count: number,
     blockMs: number | undefined,
     streams: string[],
+    from = '>',
   ): Promise<RunMessage[]> {
     const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const reply = (await client.xreadgroup(
@@ -76,12 +137,13 @@ export class RedisRunQueue implements RunQueuePort {
       ...(block as ['BLOCK', number]),
       'STREAMS',
       ...streams,
-      ...streams.map(() => '>'),
+      ...streams.map(() => from),
     )) as StreamReply;
     const runs: RunMessage[] = [];
     for (const [stream, entries] of reply ?? []) {
       const highPriority = stream === this.keys.streamHigh;
-      for (const [messageId, fields] of entries) runs.push(parseRun(messageId, highPriority, fields));
+      // (A pending entry whose message was deleted has no fields: nothing to run.)
+      for (const [messageId, fields] of entries) if (fields) runs.push(runFromFields(messageId, highPriority, fields));
     }
     return runs;
   }
@@ -91,54 +153,66 @@ export class RedisRunQueue implements RunQueuePort {
     runs: Array<{ run: RunMessage; allowParallel: boolean; dynamic: boolean }>,
     leaseTtlMs: number,
   ): Promise<StartDecision[]> {
-    const args: Array<string | number> = [this.keys.taskStatePrefix, leaseTtlMs, this.group, consumer, runs.length];
-    const now = Date.now();
-    for (const { run, allowParallel, dynamic } of runs) {
-      // A message published more than a third of a lease ago may have been recovered elsewhere meanwhile
-      // (this process was frozen or overloaded): check it is still ours before starting it.
-      const verify = now - messageTime(run.messageId) > leaseTtlMs / 3;
-      args.push(
-        run.taskId,
-        run.highPriority ? 'h' : 'n',
-        run.messageId,
-        allowParallel ? '1' : '0',
-        dynamic ? '1' : '0',
-        run.slot,
-        run.attempt,
-        run.kind,
-        verify ? '1' : '0',
-      );
-    }
-    const reply = await this.scripts.run<number[]>(
+    const args = START_RUNS_ARGS.encode(
+      { taskStatePrefix: this.keys.taskStatePrefix, leaseTtlMs, group: this.group, consumer },
+      runs.map(({ run, allowParallel, dynamic }) => ({
+        taskId: run.taskId,
+        priority: priorityOf(run.highPriority),
+        messageId: run.messageId,
+        allowParallel: flag(allowParallel),
+        dynamic: flag(dynamic),
+        slot: run.slot,
+        attempt: run.attempt,
+        kind: run.kind,
+        generation: run.generation,
+        leaseUntil: run.leaseUntil ?? '',
+        kwargs: encodeRunKwargs(run.kwargs),
+      })),
+    );
+    const [codes, leases] = await this.scripts.run<[number[], number[]]>(
       'startRuns',
-      [this.keys.dynamic, this.keys.streamHigh, this.keys.streamNormal, this.keys.oneOff],
+      [this.keys.dynamic, this.keys.streamHigh, this.keys.streamNormal, this.keys.oneOff, this.keys.generation],
       args,
     );
-    return reply.map((code) => START_DECISIONS[code] ?? 'lost');
+    return codes.map((code, i) => {
+      const decision = START_DECISIONS[code] ?? 'lost';
+      const { run } = runs[i];
+      if (decision === 'start') run.leaseUntil = Math.max(run.leaseUntil ?? 0, leases[i]);
+      return decision;
+    });
   }
 
-  async renew(
-    worker: WorkerDescription,
-    held: Array<{ run: RunMessage; started: boolean }>,
-    leaseTtlMs: number,
-  ): Promise<number[]> {
-    const args: Array<string | number> = [
-      this.group,
-      worker.id,
-      leaseTtlMs,
-      Date.now(),
-      this.keys.taskStatePrefix,
-      JSON.stringify(worker),
-      held.length,
-    ];
-    for (const { run, started } of held)
-      args.push(run.highPriority ? 'h' : 'n', run.messageId, started ? run.taskId : '');
-    const lost = await this.scripts.run<number[]>(
+  async renew(worker: WorkerDescription, held: HeldLease[], leaseTtlMs: number): Promise<HeartbeatResult> {
+    const args = RENEW_RUNS_ARGS.encode(
+      {
+        group: this.group,
+        workerId: worker.id,
+        leaseTtlMs,
+        taskStatePrefix: this.keys.taskStatePrefix,
+        description: encodeWorkerDescription(worker),
+      },
+      held.map(({ run, started, dynamic }) => ({
+        priority: priorityOf(run.highPriority),
+        messageId: run.messageId,
+        taskId: started ? run.taskId : '',
+        generation: run.generation,
+        dynamic: flag(dynamic ?? false),
+        leaseUntil: run.leaseUntil ?? '',
+      })),
+    );
+    const [serverTime, lost, vanished] = await this.scripts.run<[number, number[], number[]]>(
       'renewRuns',
-      [this.keys.workers, this.keys.streamHigh, this.keys.streamNormal, this.keys.workerInfo],
+      [
+        this.keys.workers,
+        this.keys.streamHigh,
+        this.keys.streamNormal,
+        this.keys.workerInfo,
+        this.keys.generation,
+        this.keys.dynamic,
+      ],
       args,
     );
-    return lost.map((index) => index - 1);
+    return { lost: lost.map((index) => index - 1), vanished: vanished.map((index) => index - 1), serverTime };
   }
 
   async complete(
@@ -146,6 +220,7 @@ export class RedisRunQueue implements RunQueuePort {
     run: RunMessage,
     outcome: RunOutcome,
     backoff: BackoffPolicy,
+    dynamic = false,
   ): Promise<CompletionResult> {
     const reply = await this.scripts.run<number>(
       'completeRun',
@@ -154,11 +229,13 @@ export class RedisRunQueue implements RunQueuePort {
         this.keys.taskState(run.taskId),
         this.keys.history(run.taskId),
         this.keys.oneOff,
+        this.keys.generation,
+        this.keys.dynamic,
       ],
       [
         this.group,
         run.messageId,
-        run.highPriority ? 'h' : 'n',
+        priorityOf(run.highPriority),
         outcome.status,
         outcome.startedAt,
         outcome.durationSeconds,
@@ -174,21 +251,49 @@ export class RedisRunQueue implements RunQueuePort {
         backoff.maxAttempts,
         run.taskId,
         run.kind,
+        run.generation,
+        flag(dynamic),
+        run.leaseUntil ?? '',
+        encodeRunKwargs(run.kwargs),
+        outcome.status === 'failed' ? recordedStack(outcome.stack) : '',
       ],
     );
-    return reply === 1 ? 'recorded' : reply === 2 ? 'recordedAfterLoss' : 'lost';
+    const result = COMPLETION_RESULTS[reply] ?? 'lost';
+    if (result === 'recorded' || result === 'recordedAfterLoss') await this.replicas?.after('recorded outcome');
+    return result;
   }
 
   async requeue(run: RunMessage, delayMs: number): Promise<void> {
     await this.scripts.run(
       'requeueRun',
       [this.keys.stream(run.highPriority), this.keys.oneOff],
-      [this.group, run.messageId, delayMs, run.taskId, run.slot, run.attempt, run.kind],
+      [this.group, run.messageId, delayMs, run.taskId, run.slot, run.attempt, run.kind, encodeRunKwargs(run.kwargs)],
     );
   }
 
-  async discard(run: RunMessage): Promise<void> {
-    await this.scripts.run('discardRun', [this.keys.stream(run.highPriority)], [this.group, run.messageId]);
+  async handBack(consumer: string, runs: RunMessage[], leaseTtlMs: number): Promise<boolean[]> {
+    if (runs.length === 0) return [];
+    const request = this.keys.request(randomUUID());
+    const args = HAND_BACK_RUNS_ARGS.encode(
+      { group: this.group, consumer, taskStatePrefix: this.keys.taskStatePrefix, requestKey: request, leaseTtlMs },
+      runs.map((run) => ({
+        priority: priorityOf(run.highPriority),
+        messageId: run.messageId,
+        taskId: run.taskId,
+        slot: run.slot,
+        attempt: run.attempt,
+        kind: run.kind,
+        generation: run.generation,
+        leaseUntil: run.leaseUntil ?? '',
+        kwargs: encodeRunKwargs(run.kwargs),
+      })),
+    );
+    const reply = await this.scripts.run<number[]>(
+      'handBackRuns',
+      [this.keys.streamHigh, this.keys.streamNormal, this.keys.generation],
+      args,
+    );
+    return reply.map((handed) => handed === 1);
   }
 
   interrupt(): void {
@@ -198,22 +303,9 @@ export class RedisRunQueue implements RunQueuePort {
 
 const START_DECISIONS: Record<number, StartDecision> = { 1: 'start', 0: 'busy', [-1]: 'deleted', [-2]: 'lost' };
 
-/** The Redis time (ms) at which a stream message was added, from its id `<ms>-<seq>`. */
-function messageTime(messageId: string): number {
-  return Number(messageId.slice(0, messageId.indexOf('-')));
-}
-
-function parseRun(messageId: string, highPriority: boolean, fields: string[]): RunMessage {
-  const value = (name: string) => {
-    for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-    return undefined;
-  };
-  return {
-    messageId,
-    highPriority,
-    taskId: value('t') ?? '',
-    slot: Number(value('s')),
-    attempt: Number(value('a') ?? 1) || 1,
-    kind: (value('k') ?? 'scheduled') as RunKind,
-  };
-}
+const COMPLETION_RESULTS: Record<number, CompletionResult> = {
+  1: 'recorded',
+  2: 'recordedAfterLoss',
+  0: 'lost',
+  3: 'deleted',
+};

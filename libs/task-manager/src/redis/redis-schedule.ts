@@ -2,17 +2,28 @@ import type { RedisClient } from './redis-client.js';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type {
   DueItem,
+  PendingRunCount,
+  PendingRunCounts,
   PublishItem,
   PublishResult,
   PublishStatus,
-  RunKind,
+  ReclaimOptions,
+  ReclaimResult,
   ScheduleEntry,
   SchedulePort,
 } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
+import type { ReplicaWait } from './replica-wait.js';
+import { runFromFields } from '../wire/run-message.codec.js';
+import { decodeOneOffEntry } from '../wire/one-off-entry.js';
+import { isHighPriority, priorityOf } from '../wire/run-tag.js';
+import { flag, PUBLISH_RUNS_ARGS, REGISTER_TASKS_ARGS } from '../wire/script-args.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
 const REGISTER_BATCH = 1000;
+
+/** An exhausted run as `reclaim-runs` returns it: priority, message id, fields. */
+type ExhaustedReply = [string, string, string[]];
 
 /** The schedule ZSET, the one-off queue and the leader-side scripts that publish and reclaim runs. */
 export class RedisSchedule implements SchedulePort {
@@ -21,14 +32,24 @@ export class RedisSchedule implements SchedulePort {
     private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly group: string,
+    /** Waits for replicas after a publish (option `waitForReplicas`). */
+    private readonly replicas?: ReplicaWait,
   ) {}
 
   async register(entries: ScheduleEntry[]): Promise<number> {
     let changed = 0;
     for (let i = 0; i < entries.length; i += REGISTER_BATCH) {
       const batch = entries.slice(i, i + REGISTER_BATCH);
-      const args: Array<string | number> = [batch.length];
-      for (const e of batch) args.push(e.taskId, e.signature, e.firstSlot, e.dynamic ? '1' : '0');
+      const args = REGISTER_TASKS_ARGS.encode(
+        { taskStatePrefix: this.keys.taskStatePrefix },
+        batch.map((e) => ({
+          taskId: e.taskId,
+          signature: e.signature,
+          firstSlot: e.firstSlot,
+          version: e.dynamic ? (e.version ?? '1') : '0',
+          disabled: flag(e.disabled === true),
+        })),
+      );
       changed += await this.scripts.run<number>(
         'registerTasks',
         [this.keys.schedule, this.keys.signatures, this.keys.dynamic],
@@ -40,6 +61,26 @@ export class RedisSchedule implements SchedulePort {
 
   count(): Promise<number> {
     return this.client.zcard(this.keys.schedule);
+  }
+
+  /** One pipelined round trip: XLEN and the XPENDING summary of each run stream. */
+  async pendingRuns(): Promise<PendingRunCounts> {
+    const replies = (await this.client
+      .pipeline()
+      .xlen(this.keys.streamHigh)
+      .xpending(this.keys.streamHigh, this.group)
+      .xlen(this.keys.streamNormal)
+      .xpending(this.keys.streamNormal, this.group)
+      .exec())! as Array<[Error | null, unknown]>;
+    const of = (offset: number): PendingRunCount => {
+      const [[lenError, length], [pendingError, summary]] = replies.slice(offset, offset + 2);
+      if (lenError) throw lenError;
+      // (No stream or consumer group yet: nothing was ever delivered.)
+      if (pendingError && !pendingError.message.startsWith('NOGROUP')) throw pendingError;
+      const delivered = pendingError ? 0 : Number((summary as [number | string])[0] ?? 0);
+      return { queued: Math.max(0, Number(length) - delivered), delivered };
+    };
+    return { high: of(0), normal: of(2) };
   }
 
   async fetchDue(nowMs: number, limit: number): Promise<DueItem[]> {
@@ -61,7 +102,7 @@ export class RedisSchedule implements SchedulePort {
     const malformed: string[] = [];
     for (let i = 0; i < oneOff.length; i += 2) {
       const member = oneOff[i];
-      const parsed = parseOneOff(member);
+      const parsed = decodeOneOffEntry(member);
       if (parsed) due.push({ source: 'oneOff', member, ...parsed });
       else malformed.push(member);
     }
@@ -82,41 +123,69 @@ export class RedisSchedule implements SchedulePort {
   }
 
   async publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult> {
-    const args: Array<string | number> = [token, nowMs, this.keys.taskStatePrefix, items.length];
-    for (const item of items) {
-      const { due } = item;
-      const scheduled = due.source === 'scheduled';
-      args.push(
-        scheduled ? 's' : 'o',
-        due.taskId,
-        scheduled ? due.rawScore : due.member,
-        scheduled ? item.nextSlot : '',
-        item.highPriority ? 'h' : 'n',
-        item.allowParallel ? '1' : '0',
-        item.attempt,
-        item.kind,
-        item.slots.length,
-        ...item.slots,
-      );
-    }
+    const args = PUBLISH_RUNS_ARGS.encode(
+      { token, nowMs, taskStatePrefix: this.keys.taskStatePrefix },
+      items.map(({ due, ...item }) => {
+        const scheduled = due.source === 'scheduled';
+        return {
+          source: scheduled ? 's' : 'o',
+          taskId: due.taskId,
+          expected: scheduled ? due.rawScore : due.member,
+          nextSlot: scheduled ? item.nextSlot : '',
+          priority: priorityOf(item.highPriority),
+          allowParallel: flag(item.allowParallel),
+          attempt: item.attempt,
+          kind: item.kind,
+          slots: item.slots,
+        };
+      }),
+    );
     const reply = await this.scripts.run<-1 | [number, PublishStatus[]]>(
       'publishRuns',
-      [this.keys.leader, this.keys.schedule, this.keys.oneOff, this.keys.streamHigh, this.keys.streamNormal],
+      [
+        this.keys.leader,
+        this.keys.schedule,
+        this.keys.oneOff,
+        this.keys.streamHigh,
+        this.keys.streamNormal,
+        this.keys.generation,
+      ],
       args,
     );
     if (reply === -1) throw new LeadershipLostError();
     const [earliest, statuses] = reply;
+    if (statuses.includes('published')) await this.replicas?.after('publish of runs');
     return { statuses, earliestDue: earliest >= 0 ? earliest : null };
   }
 
-  async reclaimExpired(token: string, leaseTtlMs: number, limit: number): Promise<string[]> {
-    const reply = await this.scripts.run<-1 | string[]>(
+  async reclaimExpired(
+    token: string,
+    { leaseTtlMs, limit, cursor = { high: '0-0', normal: '0-0' }, maxDeliveries }: ReclaimOptions,
+  ): Promise<ReclaimResult> {
+    const reply = await this.scripts.run<-1 | [string, string, string[], ExhaustedReply[]]>(
       'reclaimRuns',
       [this.keys.leader, this.keys.streamHigh, this.keys.streamNormal],
-      [token, this.group, leaseTtlMs, limit, this.keys.taskStatePrefix, `${this.group}:reclaimer`],
+      [
+        token,
+        this.group,
+        leaseTtlMs,
+        limit,
+        this.keys.taskStatePrefix,
+        `${this.group}:reclaimer`,
+        cursor.high,
+        cursor.normal,
+        maxDeliveries,
+      ],
     );
     if (reply === -1) throw new LeadershipLostError();
-    return reply;
+    const [high, normal, taskIds, exhausted] = reply;
+    return {
+      taskIds,
+      cursor: { high, normal },
+      exhausted: exhausted.map(([priority, messageId, fields]) =>
+        runFromFields(messageId, isHighPriority(priority), fields),
+      ),
+    };
   }
 
   async ensureGroups(): Promise<void> {
@@ -127,15 +196,5 @@ export class RedisSchedule implements SchedulePort {
         if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
       }
     }
-  }
-}
-
-function parseOneOff(member: string): { taskId: string; slot: number; attempt: number; kind: RunKind } | undefined {
-  try {
-    const [taskId, slot, attempt, kind] = JSON.parse(member) as [string, number, number, RunKind];
-    if (typeof taskId !== 'string' || !Number.isFinite(slot)) return undefined;
-    return { taskId, slot, attempt: Number(attempt) || 1, kind };
-  } catch {
-    return undefined;
   }
 }

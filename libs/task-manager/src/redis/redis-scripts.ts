@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { LUA_SCRIPTS } from './lua-scripts.generated.js';
 import type { RedisClient } from './redis-client.js';
 
 /** Version carried by the ioredis command names, so two library versions never share a script name. */
@@ -11,16 +11,21 @@ const SCRIPT_FILES = {
   releaseLeader: 'release-leader-1.lua',
   registerTasks: 'register-tasks-3.lua',
   createDynamicTask: 'create-dynamic-task-3.lua',
-  publishRuns: 'publish-runs-5.lua',
+  updateDynamicTask: 'update-dynamic-task-4.lua',
+  publishRuns: 'publish-runs-6.lua',
   reclaimRuns: 'reclaim-runs-3.lua',
-  startRuns: 'start-runs-4.lua',
-  renewRuns: 'renew-runs-4.lua',
-  completeRun: 'complete-run-4.lua',
+  startRuns: 'start-runs-5.lua',
+  renewRuns: 'renew-runs-6.lua',
+  completeRun: 'complete-run-6.lua',
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',
   clearHistory: 'clear-history-1.lua',
-  discardRun: 'discard-run-1.lua',
   requeueRun: 'requeue-run-2.lua',
+  unreadRuns: 'unread-runs-1.lua',
+  declareTaskSet: 'declare-task-set-3.lua',
+  sweepOrphans: 'sweep-orphans-8.lua',
+  handBackRuns: 'hand-back-runs-3.lua',
+  touchWorker: 'touch-worker-2.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -32,10 +37,11 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
   if (!script) {
     const file = SCRIPT_FILES[name];
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-    script = {
-      lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8'),
-      numberOfKeys,
-    };
+    // Embedded at build time (scripts/embed-assets.mjs): nothing is read from disk, so bundled apps work.
+    const lua = LUA_SCRIPTS[file];
+    if (lua === undefined)
+      throw new Error(`Lua script ${file} is not embedded: rebuild the library (npm run build:lib)`);
+    script = { lua, numberOfKeys };
     sources.set(name, script);
   }
   return script;

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
 import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import { decodeRunKwargs, encodeRunKwargs } from '../wire/one-off-entry.js';
+import { CLEAR_HISTORY_ARGS, TRIGGER_TASKS_ARGS } from '../wire/script-args.js';
 
 const STATE_FIELDS = [
   'disabled',
@@ -38,11 +42,20 @@ export class RedisTaskState implements TaskStatePort {
     await execOrThrow(pipeline.exec());
   }
 
-  async trigger(taskIds: string[], nowMs: number): Promise<void> {
+  async trigger(taskIds: string[], kwargs?: TaskKwargs): Promise<void> {
     await this.scripts.run(
       'triggerTasks',
       [this.keys.oneOff],
-      [this.keys.taskStatePrefix, nowMs, this.keys.events, this.notice(), taskIds.length, ...taskIds],
+      TRIGGER_TASKS_ARGS.encode(
+        {
+          taskStatePrefix: this.keys.taskStatePrefix,
+          channel: this.keys.events,
+          notice: this.notice(),
+          requestKey: this.keys.request(randomUUID()),
+          kwargs: encodeRunKwargs(kwargs),
+        },
+        taskIds.map((taskId) => ({ taskId })),
+      ),
     );
   }
 
@@ -51,7 +64,10 @@ export class RedisTaskState implements TaskStatePort {
     await this.scripts.run(
       'clearHistory',
       [this.keys.history(taskIds[0])],
-      [this.keys.taskStatePrefix, this.keys.historyPrefix, taskIds.length, ...taskIds],
+      CLEAR_HISTORY_ARGS.encode(
+        { taskStatePrefix: this.keys.taskStatePrefix, historyPrefix: this.keys.historyPrefix },
+        taskIds.map((taskId) => ({ taskId })),
+      ),
     );
   }
 
@@ -96,6 +112,8 @@ export class RedisTaskState implements TaskStatePort {
         scheduledAt: Number(f.s),
         attempt: Number(f.a ?? 1),
         kind: f.k ?? 'scheduled',
+        kwargs: decodeRunKwargs(f.kw) ?? null,
+        errorStack: f.es ? f.es : null,
       };
     });
   }

@@ -1,23 +1,27 @@
 import type { RedisClient } from './redis-client.js';
 import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
+import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
+import { parseLeaderToken } from '../wire/leader-token.js';
+import { decodeWorkerDescription, encodeWorkerDescription } from '../wire/worker-description.js';
 
 /**
- * Live workers: a ZSET of last-seen times and a HASH of self-descriptions, both refreshed by each worker's
- * heartbeat script. The leader flag is read from the leader lease itself, so it is never stale.
+ * Live workers: a ZSET of last-seen times (server times) and a HASH of self-descriptions, both refreshed by
+ * each worker's heartbeat script. The leader flag is read from the leader lease itself, so it is never stale.
  */
 export class RedisWorkerRegistry implements WorkerRegistryPort {
   constructor(
     private readonly client: RedisClient,
+    private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
   ) {}
 
-  async announce(info: WorkerDescription): Promise<void> {
-    await this.client
-      .pipeline()
-      .hset(this.keys.workerInfo, info.id, JSON.stringify(info))
-      .zadd(this.keys.workers, Date.now(), info.id)
-      .exec();
+  announce(info: WorkerDescription): Promise<number> {
+    return this.scripts.run<number>(
+      'touchWorker',
+      [this.keys.workers, this.keys.workerInfo],
+      [info.id, encodeWorkerDescription(info)],
+    );
   }
 
   async list(): Promise<WorkerInfo[]> {
@@ -31,22 +35,16 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     const seen = results[0][1] as string[];
     const infos = results[1][1] as Record<string, string>;
     const leaderToken = results[2][1] as string | null;
-    const leaderId = leaderToken ? leaderToken.slice(0, leaderToken.lastIndexOf('|')) : null;
+    const leaderId = leaderToken ? parseLeaderToken(leaderToken).workerId : null;
     const workers: WorkerInfo[] = [];
     for (let i = 0; i < seen.length; i += 2) {
       const id = seen[i];
-      let info: Partial<WorkerInfo> = {};
-      try {
-        info = JSON.parse(infos[id] ?? '{}');
-      } catch {
-        // A malformed description only loses the details, not the worker.
-      }
       workers.push({
         host: '',
         pid: 0,
         startedAt: 0,
         running: 0,
-        ...info,
+        ...decodeWorkerDescription(infos[id]),
         id,
         isLeader: id === leaderId,
         lastSeen: Number(seen[i + 1]),
@@ -55,8 +53,8 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     return workers;
   }
 
-  async touch(workerId: string, nowMs: number): Promise<void> {
-    await this.client.zadd(this.keys.workers, nowMs, workerId);
+  touch(workerId: string): Promise<number> {
+    return this.scripts.run<number>('touchWorker', [this.keys.workers, this.keys.workerInfo], [workerId, '']);
   }
 
   async remove(workerId: string): Promise<void> {

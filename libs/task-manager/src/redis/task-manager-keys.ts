@@ -20,14 +20,29 @@ export class TaskManagerKeys {
   readonly leader: string;
   /** Counter incremented on each leader acquisition: the fencing token. */
   readonly epoch: string;
+  /**
+   * STRING written by the first publish into an empty deployment: the data generation every run carries, so
+   * that a run whose message is gone tells a wipe (FLUSHALL, Redis restarted empty) from a takeover.
+   */
+  readonly generation: string;
   /** HASH taskId -> dynamic task definition (JSON). */
   readonly dynamic: string;
+  /** STRING: a fresh token written on every change of `dynamic` (instances compare it to know they are current). */
+  readonly dynamicGeneration: string;
   /** Pub/sub channel of cluster-wide change notices. */
   readonly events: string;
   /** ZSET workerId -> last seen (ms). */
   readonly workers: string;
   /** HASH workerId -> worker description (JSON). */
   readonly workerInfo: string;
+  /** HASH workerId -> digest of the static task set it declares. */
+  readonly workerTaskSets: string;
+  /** HASH digest -> last time (ms) a live worker declared that task set. */
+  readonly taskSets: string;
+  /** Prefix of the SET keys of the declared task sets (`taskSet(digest)`), for Lua scripts. */
+  readonly taskSetPrefix: string;
+  /** ZSET taskId -> when (ms) the leader first found it scheduled but declared by no live worker. */
+  readonly orphans: string;
   /** Prefix of the per-task state HASH keys (`taskState(id)`), for Lua scripts. */
   readonly taskStatePrefix: string;
   /** Prefix of the per-task history STREAM keys (`history(id)`), for Lua scripts. */
@@ -42,10 +57,16 @@ export class TaskManagerKeys {
     this.streamNormal = `${this.tag}:stream:normal`;
     this.leader = `${this.tag}:leader`;
     this.epoch = `${this.tag}:epoch`;
+    this.generation = `${this.tag}:generation`;
     this.dynamic = `${this.tag}:dynamic`;
+    this.dynamicGeneration = `${this.tag}:dynamic-generation`;
     this.events = `${this.tag}:events`;
     this.workers = `${this.tag}:workers`;
     this.workerInfo = `${this.tag}:worker-info`;
+    this.workerTaskSets = `${this.tag}:worker-task-sets`;
+    this.taskSets = `${this.tag}:task-sets`;
+    this.taskSetPrefix = `${this.tag}:task-set:`;
+    this.orphans = `${this.tag}:orphans`;
     this.taskStatePrefix = `${this.tag}:task:`;
     this.historyPrefix = `${this.tag}:runs:`;
   }
@@ -58,6 +79,19 @@ export class TaskManagerKeys {
   /** STREAM of a task's run history (capped, expiring). */
   history(taskId: string): string {
     return this.historyPrefix + taskId;
+  }
+
+  /** SET of the static task ids of one declared task set. */
+  taskSet(digest: string): string {
+    return this.taskSetPrefix + digest;
+  }
+
+  /**
+   * STRING (expires after a minute): the result of one create / delete request, so that a script ioredis
+   * re-sends after a lost reply answers what its first run did.
+   */
+  request(requestId: string): string {
+    return `${this.tag}:request:${requestId}`;
   }
 
   /** The stream a run of the given priority goes to. */

@@ -1,5 +1,19 @@
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
+import { flattenValidationErrors } from './validation-errors.js';
+
+/** class-transformer and class-validator, optional peers: loaded on the first validation only. */
+let validators: Promise<[typeof import('class-transformer'), typeof import('class-validator')]> | undefined;
+
+function loadValidators() {
+  validators ??= Promise.all([import('class-transformer'), import('class-validator')]).catch((error: Error) => {
+    validators = undefined;
+    throw new TaskManagerConfigurationError(
+      `@RegisterFunction({ kwargs }) validates kwargs with class-validator and class-transformer: install them ` +
+        `(npm install class-validator class-transformer). ${error.message}`,
+    );
+  });
+  return validators;
+}
 
 /** Result of validating kwargs against a `@RegisterFunction({ kwargs: Dto })` class. */
 export type KwargsValidation = { ok: true; value: object } | { ok: false; problems: string[] };
@@ -12,18 +26,9 @@ export async function validateKwargs(
   type: new () => object,
   kwargs: Record<string, unknown>,
 ): Promise<KwargsValidation> {
+  const [{ plainToInstance }, { validate }] = await loadValidators();
   const instance = plainToInstance(type, kwargs) as object;
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length === 0) return { ok: true, value: instance };
-  return { ok: false, problems: flatten(errors) };
-}
-
-function flatten(errors: ValidationError[], parent = ''): string[] {
-  const problems: string[] = [];
-  for (const error of errors) {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) problems.push(`kwargs.${path}: ${message}`);
-    if (error.children?.length) problems.push(...flatten(error.children, path));
-  }
-  return problems;
+  return { ok: false, problems: flattenValidationErrors(errors, ({ path, message }) => `kwargs.${path}: ${message}`) };
 }

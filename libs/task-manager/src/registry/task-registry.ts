@@ -16,7 +16,7 @@ export class TaskRegistry {
   private readonly groups = new Map<string, TaskGroupDefinition>();
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly functions = new Map<string, RegisteredFunction>();
-  private readonly listeners = new Set<() => void>();
+  private readonly aliases = new Map<string, RegisteredFunction>();
 
   addGroup(group: TaskGroupDefinition): void {
     const existing = this.groups.get(group.name);
@@ -27,28 +27,35 @@ export class TaskRegistry {
   }
 
   addTask(task: TaskDefinition): void {
-    if (this.tasks.has(task.id)) {
-      throw new TaskManagerConfigurationError(messages.duplicateTask(task.groupName, task.name, task.source));
+    const existing = this.tasks.get(task.id);
+    if (existing) {
+      throw new TaskManagerConfigurationError(
+        messages.duplicateTask(task.groupName, task.name, existing.source, task.source),
+      );
     }
     this.tasks.set(task.id, task);
-    this.changed();
   }
 
   removeTask(id: string): TaskDefinition | undefined {
     const task = this.tasks.get(id);
-    if (task) {
-      this.tasks.delete(id);
-      this.changed();
-    }
+    this.tasks.delete(id);
     return task;
   }
 
+  /** Registers a function under its name, and under its alias unless another function took that alias first. */
   addFunction(fn: RegisteredFunction): void {
     const key = JSON.stringify([fn.groupName, fn.name]);
-    if (this.functions.has(key)) {
-      throw new TaskManagerConfigurationError(messages.duplicateFunction(fn.groupName, fn.name, fn.source));
+    const existing = this.functions.get(key);
+    if (existing) {
+      throw new TaskManagerConfigurationError(
+        messages.duplicateFunction(fn.groupName, fn.name, existing.source, fn.source),
+      );
     }
     this.functions.set(key, fn);
+    if (fn.alias !== undefined && fn.alias !== fn.name) {
+      const aliasKey = JSON.stringify([fn.groupName, fn.alias]);
+      if (!this.aliases.has(aliasKey)) this.aliases.set(aliasKey, fn);
+    }
   }
 
   getGroup(name: string): TaskGroupDefinition | undefined {
@@ -59,8 +66,10 @@ export class TaskRegistry {
     return this.tasks.get(id);
   }
 
+  /** The function registered under `name` in the group, else the one whose alias (method name) it is. */
   getFunction(groupName: string, name: string): RegisteredFunction | undefined {
-    return this.functions.get(JSON.stringify([groupName, name]));
+    const key = JSON.stringify([groupName, name]);
+    return this.functions.get(key) ?? this.aliases.get(key);
   }
 
   listGroups(): TaskGroupDefinition[] {
@@ -86,15 +95,5 @@ export class TaskRegistry {
 
   get size(): number {
     return this.tasks.size;
-  }
-
-  /** Calls `listener` whenever the task set changes; returns an unsubscribe function. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) listener();
   }
 }

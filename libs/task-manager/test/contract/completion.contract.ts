@@ -5,17 +5,42 @@ import {
   deliver,
   dueOf,
   lead,
+  LONG_TTL,
   outcome,
   runToCompletion,
   sleep,
   startOne,
   stateOf,
+  worker,
   type ContractContext,
+  deliverDynamic,
+  EMPTY_STATE,
 } from './helpers.js';
 
 /** Recording outcomes: history (capped, expiring), backoff, retries, and runs lost or orphaned. */
 export function completionContract(ctx: ContractContext): void {
   const { it } = ctx;
+  // Issue 10 item 7: deleting a dynamic task while it ran re-created its state hash (no TTL) and history on
+  // completion and renewal, and a later task of the same name inherited failures / retry_after.
+  it('a run of a dynamic task deleted while it ran writes no state and no history', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliverDynamic(ctx.port, token, 'g/dyn', 'c1', { allowParallel: false });
+    expect(await startOne(ctx.port, 'c1', run, { dynamic: true, allowParallel: false })).toBe('start');
+    await ctx.port.dynamicTasks.remove('g/dyn');
+    const beat = await ctx.port.runs.renew(worker('c1', 1), [{ run, started: true, dynamic: true }], LONG_TTL);
+    expect(beat.lost).toEqual([]);
+    const backoff = { ...BACKOFF, maxAttempts: 3 };
+    expect(await ctx.port.runs.complete('c1', run, outcome('failed', 'boom'), backoff, true)).toBe('deleted');
+    expect(await ctx.port.state.readHistory('g/dyn', 10)).toEqual([]);
+    expect(await stateOf(ctx.port, 'g/dyn')).toEqual(EMPTY_STATE);
+    // No retry was queued for it either.
+    expect((await ctx.port.schedule.fetchDue(Date.now() + 3_600_000, 100)).filter((d) => d.taskId === 'g/dyn')).toEqual(
+      [],
+    );
+    // The message is gone: nothing pending is left behind.
+    expect((await ctx.port.runs.renew(worker('c1'), [{ run, started: false }], LONG_TTL)).lost).toEqual([0]);
+  });
+
   it('records a success: history entry, last status, running marker released', async () => {
     const token = await lead(ctx.port);
     const run = await deliver(ctx.port, token, 'g/t', 'c1', { attempt: 2, kind: 'retry' });
@@ -34,13 +59,16 @@ export function completionContract(ctx: ContractContext): void {
         scheduledAt: run.slot,
         attempt: 2,
         kind: 'retry',
+        kwargs: null,
+        errorStack: null,
       },
     ]);
     const state = await stateOf(ctx.port, 'g/t');
     expect(state).toMatchObject({ lastStatus: 'success', lastRun: result.startedAt, failures: 0, retryAfter: null });
     expect(state.runningUntil ?? 0).toBeLessThanOrEqual(Date.now());
-    // Recorded once: a second completion of the same run is refused.
-    expect(await ctx.port.runs.complete('c1', run, result, BACKOFF)).toBe('lost');
+    // Recorded once: another completion of the same run (not the same one sent again) is refused.
+    const other = { ...result, startedAt: result.startedAt + 1 };
+    expect(await ctx.port.runs.complete('c1', run, other, BACKOFF)).toBe('lost');
     expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
   });
 
@@ -129,6 +157,34 @@ export function completionContract(ctx: ContractContext): void {
       expect.objectContaining({ source: 'oneOff' }),
     );
     expect((await stateOf(ctx.port, 'g/t')).failures).toBe(2);
+  });
+
+  it('a completion sent again (its reply lost, or retried after a timeout) records its outcome once', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/t', 'c1');
+    expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    const failed = outcome('failed', 'boom');
+    expect(await ctx.port.runs.complete('c1', run, failed, BACKOFF)).toBe('recorded');
+    // ioredis re-sends a command whose reply was lost with its connection; the run lifecycle retries one
+    // that timed out. Either way the first one was carried out: the second answers the same, writes nothing.
+    expect(await ctx.port.runs.complete('c1', run, failed, BACKOFF)).toBe('recorded');
+    expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
+    expect((await stateOf(ctx.port, 'g/t')).failures).toBe(1);
+  });
+
+  it('a completion sent again after the data was wiped records its outcome once ("recordedAfterLoss")', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/t', 'c1');
+    expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    await ctx.harness.wipe();
+    await ctx.port.schedule.ensureGroups();
+    // A new leader publishes into the empty deployment meanwhile: a new data generation.
+    await deliver(ctx.port, await lead(ctx.port, 'leader-after-wipe'), 'g/other', 'c2');
+    const failed = outcome('failed', 'boom');
+    expect(await ctx.port.runs.complete('c1', run, failed, BACKOFF)).toBe('recordedAfterLoss');
+    expect(await ctx.port.runs.complete('c1', run, failed, BACKOFF)).toBe('recordedAfterLoss');
+    expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
+    expect((await stateOf(ctx.port, 'g/t')).failures).toBe(1);
   });
 
   it('records a run whose queue vanished with the whole state ("recordedAfterLoss")', async () => {

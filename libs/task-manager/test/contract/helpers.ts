@@ -6,6 +6,8 @@ import type {
   DueItem,
   PublishItem,
   PublishStatus,
+  ReclaimOptions,
+  ReclaimResult,
   RunMessage,
   RunOutcome,
   StartDecision,
@@ -34,14 +36,14 @@ export const CONTRACT_SETTINGS: ContractSettings = {
 export interface ContractContext {
   readonly harness: CoordinationHarness;
   readonly port: CoordinationPort;
-  /** Defines a test (`it`, or `it.fails` for a failure the driver's spec declared known). */
+  /** Defines a test (or, for a failure the driver's spec declared known, a test expecting that failure). */
   readonly it: (title: string, fn: () => Promise<void>) => void;
 }
 
 /** Titles of tests a driver's spec may need to refer to (e.g. to declare a known failure). */
 export const CONTRACT_TESTS = {
   blockedReadPriority:
-    'a blocked read woken by a batch still delivers high priority first, at most `count` per priority',
+    'a blocked read woken by a batch delivers high priority first and at most `count` runs; the rest stay for any consumer',
 } as const;
 
 /** A lease TTL short enough to expire within a test. */
@@ -126,9 +128,25 @@ export async function publishScheduled(
   return result.statuses[0];
 }
 
+/** One reclaim call with generous `maxDeliveries` unless given. */
+export function reclaim(
+  port: CoordinationPort,
+  token: string,
+  options: Partial<ReclaimOptions> & { leaseTtlMs: number; limit: number },
+): Promise<ReclaimResult> {
+  return port.schedule.reclaimExpired(token, { maxDeliveries: 100, ...options });
+}
+
 /** Reads whatever is queued (short block). */
 export function readRuns(port: CoordinationPort, consumer: string, count = 100, blockMs = 50): Promise<RunMessage[]> {
   return port.runs.read(consumer, count, blockMs);
+}
+
+/** Reads whatever is queued as `consumer` and returns the run of `taskId` (throws when none was delivered). */
+export async function readRunOf(port: CoordinationPort, consumer: string, taskId: string): Promise<RunMessage> {
+  const run = (await readRuns(port, consumer)).find((r) => r.taskId === taskId);
+  if (!run) throw new Error(`no run of ${taskId} delivered`);
+  return run;
 }
 
 /** Publishes one run of `taskId` and reads it as `consumer`. */
@@ -141,11 +159,35 @@ export async function deliver(
 ): Promise<RunMessage> {
   const status = await publishScheduled(port, token, taskId, options);
   if (status !== 'published') throw new Error(`${taskId} was not published: ${status}`);
-  const runs = await readRuns(port, consumer);
-  const run = runs.find((r) => r.taskId === taskId);
-  if (!run) throw new Error(`no run of ${taskId} delivered`);
-  return run;
+  return readRunOf(port, consumer, taskId);
 }
+
+/** A dynamic task `taskId` created, one run of it published and delivered to `consumer`. */
+export async function deliverDynamic(
+  port: CoordinationPort,
+  token: string,
+  taskId: string,
+  consumer: string,
+  { allowParallel = true } = {},
+): Promise<RunMessage> {
+  const entry = { taskId, signature: 's', firstSlot: Date.now() - 1000, dynamic: true };
+  if (!(await port.dynamicTasks.create(taskId, '{"name":"dyn"}', entry))) throw new Error(`${taskId} exists`);
+  const due = (await dueOf(port, taskId))!;
+  await port.schedule.publish(token, Date.now(), [itemFor(due, { allowParallel })]);
+  return readRunOf(port, consumer, taskId);
+}
+
+/** The state of a task Redis knows nothing of. */
+export const EMPTY_STATE = {
+  disabled: false,
+  nextRun: null,
+  retryAfter: null,
+  retryDelay: null,
+  failures: 0,
+  runningUntil: null,
+  lastStatus: null,
+  lastRun: null,
+} as const;
 
 /** Starts one run. */
 export async function startOne(
@@ -156,6 +198,15 @@ export async function startOne(
 ): Promise<StartDecision> {
   const [decision] = await port.runs.start(consumer, [{ run, allowParallel, dynamic }], leaseTtlMs);
   return decision;
+}
+
+/**
+ * Makes a delivered run vanish without recording anything: like any run of a dynamic task deleted meanwhile,
+ * its message is acknowledged and deleted at start, and nothing else is touched (its in-flight mark stays).
+ */
+export async function dropRun(port: CoordinationPort, consumer: string, run: RunMessage): Promise<void> {
+  const decision = await startOne(port, consumer, run, { dynamic: true });
+  if (decision !== 'deleted') throw new Error(`run of ${run.taskId} not dropped: ${decision}`);
 }
 
 /** A run outcome that started now. */
@@ -172,8 +223,9 @@ export async function runToCompletion(
   backoff: BackoffPolicy = BACKOFF,
   options: PublishOptions = {},
 ) {
-  // Publish as if far in the future, so that the backoff gate of earlier failures does not apply.
-  const run = await deliver(port, token, taskId, 'worker-a', { nowMs: Date.now() + 3_600_000, ...options });
+  // A slot far in the future, so that the backoff gate of earlier failures does not apply.
+  const future = Date.now() + 3_600_000;
+  const run = await deliver(port, token, taskId, 'worker-a', { slot: future, nowMs: future, ...options });
   if ((await startOne(port, 'worker-a', run)) !== 'start') throw new Error('run did not start');
   return { run, completion: await port.runs.complete('worker-a', run, result, backoff) };
 }

@@ -1,14 +1,17 @@
 import { expect } from 'vitest';
 import type { ChangeNotice, ScheduleEntry } from '../../src/engine/coordination.port.js';
+import { definitionVersion } from '../../src/registry/dynamic-task.js';
 import {
   CONTRACT_SETTINGS,
   lead,
   LONG_TTL,
   runToCompletion,
+  sleep,
   outcome,
   stateOf,
   waitFor,
   type ContractContext,
+  EMPTY_STATE,
 } from './helpers.js';
 
 const entry = (taskId: string, firstSlot = Date.now() + 60_000): ScheduleEntry => ({
@@ -23,18 +26,7 @@ export function registryContract(ctx: ContractContext): void {
   const { it } = ctx;
   it('reads the state of unknown tasks as empty', async () => {
     expect(await ctx.port.state.readStates([])).toEqual([]);
-    expect(await ctx.port.state.readStates(['g/none'])).toEqual([
-      {
-        disabled: false,
-        nextRun: null,
-        retryAfter: null,
-        retryDelay: null,
-        failures: 0,
-        runningUntil: null,
-        lastStatus: null,
-        lastRun: null,
-      },
-    ]);
+    expect(await ctx.port.state.readStates(['g/none'])).toEqual([EMPTY_STATE]);
     expect(await ctx.port.state.readHistory('g/none', 10)).toEqual([]);
   });
 
@@ -43,7 +35,7 @@ export function registryContract(ctx: ContractContext): void {
     const first = entry('g/d');
     expect(await dynamicTasks.create('g/d', '{"v":1}', first)).toBe(true);
     expect(await dynamicTasks.create('g/d', '{"v":2}', entry('g/d', first.firstSlot + 5000))).toBe(false);
-    expect(await dynamicTasks.loadAll()).toEqual([{ taskId: 'g/d', definition: '{"v":1}' }]);
+    expect((await dynamicTasks.loadAll()).tasks).toEqual([{ taskId: 'g/d', definition: '{"v":1}' }]);
     expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(first.firstSlot);
     // Registered later with the same signature (e.g. by another instance), it keeps its slot.
     expect(await ctx.port.schedule.register([{ ...first, firstSlot: first.firstSlot + 9000 }])).toBe(0);
@@ -57,7 +49,7 @@ export function registryContract(ctx: ContractContext): void {
     await runToCompletion(ctx.port, token, 'g/d', outcome('failed', 'boom'));
     await ctx.port.state.setDisabled(['g/d'], true);
     expect(await dynamicTasks.remove('g/d')).toBe('{"v":1}');
-    expect(await dynamicTasks.loadAll()).toEqual([]);
+    expect((await dynamicTasks.loadAll()).tasks).toEqual([]);
     expect(await ctx.port.schedule.count()).toBe(0);
     expect(await stateOf(ctx.port, 'g/d')).toMatchObject({
       disabled: false,
@@ -69,6 +61,38 @@ export function registryContract(ctx: ContractContext): void {
     expect(await ctx.port.schedule.register([entry('g/d')])).toBe(0);
     expect(await ctx.port.schedule.count()).toBe(0);
     expect(await dynamicTasks.remove('g/d')).toBeNull();
+  });
+
+  it('dynamic definitions have a generation that every create and delete changes, and nothing else', async () => {
+    const { dynamicTasks } = ctx.port;
+    const generations = [await dynamicTasks.generation()];
+    expect((await dynamicTasks.loadAll()).generation).toBe(generations[0]);
+    await dynamicTasks.create('g/d', '{"v":1}', entry('g/d'));
+    generations.push(await dynamicTasks.generation());
+    await dynamicTasks.create('g/d', '{"v":2}', entry('g/d')); // refused: no change
+    await dynamicTasks.remove('g/none'); // nothing to remove: no change
+    expect(await dynamicTasks.generation()).toBe(generations[1]);
+    await dynamicTasks.remove('g/d');
+    generations.push(await dynamicTasks.generation());
+    await dynamicTasks.create('g/d', '{"v":1}', entry('g/d')); // the same definition again: still a change
+    generations.push(await dynamicTasks.generation());
+    expect(new Set(generations).size).toBe(4);
+    expect((await dynamicTasks.loadAll()).generation).toBe(generations[3]);
+    // A wipe is a change too (the definitions are gone).
+    await ctx.harness.wipe();
+    expect(await dynamicTasks.generation()).not.toBe(generations[3]);
+  });
+
+  it('registers a dynamic task only while its stored definition is the version the entry was computed from', async () => {
+    const { dynamicTasks, schedule } = ctx.port;
+    const stored = '{"v":2}';
+    await dynamicTasks.create('g/d', stored, { ...entry('g/d', 1000), signature: 'new|UTC' });
+    const stale = { ...entry('g/d', 5000), signature: 'old|UTC', version: definitionVersion('{"v":1}') };
+    expect(await schedule.register([stale])).toBe(0);
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(1000);
+    const current = { ...entry('g/d', 7000), signature: 'newer|UTC', version: definitionVersion(stored) };
+    expect(await schedule.register([current])).toBe(1);
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(7000);
   });
 
   it('delivers change notices to every subscriber, on this instance and the others', async () => {
@@ -88,7 +112,7 @@ export function registryContract(ctx: ContractContext): void {
     const seen: ChangeNotice[] = [];
     await peer.notices.subscribe((n) => seen.push(n));
     const origin = CONTRACT_SETTINGS.workerId;
-    await ctx.port.state.trigger(['g/t'], Date.now());
+    await ctx.port.state.trigger(['g/t']);
     await waitFor(() => seen.length === 1);
     await ctx.port.state.setDisabled(['g/t'], true);
     await waitFor(() => seen.length === 2);
@@ -119,16 +143,20 @@ export function registryContract(ctx: ContractContext): void {
     await lead(ctx.port, 'w2', LONG_TTL);
     expect((await workers.list()).filter((w) => w.isLeader).map((w) => w.id)).toEqual(['w2']);
 
-    const now = Date.now();
-    await workers.touch('w1', now - 60_000);
-    await workers.touch('w3', now - 1000);
-    expect((await workers.list()).map((w) => w.id)).toEqual(['w1', 'w3', 'w2']);
-    expect((await workers.list()).find((w) => w.id === 'w1')!.lastSeen).toBe(now - 60_000);
-    expect(await workers.prune(30_000, now)).toEqual(['w1']);
-    expect((await workers.list()).map((w) => w.id)).toEqual(['w3', 'w2']);
+    // Heartbeats are recorded in server time (touch returns it), whatever the caller's clock says.
+    const w1Seen = await workers.touch('w1');
+    expect(w1Seen).toBeGreaterThanOrEqual(before - 50);
+    expect(w1Seen).toBeLessThanOrEqual(Date.now() + 50);
+    await sleep(30);
+    await workers.announce(describe('w2'));
+    const w3Seen = await workers.touch('w3');
+    expect((await workers.list()).map((w) => w.id)).toEqual(['w1', 'w2', 'w3']);
+    expect((await workers.list()).find((w) => w.id === 'w1')!.lastSeen).toBe(w1Seen);
+    expect(await workers.prune(w3Seen - w1Seen - 10, w3Seen)).toEqual(['w1']);
+    expect((await workers.list()).map((w) => w.id)).toEqual(['w2', 'w3']);
     await workers.remove('w2');
     expect(await workers.list()).toEqual([
-      { id: 'w3', host: '', pid: 0, startedAt: 0, running: 0, isLeader: false, lastSeen: now - 1000 },
+      { id: 'w3', host: '', pid: 0, startedAt: 0, running: 0, isLeader: false, lastSeen: w3Seen },
     ]);
   });
 

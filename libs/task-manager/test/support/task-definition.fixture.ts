@@ -20,6 +20,7 @@ export function makeTask(overrides: Partial<TaskDefinition> = {}): TaskDefinitio
     tags: [],
     highPriority: false,
     allowParallel: true,
+    allowParallelOverride: null,
     retryBackoff: null,
     retryBackoffMax: null,
     misfirePolicy: 'runOnce',

@@ -1,22 +1,29 @@
 import { IsOptional } from 'class-validator';
+import { MAX_CRON_LENGTH } from '../../cron/cron-expression.js';
 import type { TaskKwargs } from '../../decorators/task.decorator.js';
+import { MAX_DESCRIPTION_LENGTH } from '../../task-spec/rules.js';
 import { ApiProperty, ApiPropertyOptional } from '../swagger.js';
 import {
   IsCronExpression,
   IsKwargs,
   IsLookupName,
+  IsMaxAttempts,
+  IsMisfirePolicy,
   IsNewTaskName,
   IsNotBelow,
-  IsPositiveSeconds,
+  IsBackoffSeconds,
   IsStrictBoolean,
   IsTagList,
   IsText,
+  IsTimeoutMs,
   IsTimeZoneName,
   KeepRaw,
 } from './validators.js';
+import { MISFIRE_POLICIES } from '../../task-spec/rules.js';
+import type { MisfirePolicy } from '../../options/task-manager-options.interface.js';
 
 /**
- * Body of `POST /tasks` (the seed's `CreateDynamicTaskRequest`, plus an optional `time_zone`). Unknown
+ * Body of `POST /tasks` (FastAPI Task Manager's `CreateDynamicTaskRequest`, plus an optional `time_zone`). Unknown
  * properties are rejected (400), so that a misspelt optional field is never silently ignored.
  */
 export class CreateDynamicTaskRequest {
@@ -24,14 +31,19 @@ export class CreateDynamicTaskRequest {
   @IsLookupName()
   task_group_name!: string;
 
-  @ApiProperty({ description: 'Registered function to run (see `GET /functions`).', example: 'send_report' })
+  @ApiProperty({
+    description:
+      'Registered function to run, as `GET /functions` lists it (for a @Task method its task name; its method name is accepted too).',
+    example: 'send_report',
+  })
   @IsLookupName()
   function_name!: string;
 
   @ApiProperty({
-    description: 'Cron schedule: 5 fields (minute hour day month weekday), or 6 with seconds first.',
+    description:
+      'Cron schedule: 5 fields (minute hour day month weekday), 6 with seconds first, or a nickname: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly. A step must be within its field (`*/61` is refused).',
     example: '0 9 * * MON',
-    maxLength: 256,
+    maxLength: MAX_CRON_LENGTH,
   })
   @IsCronExpression()
   cron_expression!: string;
@@ -67,7 +79,7 @@ export class CreateDynamicTaskRequest {
     type: String,
   })
   @IsOptional()
-  @IsText(10_000)
+  @IsText(MAX_DESCRIPTION_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -97,7 +109,7 @@ export class CreateDynamicTaskRequest {
     type: Number,
   })
   @IsOptional()
-  @IsPositiveSeconds()
+  @IsBackoffSeconds()
   retry_backoff?: number | null;
 
   @ApiPropertyOptional({
@@ -107,12 +119,24 @@ export class CreateDynamicTaskRequest {
     type: Number,
   })
   @IsOptional()
-  @IsPositiveSeconds()
+  @IsBackoffSeconds()
   @IsNotBelow('retry_backoff')
   retry_backoff_max?: number | null;
 
   @ApiPropertyOptional({
-    description: 'IANA time zone of the cron expression (default: the module `timeZone`, UTC). Not in the seed.',
+    description:
+      "Whether a run may start while another of this task is queued or running; null or absent: the group's, then the module's `allowParallel`.",
+    example: false,
+    nullable: true,
+    type: Boolean,
+  })
+  @IsOptional()
+  @IsStrictBoolean()
+  allow_parallel?: boolean | null;
+
+  @ApiPropertyOptional({
+    description:
+      'IANA time zone of the cron expression (default: the module `timeZone`, UTC). Not in FastAPI Task Manager.',
     example: 'Europe/Paris',
     nullable: true,
     type: String,
@@ -120,4 +144,39 @@ export class CreateDynamicTaskRequest {
   @IsOptional()
   @IsTimeZoneName()
   time_zone?: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Attempts per slot: a failed run is run again after its backoff delay until this many attempts failed (default 1). Not in FastAPI Task Manager.',
+    example: 3,
+    nullable: true,
+    type: 'integer',
+    minimum: 1,
+  })
+  @IsOptional()
+  @IsMaxAttempts()
+  max_attempts?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      "Abort a run taking longer than this many milliseconds (its handler's signal is aborted and the run fails); default: no timeout. Not in FastAPI Task Manager.",
+    example: 60000,
+    nullable: true,
+    type: Number,
+  })
+  @IsOptional()
+  @IsTimeoutMs()
+  timeout_ms?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      "What to do with slots missed while no leader ran (default: the module's `misfirePolicy`). Not in FastAPI Task Manager.",
+    enum: MISFIRE_POLICIES,
+    nullable: true,
+    type: String,
+    example: 'runOnce',
+  })
+  @IsOptional()
+  @IsMisfirePolicy()
+  misfire_policy?: MisfirePolicy | null;
 }

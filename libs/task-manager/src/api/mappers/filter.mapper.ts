@@ -1,5 +1,6 @@
 /** Maps filter queries to the service's `TaskFilter`. */
 import type { TaskFilter } from '../../registry/task-registry.js';
+import { messages } from '../../task-manager.messages.js';
 import { ApiValidationException } from '../api-validation.pipe.js';
 import type { TaskFilterQuery } from '../dto/query.dto.js';
 
@@ -13,8 +14,5 @@ export function toFilter(query: TaskFilterQuery): TaskFilter {
 
 /** The detail of a 404 answer to a bulk action matching no task. */
 export function noMatch(filter: TaskFilter): string {
-  const parts = Object.entries({ task_group_name: filter.groupName, name: filter.name, tag: filter.tag })
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${JSON.stringify(value)}`);
-  return parts.length ? `No task matches ${parts.join(', ')}` : 'No task is registered';
+  return messages.noTaskMatches(filter);
 }

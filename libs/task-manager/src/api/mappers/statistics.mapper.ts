@@ -1,9 +1,12 @@
-/** Maps a task's run history to the seed's `TaskStatistics`, plus per-run outcome and a summary. */
+/** Maps a task's run history to FastAPI Task Manager's `TaskStatistics`, plus per-run outcome and a summary. */
 import type { RunRecord } from '../../engine/coordination.port.js';
 import type { TaskStatisticsResponse, TaskStatisticsSummaryResponse } from '../dto/task.responses.js';
 import { isoTime, isoTimeOrNull } from './time.js';
 
-/** `TaskStatistics` of one task; `runs` oldest first. */
+/**
+ * `TaskStatistics` of one task; `runs` oldest first. `run_date` is when the run finished, as FastAPI Task Manager
+ * records it; `started_at` when it started.
+ */
 export function toTaskStatistics(
   groupName: string,
   taskName: string,
@@ -13,15 +16,25 @@ export function toTaskStatistics(
     task_group_name: groupName,
     task_name: taskName,
     runs: runs.map((run) => ({
-      run_date: isoTime(run.startedAt),
+      run_date: isoTime(finishedAt(run)),
       durations_second: run.durationSeconds,
+      started_at: isoTime(run.startedAt),
       status: run.status,
       error: run.error,
       worker_id: run.workerId,
       scheduled_at: isoTime(run.scheduledAt),
+      attempt: run.attempt,
+      kind: run.kind,
+      kwargs: run.kwargs,
+      error_stack: run.errorStack,
     })),
     summary: summarize(runs),
   };
+}
+
+/** When `run` finished: its start plus its duration (its start when the duration is unknown). */
+function finishedAt(run: RunRecord): number {
+  return Number.isFinite(run.durationSeconds) ? run.startedAt + Math.round(run.durationSeconds * 1000) : run.startedAt;
 }
 
 /** Count, failures, latest success and failure, and nearest-rank p50/p95 of the durations. */

@@ -1,6 +1,6 @@
 /** Maps health, workers and options to `HealthResponse`, `WorkerResponse` and `ConfigResponse`. */
 import type { WorkerInfo } from '../../engine/coordination.port.js';
-import type { ResolvedTaskManagerOptions } from '../../options/resolved-options.js';
+import type { TaskManagerConfig } from '../../options/task-manager-config.js';
 import type { TaskManagerHealth } from '../../task-manager.service.js';
 import type { ConfigResponse, HealthResponse, WorkerResponse } from '../dto/system.responses.js';
 import { isoTime } from './time.js';
@@ -9,6 +9,7 @@ import { isoTime } from './time.js';
 export function toHealth(health: TaskManagerHealth): HealthResponse {
   return {
     status: health.status,
+    driver: health.driver,
     redis_connected: health.redisConnected,
     worker_id: health.workerId,
     worker_started_at: isoTime(health.workerStartedAt.getTime()),
@@ -33,7 +34,7 @@ export function toWorker(worker: WorkerInfo): WorkerResponse {
  * `ConfigResponse`: an explicit allow-list of operational settings. Connection secrets (password,
  * username, URL, TLS material, Sentinel credentials) are never read here, so they can never leak.
  */
-export function toConfig(options: ResolvedTaskManagerOptions): ConfigResponse {
+export function toConfig(options: TaskManagerConfig): ConfigResponse {
   const { redis } = options;
   const routed = Boolean(redis.sentinels?.length) || Boolean(redis.path) || options.redisCluster !== undefined;
   return {
@@ -60,6 +61,10 @@ export function toConfig(options: ResolvedTaskManagerOptions): ConfigResponse {
     misfire_tolerance_ms: options.misfireToleranceMs,
     misfire_max_runs: options.misfireMaxRuns,
     shutdown_timeout_ms: options.shutdownTimeoutMs,
+    orphaned_task_grace_period: options.orphanedTaskGracePeriod,
+    max_deliveries: options.maxDeliveries,
+    wait_for_replicas: options.waitForReplicas,
+    wait_for_replicas_timeout_ms: options.waitForReplicasTimeoutMs,
     max_kwargs_bytes: options.maxKwargsBytes,
     auto_start: options.autoStart,
   };

@@ -1,5 +1,5 @@
-/** Maps the service's task models to the seed's response shapes. */
-import type { PersistedDynamicTask } from '../../registry/dynamic-task.js';
+/** Maps the service's task models to FastAPI Task Manager's response shapes (plus our documented additions). */
+import type { DynamicTaskRecord } from '../../registry/dynamic-task.js';
 import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from '../../registry/task-definition.js';
 import type { TaskRef, TaskView } from '../../task-manager.service.js';
 import type {
@@ -11,8 +11,11 @@ import type {
 } from '../dto/task.responses.js';
 import { isoTimeOrNull } from './time.js';
 
-/** `TaskDetailed`: a task's definition and live state. */
-export function toTaskDetailed({ task, state, isRunning }: TaskView): TaskDetailedResponse {
+/**
+ * `TaskDetailed`: a task's definition and live state. As FastAPI Task Manager: `kwargs` is `{}` for a task without
+ * kwargs, `allow_parallel` the task's own value (null: inherited), `retry_delay` the delay of the next failure.
+ */
+export function toTaskDetailed({ task, state, isRunning, nextRetryDelay }: TaskView): TaskDetailedResponse {
   return {
     name: task.name,
     description: task.description,
@@ -22,21 +25,26 @@ export function toTaskDetailed({ task, state, isRunning }: TaskView): TaskDetail
     retry_backoff: task.retryBackoff,
     retry_backoff_max: task.retryBackoffMax,
     dynamic: task.dynamic,
+    allow_parallel: task.allowParallelOverride,
     task_group_name: task.groupName,
-    kwargs: task.kwargs,
+    kwargs: task.kwargs ?? {},
     function_name: task.functionName,
     next_run: isoTimeOrNull(state.nextRun),
     is_active: !state.disabled,
     is_running: isRunning,
     retry_after: isoTimeOrNull(state.retryAfter),
-    retry_delay: state.retryDelay,
+    retry_delay: nextRetryDelay,
+    applied_retry_delay: state.retryDelay,
     time_zone: task.timeZone,
     last_status: state.lastStatus,
     last_run: isoTimeOrNull(state.lastRun),
+    max_attempts: task.maxAttempts,
+    timeout_ms: task.timeoutMs,
+    misfire_policy: task.misfirePolicy,
   };
 }
 
-/** `TaskGroup`. */
+/** `TaskGroup`; `allow_parallel` is the group's own value (null when not set). */
 export function toTaskGroup({
   group,
   taskCount,
@@ -44,7 +52,12 @@ export function toTaskGroup({
   group: TaskGroupDefinition;
   taskCount: number;
 }): TaskGroupResponse {
-  return { name: group.name, tags: [...group.tags], task_count: taskCount };
+  return {
+    name: group.name,
+    tags: [...group.tags],
+    allow_parallel: group.allowParallel ?? null,
+    task_count: taskCount,
+  };
 }
 
 /** `TaskActionResponse` of a bulk action. */
@@ -63,7 +76,7 @@ export function toRegisteredFunctions(functions: readonly RegisteredFunction[]):
   };
 }
 
-/** `DynamicTaskResponse` of a created task. */
+/** `DynamicTaskResponse` of a created task: `kwargs` as sent (null when not sent), as FastAPI Task Manager echoes them. */
 export function toCreatedDynamicTask(task: TaskDefinition): DynamicTaskResponse {
   return {
     task_group_name: task.groupName,
@@ -76,14 +89,14 @@ export function toCreatedDynamicTask(task: TaskDefinition): DynamicTaskResponse 
   };
 }
 
-/** `DynamicTaskResponse` of a deleted task. */
-export function toDeletedDynamicTask(task: PersistedDynamicTask): DynamicTaskResponse {
+/** `DynamicTaskResponse` of a deleted task: `kwargs` `{}` when it had none, as FastAPI Task Manager answers. */
+export function toDeletedDynamicTask(task: DynamicTaskRecord): DynamicTaskResponse {
   return {
     task_group_name: task.group,
     task_name: task.name,
     function_name: task.function,
     cron_expression: task.expression,
-    kwargs: task.kwargs,
+    kwargs: task.kwargs ?? {},
     dynamic: true,
     time_zone: task.timeZone,
   };

@@ -1,14 +1,16 @@
 // The task manager's dashboard: reads the management API (GET /health, /tasks, /workers and a task's
 // statistics) every few seconds and calls its mutating endpoints from the buttons. Plain ES module, no
 // framework. Every value from the API is inserted as text (see dom.js), never as HTML.
-import { historyChart } from './chart.js';
-import { cronToWords } from './cron-words.js';
+import { api, describeError, segment, taskQuery } from './api.js';
 import { h } from './dom.js';
-import { absoluteTime, duration, parseTime, relativeTime } from './format.js';
+import { backendBadge, parseTime, relativeTime } from './format.js';
+import { renderHistory } from './history.js';
+import { ACTIONS, taskRow } from './task-row.js';
+import { createTask, deleteTask, editTask, pauseOrResumeAll, triggerWithArguments } from './task-actions.js';
+import { countStates, inState, matchesSearch, STATES } from './task-state.js';
+import { badge, timeCell } from './widgets.js';
 
 const REFRESH_MS = 5000;
-/** Root of the API, given by the server relative to this page (works under any mount path or prefix). */
-const apiRoot = new URL(document.querySelector('meta[name="task-manager-api"]')?.content ?? './', location.href);
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -18,8 +20,13 @@ const ui = {
   updated: $('updated'),
   auto: $('auto-refresh'),
   refresh: $('refresh-now'),
+  search: $('search'),
   group: $('filter-group'),
   tag: $('filter-tag'),
+  counts: $('state-counts'),
+  newTask: $('new-task'),
+  pauseAll: $('pause-all'),
+  resumeAll: $('resume-all'),
   tasks: $('tasks-body'),
   tasksEmpty: $('tasks-empty'),
   taskCount: $('task-count'),
@@ -33,45 +40,13 @@ const state = {
   /** @type {any} */ health: null,
   /** @type {{ group: string, task: string } | null} */ selected: null,
   /** @type {any} */ statistics: null,
+  /** The state counted above the table that filters it ('' for none). */ only: '',
+  /** The history's page (0: latest runs) and the runs whose details are open. */
+  historyView: { page: 0, open: new Set() },
   loaded: false,
 };
 
-class ApiError extends Error {
-  constructor(status, detail) {
-    super(detail);
-    this.status = status;
-  }
-}
-
-/** A path segment of the API: percent-encoded, dots included (`.` and `..` would be resolved away). */
-const segment = (name) => encodeURIComponent(name).replace(/\./g, '%2E');
-const taskKey = (group, task) => JSON.stringify([group, task]);
-
-/** Calls the API; resolves with the JSON body, rejects with an ApiError carrying its `detail`. */
-async function api(path, { method = 'GET', query } = {}) {
-  const url = new URL(path, apiRoot);
-  for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
-  const response = await fetch(url, {
-    method,
-    headers: { Accept: 'application/json' },
-    credentials: 'same-origin',
-    cache: 'no-store',
-  });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const detail = typeof body?.detail === 'string' ? body.detail : response.statusText;
-    throw new ApiError(response.status, detail || `HTTP ${response.status}`);
-  }
-  return body;
-}
-
-function describeError(error) {
-  if (error instanceof ApiError) {
-    if (error.status === 401 || error.status === 403) return `Not allowed (${error.status}): ${error.message}`;
-    return `${error.status}: ${error.message}`;
-  }
-  return `The API did not answer (${error instanceof Error ? error.message : String(error)})`;
-}
+const taskLabel = (task) => `${task.task_group_name} / ${task.name}`;
 
 /** What the error banner shows: a failed refresh, or a failed action (kept until the next action). */
 let errorSource = null;
@@ -142,21 +117,11 @@ async function load() {
 
 // --- Actions ---------------------------------------------------------------------------------------
 
-const ACTIONS = {
-  trigger: { label: 'Trigger', done: 'Triggered' },
-  disable: { label: 'Disable', done: 'Disabled' },
-  enable: { label: 'Enable', done: 'Enabled' },
-  'reset-retry': { label: 'Reset retry', done: 'Reset the retry backoff of' },
-};
-
 async function act(action, task, button) {
   button.disabled = true;
-  const name = `${task.task_group_name} / ${task.name}`;
+  const name = taskLabel(task);
   try {
-    await api(`tasks/${action}`, {
-      method: 'POST',
-      query: { task_group_name: task.task_group_name, task_name: task.name },
-    });
+    await api(`tasks/${action}`, { method: 'POST', query: taskQuery(task) });
     clearError('action');
     showNotice(`${ACTIONS[action].done} ${name}`);
     if (action === 'trigger' && !state.selected) select({ group: task.task_group_name, task: task.name });
@@ -170,9 +135,30 @@ async function act(action, task, button) {
   if (action === 'trigger') setTimeout(refresh, 1000);
 }
 
+/** What the dialogs' actions (task-actions.js) report to. */
+const actionPage = {
+  tasks: () => state.tasks,
+  done(message, selection) {
+    clearError('action');
+    showNotice(message);
+    if (selection !== undefined) select(selection);
+    void refresh();
+  },
+  failed: (message) => showError(message, 'action'),
+  refresh,
+};
+
 function select(selection) {
+  const same =
+    selection !== null &&
+    state.selected !== null &&
+    selection.group === state.selected.group &&
+    selection.task === state.selected.task;
   state.selected = selection;
-  state.statistics = null;
+  if (!same) {
+    state.statistics = null;
+    state.historyView = { page: 0, open: new Set() };
+  }
   writeHash();
 }
 
@@ -183,13 +169,17 @@ function readHash() {
   const group = params.get('task_group');
   const task = params.get('task');
   state.selected = group !== null && task !== null ? { group, task } : null;
-  return { group: params.get('group') ?? '', tag: params.get('tag') ?? '' };
+  const only = params.get('state') ?? '';
+  state.only = STATES.some(([name]) => name === only) ? only : '';
+  return { group: params.get('group') ?? '', tag: params.get('tag') ?? '', search: params.get('q') ?? '' };
 }
 
 function writeHash() {
   const params = new URLSearchParams();
+  if (ui.search.value) params.set('q', ui.search.value);
   if (ui.group.value) params.set('group', ui.group.value);
   if (ui.tag.value) params.set('tag', ui.tag.value);
+  if (state.only) params.set('state', state.only);
   if (state.selected) {
     params.set('task_group', state.selected.group);
     params.set('task', state.selected.task);
@@ -199,19 +189,6 @@ function writeHash() {
 }
 
 // --- Rendering -------------------------------------------------------------------------------------
-
-function timeCell(iso, empty) {
-  const ms = parseTime(iso);
-  if (ms === null) return h('span', { class: 'muted' }, empty);
-  return h(
-    'time',
-    { datetime: iso, title: iso },
-    h('span', { class: 'rel' }, relativeTime(ms)),
-    h('span', { class: 'abs' }, absoluteTime(ms)),
-  );
-}
-
-const badge = (kind, text) => h('span', { class: `badge ${kind}` }, text);
 
 function setOptions(select, values, allLabel) {
   const current = select.value;
@@ -227,127 +204,94 @@ function renderFilters() {
   setOptions(ui.tag, tags, 'All tags');
 }
 
-function scheduleCell(task) {
-  const words = cronToWords(task.expression);
-  return h(
-    'td',
-    { class: 'schedule' },
-    words === task.expression ? null : h('span', { class: 'words' }, words),
-    h('code', { title: `cron: ${task.expression}` }, task.expression),
+/** The tasks that pass the search box, the group and tag filters and the chosen state. */
+function visibleTasks() {
+  const group = ui.group.value;
+  const tag = ui.tag.value;
+  const now = Date.now();
+  return state.tasks.filter(
+    (task) =>
+      (group === '' || task.task_group_name === group) &&
+      (tag === '' || task.tags.includes(tag)) &&
+      (state.only === '' || inState(task, state.only, now)) &&
+      matchesSearch(task, ui.search.value),
   );
 }
 
-function backoffCell(task) {
-  const after = parseTime(task.retry_after);
-  if (after === null && task.retry_delay === null) return h('td', { class: 'muted' }, '—');
-  return h(
-    'td',
-    { class: 'backoff' },
-    after === null
-      ? null
-      : h(
-          'time',
-          { datetime: task.retry_after, title: task.retry_after },
-          after > Date.now() ? `retry ${relativeTime(after)}` : `ended ${relativeTime(after)}`,
-        ),
-    task.retry_delay === null ? null : h('span', { class: 'abs' }, `delay ${duration(task.retry_delay)}`),
-  );
-}
-
-function actionButton(action, task, label, extra = {}) {
-  const name = `${task.task_group_name} / ${task.name}`;
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: `action ${action}`,
-      'data-action': action,
-      'aria-label': `${ACTIONS[action].label} ${name}`,
-      title: `${ACTIONS[action].label} ${name}`,
-      onclick: (event) => act(action, task, event.currentTarget),
-      ...extra,
-    },
-    label,
-  );
-}
-
-function taskRow(task) {
-  const key = taskKey(task.task_group_name, task.name);
-  const selected =
-    state.selected !== null && state.selected.group === task.task_group_name && state.selected.task === task.name;
-  const name = `${task.task_group_name} / ${task.name}`;
-  const backoff = task.retry_after !== null || task.retry_delay !== null;
-  return h(
-    'tr',
-    { 'data-key': key, class: selected ? 'selected' : null, 'aria-current': selected ? 'true' : null },
-    h('td', { class: 'group' }, task.task_group_name),
-    h(
-      'th',
-      { scope: 'row', class: 'name' },
-      h('span', { class: 'task-name' }, task.name),
-      task.dynamic ? badge('neutral', 'dynamic') : null,
-      task.high_priority ? badge('neutral', 'high priority') : null,
-      task.description ? h('span', { class: 'description' }, task.description) : null,
-    ),
-    scheduleCell(task),
-    h('td', { class: 'zone' }, task.time_zone),
-    h('td', { class: 'next' }, timeCell(task.next_run, task.is_active ? 'not scheduled' : '—')),
-    h(
-      'td',
-      { class: 'last' },
-      task.last_status === null
-        ? h('span', { class: 'muted' }, 'never run')
-        : badge(task.last_status === 'success' ? 'ok' : 'bad', task.last_status),
-      task.last_run === null ? null : h('span', { class: 'abs' }, relativeTime(parseTime(task.last_run) ?? 0)),
-    ),
-    h(
-      'td',
-      { class: 'running' },
-      task.is_running ? badge('running', 'running') : h('span', { class: 'muted' }, 'idle'),
-    ),
-    backoffCell(task),
-    h('td', { class: 'enabled' }, task.is_active ? badge('ok', 'enabled') : badge('off', 'disabled')),
-    h(
-      'td',
-      { class: 'actions' },
+/** The count of tasks in each state; a click shows only the tasks in that state (again: all of them). */
+function renderCounts() {
+  const counts = countStates(state.tasks);
+  ui.counts.replaceChildren(
+    ...STATES.map(([name, label]) =>
       h(
-        'div',
-        { class: 'buttons' },
-        actionButton('trigger', task, 'Trigger'),
-        task.is_active ? actionButton('disable', task, 'Disable') : actionButton('enable', task, 'Enable'),
-        actionButton('reset-retry', task, 'Reset retry', { disabled: !backoff }),
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'action history',
-            'data-action': 'history',
-            'aria-label': `History of ${name}`,
-            'aria-pressed': String(selected),
-            onclick: () => {
-              select(selected ? null : { group: task.task_group_name, task: task.name });
-              render();
-              void refresh();
-            },
+        'button',
+        {
+          type: 'button',
+          class: `count ${name}${counts[name] > 0 ? ' some' : ''}`,
+          'data-state': name,
+          'aria-pressed': String(state.only === name),
+          title: state.only === name ? 'Show every task' : `Show only the tasks: ${label.toLowerCase()}`,
+          onclick: () => {
+            state.only = state.only === name ? '' : name;
+            writeHash();
+            renderCounts();
+            renderTasks();
           },
-          'History',
-        ),
+        },
+        h('span', { class: 'count-value' }, state.loaded ? String(counts[name]) : '–'),
+        h('span', { class: 'count-label' }, label),
       ),
     ),
   );
+  const paused = counts.disabled;
+  ui.pauseAll.disabled = !state.loaded || state.tasks.length === 0 || paused === state.tasks.length;
+  ui.resumeAll.disabled = !state.loaded || paused === 0;
+}
+
+/** The buttons of the selected task's panel: trigger with arguments; edit and delete a dynamic task. */
+function taskActions(task) {
+  if (!task) return [];
+  const name = taskLabel(task);
+  const button = (action, label, onclick, extra = {}) =>
+    h('button', { type: 'button', class: `action ${action}`, 'data-action': action, onclick, ...extra }, label);
+  return [
+    button('trigger-with', 'Trigger with arguments…', () => void triggerWithArguments(actionPage, task), {
+      'aria-label': `Trigger ${name} with arguments`,
+      disabled: !task.is_active,
+    }),
+    task.dynamic
+      ? button('edit', 'Edit…', () => void editTask(actionPage, task), { 'aria-label': `Edit ${name}` })
+      : null,
+    task.dynamic
+      ? button('delete', 'Delete…', () => void deleteTask(actionPage, task), {
+          'aria-label': `Delete ${name}`,
+          class: 'action delete danger',
+        })
+      : null,
+  ];
 }
 
 function renderTasks() {
-  const group = ui.group.value;
-  const tag = ui.tag.value;
-  const shown = state.tasks.filter(
-    (task) => (group === '' || task.task_group_name === group) && (tag === '' || task.tags.includes(tag)),
-  );
+  const shown = visibleTasks();
   // Keep the keyboard focus on the same button across the re-render.
   const focused = document.activeElement;
   const focusKey = focused?.closest?.('tr')?.getAttribute('data-key');
   const focusAction = focused?.getAttribute?.('data-action');
-  ui.tasks.replaceChildren(...shown.map(taskRow));
+  ui.tasks.replaceChildren(
+    ...shown.map((task) => {
+      const selected =
+        state.selected !== null && state.selected.group === task.task_group_name && state.selected.task === task.name;
+      return taskRow(task, {
+        selected,
+        onAction: act,
+        onHistory: () => {
+          select(selected ? null : { group: task.task_group_name, task: task.name });
+          render();
+          void refresh();
+        },
+      });
+    }),
+  );
   if (focusKey && focusAction) {
     for (const row of ui.tasks.rows) {
       if (row.getAttribute('data-key') === focusKey) row.querySelector(`[data-action="${focusAction}"]`)?.focus();
@@ -359,86 +303,19 @@ function renderTasks() {
   );
 }
 
-function renderHistory() {
+function renderSelected() {
   const selected = state.selected;
-  if (!selected) {
-    ui.history.replaceChildren(
-      h('p', { class: 'muted' }, 'Choose "History" on a task to see its runs: duration and outcome over time.'),
-    );
-    return;
-  }
-  const label = `${selected.group} / ${selected.task}`;
-  const stats = state.statistics;
-  const heading = h('h3', {}, 'Runs of ', h('span', { class: 'task-name' }, label));
-  if (!stats) {
-    ui.history.replaceChildren(heading, h('p', { class: 'muted' }, 'Loading…'));
-    return;
-  }
-  const { summary, runs } = stats;
-  const facts = [
-    ['Runs', String(summary.count)],
-    ['Failures', String(summary.failures)],
-    ['p50', duration(summary.p50_duration_second)],
-    ['p95', duration(summary.p95_duration_second)],
-    ['Last success', summary.last_success ? relativeTime(parseTime(summary.last_success) ?? 0) : '—'],
-    ['Last failure', summary.last_failure ? relativeTime(parseTime(summary.last_failure) ?? 0) : '—'],
-  ];
-  const recent = runs.slice(-10).reverse();
-  ui.history.replaceChildren(
-    heading,
-    h(
-      'div',
-      { class: 'history-grid' },
-      h('div', { class: 'chart-wrap' }, historyChart(runs, { label })),
-      h(
-        'div',
-        { class: 'history-side' },
-        h(
-          'dl',
-          { class: 'facts' },
-          ...facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))),
-        ),
-        h(
-          'p',
-          { class: 'legend', 'aria-hidden': 'true' },
-          h('span', { class: 'swatch success' }),
-          'success',
-          h('span', { class: 'swatch failed' }),
-          'failed (×); bar height: duration',
-        ),
-      ),
-    ),
-    recent.length === 0
-      ? h('p', { class: 'muted', id: 'runs-empty' }, 'No run recorded yet.')
-      : h(
-          'table',
-          { class: 'runs', 'aria-label': `Latest runs of ${label}` },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ...['Started', 'Duration', 'Status', 'Worker', 'Error'].map((title) => h('th', { scope: 'col' }, title)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            ...recent.map((run) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, timeCell(run.run_date, '—')),
-                h('td', {}, duration(run.durations_second)),
-                h('td', {}, badge(run.status === 'success' ? 'ok' : 'bad', run.status)),
-                h('td', { class: 'mono' }, run.worker_id),
-                h('td', { class: 'error', title: run.error ?? '' }, run.error ?? ''),
-              ),
-            ),
-          ),
-        ),
-  );
+  const task = selected
+    ? state.tasks.find((t) => t.task_group_name === selected.group && t.name === selected.task)
+    : undefined;
+  renderHistory(ui.history, {
+    selected,
+    task,
+    statistics: state.statistics,
+    view: state.historyView,
+    actions: taskActions(task),
+    rerender: renderSelected,
+  });
 }
 
 function renderWorkers() {
@@ -478,7 +355,7 @@ function renderHealth() {
   const leader = state.workers.find((w) => w.is_leader);
   ui.health.replaceChildren(
     badge(health.status === 'healthy' ? 'ok' : 'bad', health.status),
-    badge(health.redis_connected ? 'ok' : 'bad', health.redis_connected ? 'Redis connected' : 'Redis unreachable'),
+    (({ kind, text }) => badge(kind, text))(backendBadge(health)),
     h(
       'span',
       { class: 'leader' },
@@ -492,8 +369,9 @@ function renderHealth() {
 function render() {
   renderHealth();
   renderFilters();
+  renderCounts();
   renderTasks();
-  renderHistory();
+  renderSelected();
   renderWorkers();
 }
 
@@ -505,12 +383,20 @@ if (filters.group) ui.group.append(h('option', { value: filters.group }, filters
 if (filters.tag) ui.tag.append(h('option', { value: filters.tag }, filters.tag));
 ui.group.value = filters.group;
 ui.tag.value = filters.tag;
+ui.search.value = filters.search;
 for (const control of [ui.group, ui.tag]) {
   control.addEventListener('change', () => {
     writeHash();
     renderTasks();
   });
 }
+ui.search.addEventListener('input', () => {
+  writeHash();
+  renderTasks();
+});
+ui.newTask.addEventListener('click', () => void createTask(actionPage));
+ui.pauseAll.addEventListener('click', () => void pauseOrResumeAll(actionPage, true));
+ui.resumeAll.addEventListener('click', () => void pauseOrResumeAll(actionPage, false));
 ui.refresh.addEventListener('click', () => void refresh());
 ui.auto.addEventListener('change', () => {
   if (ui.auto.checked) void refresh();

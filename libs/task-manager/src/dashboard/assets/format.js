@@ -50,3 +50,14 @@ export function parseTime(iso) {
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : null;
 }
+
+/**
+ * The header's badge of the coordination backend, from `GET /health`: the in-process driver, or whether
+ * Redis answers.
+ * @param {{ driver?: string, redis_connected?: boolean }} health
+ * @returns {{ kind: 'ok' | 'bad' | 'neutral', text: string }}
+ */
+export function backendBadge(health) {
+  if (health.driver === 'memory') return { kind: 'neutral', text: 'In-process driver (no Redis)' };
+  return health.redis_connected ? { kind: 'ok', text: 'Redis connected' } : { kind: 'bad', text: 'Redis unreachable' };
+}

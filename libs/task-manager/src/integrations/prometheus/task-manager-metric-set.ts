@@ -4,12 +4,24 @@ import type { ResolvedTaskManagerMetricsOptions } from './task-manager-metrics.o
 /** Labels naming a task: bounded by the registered (and dynamic) tasks of the deployment. */
 export type TaskLabel = 'group' | 'task';
 
-/** Values computed when the registry is scraped. */
+/** Status label of `runs_total` and `run_duration_seconds`. */
+export type RunStatus = 'success' | 'failed' | 'timeout';
+
+/** A labelled value of a scrape-time gauge. */
+export interface LabelledValue<L extends string> {
+  labels: Record<L, string>;
+  value: number;
+}
+
+/** Values computed when the registry is scraped (undefined: unknown now, the gauge keeps its value). */
 export interface ScrapeTimeValues {
   isLeader(): number;
   redisConnected(): number;
   tasksInBackoff(): Promise<number | undefined>;
   tasksOverdue(): Promise<number | undefined>;
+  tasksDisabled(): Promise<number | undefined>;
+  lastSuccess(): Promise<Array<LabelledValue<TaskLabel>> | undefined>;
+  runsPending(): Promise<Array<LabelledValue<'priority' | 'state'>> | undefined>;
 }
 
 /** Every metric of the task manager, as registered on one registry. */
@@ -25,6 +37,9 @@ export interface TaskManagerMetricSet {
   readonly backoff: Gauge;
   readonly overdue: Gauge;
   readonly redisConnected: Gauge;
+  readonly disabled: Gauge;
+  readonly lastSuccess: Gauge<TaskLabel>;
+  readonly pending: Gauge<'priority' | 'state'>;
 }
 
 /**
@@ -46,7 +61,7 @@ export function createMetricSet(
   const metrics: TaskManagerMetricSet = {
     runs: new Counter({
       name: name('runs_total'),
-      help: 'Runs executed by this instance, by task and status (success | failed).',
+      help: 'Runs executed by this instance, by task and status (success | failed | timeout).',
       labelNames: [...taskLabels, 'status'],
       registers,
     }),
@@ -121,6 +136,40 @@ export function createMetricSet(
         this.set(values.redisConnected());
       },
     }),
+    disabled: new Gauge({
+      name: name('tasks_disabled'),
+      help: 'Tasks of the deployment currently disabled (paused).',
+      registers,
+      async collect() {
+        const value = await values.tasksDisabled();
+        if (value !== undefined) this.set(value);
+      },
+    }),
+    lastSuccess: new Gauge({
+      name: name('last_success_timestamp_seconds'),
+      help: 'Start time (Unix seconds) of the latest successful run of each task known to this instance.',
+      labelNames: taskLabels,
+      registers,
+      async collect() {
+        setAll(this, await values.lastSuccess());
+      },
+    }),
+    pending: new Gauge({
+      name: name('runs_pending'),
+      help: 'Runs of the deployment published and not completed, by priority (high | normal) and state (queued | delivered).',
+      labelNames: ['priority', 'state'],
+      registers,
+      async collect() {
+        setAll(this, await values.runsPending());
+      },
+    }),
   };
   return { metrics, names };
+}
+
+/** Replaces every series of `gauge` with `values` (keeps them when undefined: unknown now). */
+function setAll<L extends string>(gauge: Gauge<L>, values: Array<LabelledValue<L>> | undefined): void {
+  if (values === undefined) return;
+  gauge.reset();
+  for (const { labels, value } of values) gauge.set(labels as Partial<Record<L, string>>, value);
 }

@@ -11,9 +11,9 @@ import { TaskManagerMetrics } from './task-manager.metrics.js';
 
 /**
  * Prometheus metrics of the task manager (prom-client, an optional peer dependency):
- * `TaskManagerMetricsModule.forRoot({ registry?, prefix? })` or `forRootAsync({ useFactory, inject })`.
- * Needs `TaskManagerModule` (global by default). Expose the registry yourself, e.g. a `/metrics` route
- * returning `await metrics.registry.metrics()` with `metrics.registry.contentType`.
+ * `TaskManagerMetricsModule.forRoot({ registry?, prefix?, path? })` or `forRootAsync({ useFactory, inject, path? })`.
+ * Needs `TaskManagerModule` (global by default). `path: 'metrics'` serves the registry at `GET /metrics`;
+ * without it, expose `metrics.registry` yourself (`await registry.metrics()` with `registry.contentType`).
  */
 @Module({
   providers: [

@@ -53,3 +53,6 @@ export const DEFAULT_DURATION_BUCKETS: readonly number[] = [
 export const DEFAULT_LATENESS_BUCKETS: readonly number[] = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
 ];
+
+/** Injection token of the resolved (defaulted) metrics options. */
+export const TASK_MANAGER_METRICS_OPTIONS = Symbol('nestjs-task-manager:metrics-options');

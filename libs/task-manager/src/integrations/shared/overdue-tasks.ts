@@ -1,4 +1,4 @@
-import type { ResolvedTaskManagerOptions } from '../../options/resolved-options.js';
+import type { TaskManagerConfig } from '../../options/task-manager-config.js';
 import type { TaskView } from '../../task-manager.service.js';
 
 /** An enabled task whose next slot passed by more than the tolerance without being published. */
@@ -16,7 +16,7 @@ export interface OverdueTask {
  * heartbeats. The leader publishes a slot within milliseconds and then moves the task's schedule entry to
  * its next slot, so an entry this far in the past means nobody is publishing (no leader, or a stuck one).
  */
-export function defaultOverdueToleranceMs(options: ResolvedTaskManagerOptions): number {
+export function defaultOverdueToleranceMs(options: TaskManagerConfig): number {
   return Math.max(options.misfireToleranceMs, 2 * options.leaderHeartbeatInterval * 1000);
 }
 
@@ -24,7 +24,7 @@ export function defaultOverdueToleranceMs(options: ResolvedTaskManagerOptions): 
  * Longest time a healthy deployment goes without a leader: the lease lives 3 heartbeats after the last
  * renewal of a dead leader, plus a second for a follower to take it.
  */
-export function failoverBoundMs(options: ResolvedTaskManagerOptions): number {
+export function failoverBoundMs(options: TaskManagerConfig): number {
   return options.leaderHeartbeatInterval * 3 * 1000 + 1000;
 }
 

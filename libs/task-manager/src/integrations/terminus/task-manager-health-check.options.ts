@@ -1,4 +1,4 @@
-import type { ResolvedTaskManagerOptions } from '../../options/resolved-options.js';
+import type { TaskManagerConfig } from '../../options/task-manager-config.js';
 import { defaultOverdueToleranceMs, failoverBoundMs } from '../shared/overdue-tasks.js';
 
 /** Options of one `TaskManagerHealthIndicator.isHealthy()` check; every field is optional. */
@@ -35,7 +35,7 @@ export type ResolvedHealthCheckOptions = Required<TaskManagerHealthCheckOptions>
 
 /** Applies the defaults, some derived from the task manager's options (see each field of the options). */
 export function resolveHealthCheckOptions(
-  moduleOptions: ResolvedTaskManagerOptions,
+  moduleOptions: TaskManagerConfig,
   options: TaskManagerHealthCheckOptions,
 ): ResolvedHealthCheckOptions {
   return {

@@ -1,6 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { WorkerInfo } from '../../engine/coordination.port.js';
+import { withDeadline } from '../../engine/with-timeout.js';
 import { TaskManagerService, type TaskView } from '../../task-manager.service.js';
 import { integrationMessages as messages } from '../shared/integrations.messages.js';
 import { findOverdueTasks } from '../shared/overdue-tasks.js';
@@ -15,7 +16,9 @@ import {
 export type TaskManagerHealthDetails = {
   /** This instance's worker id. */
   worker_id: string;
-  /** Whether this instance reached Redis (false too when the check's reads failed). */
+  /** The coordination backend: `redis`, or `memory` (the in-process driver). */
+  driver: 'redis' | 'memory';
+  /** Whether this instance reached Redis (false too when the check's reads failed; always false in memory). */
   redis_connected: boolean;
   /** Whether this instance's engine runs (false before `start()` with `autoStart: false`, and while stopping). */
   running: boolean;
@@ -79,16 +82,18 @@ export class TaskManagerHealthIndicator implements BeforeApplicationShutdown {
     options: TaskManagerHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const session = this.healthIndicators.check(key);
-    const settings = resolveHealthCheckOptions(this.taskManager.options, options);
+    const settings = resolveHealthCheckOptions(this.taskManager.config(), options);
     const health = this.taskManager.health();
     if (health.running) this.engineSeenRunning = true;
     const problems: string[] = [];
     // Not running although it ran, or although it starts on bootstrap: the engine is stopping.
-    const stopped = !health.running && (this.engineSeenRunning || this.taskManager.options.autoStart);
+    const stopped = !health.running && (this.engineSeenRunning || this.taskManager.config().autoStart);
     if (this.shuttingDown || stopped) problems.push(messages.shuttingDown());
+    if (health.problem) problems.push(health.problem);
 
     const details: TaskManagerHealthDetails = {
       worker_id: health.workerId,
+      driver: health.driver,
       redis_connected: health.redisConnected,
       running: health.running,
       is_leader: health.isLeader,
@@ -97,7 +102,7 @@ export class TaskManagerHealthIndicator implements BeforeApplicationShutdown {
       workers: null,
       overdue: null,
     };
-    if (!health.redisConnected) {
+    if (!health.backendConnected) {
       problems.push(messages.redisDisconnected());
     } else {
       const read = await this.readDeployment(settings.timeoutMs);
@@ -119,14 +124,15 @@ export class TaskManagerHealthIndicator implements BeforeApplicationShutdown {
     settings: ResolvedHealthCheckOptions,
     problems: string[],
   ): void {
-    const now = Date.now();
     details.leader = workers.find((w) => w.isLeader)?.id ?? details.leader;
-    details.leaderless_ms = this.leaderWatch.observe(details.leader !== null, now);
+    // (A duration seen here: the local clock.)
+    details.leaderless_ms = this.leaderWatch.observe(details.leader !== null, Date.now());
     if (details.leaderless_ms > settings.leaderlessToleranceMs) {
       problems.push(messages.leaderless(details.leaderless_ms, settings.leaderlessToleranceMs));
     }
     details.workers = { count: workers.length, ids: workers.map((w) => w.id) };
-    const overdue = findOverdueTasks(views, now, settings.overdueToleranceMs);
+    // Next runs are cluster times: compared with the cluster's clock, not this host's (it may be skewed).
+    const overdue = findOverdueTasks(views, this.taskManager.clusterNow(), settings.overdueToleranceMs);
     details.overdue = {
       count: overdue.length,
       tolerance_ms: settings.overdueToleranceMs,
@@ -144,21 +150,16 @@ export class TaskManagerHealthIndicator implements BeforeApplicationShutdown {
 
   /** The workers and the task states, read in two pipelined round trips; a message when Redis fails. */
   private async readDeployment(timeoutMs: number): Promise<{ workers: WorkerInfo[]; views: TaskView[] } | string> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    });
     try {
-      const result = await Promise.race([
+      const [workers, views] = await withDeadline(
         Promise.all([this.taskManager.workers(), this.taskManager.getTasks()]),
-        deadline,
-      ]);
-      if (result === TIMED_OUT) return messages.redisTimeout(timeoutMs);
-      return { workers: result[0], views: result[1] };
+        timeoutMs,
+        () => TIMED_OUT,
+      );
+      return { workers, views };
     } catch (error) {
+      if (error === TIMED_OUT) return messages.redisTimeout(timeoutMs);
       return messages.redisFailed(error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

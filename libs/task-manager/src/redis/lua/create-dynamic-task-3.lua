@@ -1,16 +1,22 @@
 --[[
   Persists a dynamic task and puts it on the schedule, atomically, unless one with that id exists;
-  then tells every instance (change notice) so that they load it.
+  marks the definitions changed (a new generation) and tells every instance (change notice) to load it.
   KEYS[1] dynamic definitions HASH   KEYS[2] schedule ZSET   KEYS[3] signatures HASH
   ARGV[1] taskId   ARGV[2] definition (JSON)   ARGV[3] schedule signature   ARGV[4] first slot (ms)
-  ARGV[5] change-notice channel   ARGV[6] notice
+  ARGV[5] change-notice channel   ARGV[6] notice   ARGV[7] definitions generation STRING key
+  ARGV[8] new generation (a token never used before)   ARGV[9] request key (see includes/request-once.lua)
   Output: 1 created; 0 a dynamic task with that id already exists (nothing changed).
+  NOTE: the generation and request keys share the deployment's hash tag with every other key.
 ]]
+--- @include "request-once"
 local rcall = redis.call
+local previous = previousResult(ARGV[9])
+if previous then return tonumber(previous) end
 if rcall('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   return 0
 end
 rcall('ZADD', KEYS[2], ARGV[4], ARGV[1])
 rcall('HSET', KEYS[3], ARGV[1], ARGV[3])
+rcall('SET', ARGV[7], ARGV[8])
 rcall('PUBLISH', ARGV[5], ARGV[6])
-return 1
+return remember(ARGV[9], 1)

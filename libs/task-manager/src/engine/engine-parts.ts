@@ -1,0 +1,178 @@
+import type { LoggerService } from '@nestjs/common';
+import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
+import type { TaskRegistry } from '../registry/task-registry.js';
+import { ClusterClock } from './cluster-clock.js';
+import { Consumer } from './consumer.js';
+import type { CoordinationPort, WorkerDescription } from './coordination.port.js';
+import { DynamicTasks } from './dynamic-tasks.js';
+import { engineSettings, type EngineSettings } from './engine-settings.js';
+import { EventLoopWatch } from './event-loop-watch.js';
+import { ExhaustedRuns } from './exhausted-runs.js';
+import { Heartbeat } from './heartbeat.js';
+import { InLoopHeartbeat } from './in-loop-heartbeat.js';
+import { LeaderElector } from './leader-elector.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
+import { Reconciler } from './reconciler.js';
+import { RunExecutor } from './run-executor.js';
+import { ScheduleRegistrar } from './schedule-registrar.js';
+import { Scheduler } from './scheduler.js';
+import type { TaskManagerEvents } from './task-manager-events.js';
+import { realTimers, type EngineTimers } from './timers.js';
+import type { WorkerIdentity } from './worker-identity.js';
+
+/**
+ * The engine's loops of one instance, built from the options and wired to each other: the leader's
+ * (election, scheduler, reconciler, sweep of tasks removed from the code), the worker's (consumer, lease keeper) and what they share (the cluster
+ * clock, the schedule registrar). The orchestrator owns their lifecycle.
+ */
+export class EngineParts {
+  /** The cluster's clock (Redis TIME, estimated from replies): every cluster-wide time decision uses it. */
+  readonly clock: ClusterClock;
+  readonly registrar: ScheduleRegistrar;
+  readonly scheduler: Scheduler;
+  readonly reconciler: Reconciler;
+  readonly sweeper: OrphanSweeper;
+  readonly elector: LeaderElector;
+  readonly consumer: Consumer;
+  readonly leaseKeeper: LeaseKeeper;
+  readonly loopWatch: EventLoopWatch;
+  readonly dynamicTasks: DynamicTasks;
+  /** Every duration and bound, derived once from the options. */
+  readonly settings: EngineSettings;
+
+  constructor(
+    options: ResolvedTaskManagerOptions,
+    port: CoordinationPort,
+    private readonly worker: WorkerIdentity,
+    registry: TaskRegistry,
+    events: TaskManagerEvents,
+    logger: LoggerService,
+    /** The local time source of every loop (a fake one drives the whole engine in tests). */
+    readonly timers: EngineTimers = realTimers,
+  ) {
+    this.clock = new ClusterClock(timers);
+    const settings = (this.settings = engineSettings(options));
+    const { clock } = this;
+    const loseLeadership = (reason: string, token: string) => this.elector.lose(reason, false, token);
+    const exhaustedRuns = new ExhaustedRuns(
+      port.runs,
+      registry,
+      worker.id,
+      settings.consumer.backoff,
+      clock,
+      events,
+      logger,
+    );
+    // Before planning or accepting a run of a dynamic task, the definitions held here are brought up to date
+    // when they may be stale (a notice missed while paused or disconnected).
+    const refreshDefinitions = () => this.dynamicTasks.ensureCurrent();
+    // A run put back for later by a worker (busy, unknown task, a retry) is on the one-off queue: the leader
+    // looks again (at once when it runs here; else told by a notice), or it could sleep until maxSleepMs.
+    const runsDeferred = () => {
+      if (this.elector.isLeader) this.scheduler.wake();
+      else void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
+    };
+    this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
+    // What every loop of this instance shares.
+    const shared = { logger, clock, timers };
+    this.scheduler = new Scheduler(
+      { ...shared, port: port.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
+      settings.scheduler,
+    );
+    this.reconciler = new Reconciler(
+      {
+        ...shared,
+        schedule: port.schedule,
+        workers: port.workers,
+        registrar: this.registrar,
+        onLeadershipLost: loseLeadership,
+        onScheduleChanged: (reclaimed) => {
+          if (reclaimed.length > 0) events.emit('runs.reclaimed', { workerId: worker.id, taskIds: reclaimed });
+          this.scheduler.wake();
+        },
+        // (Their retries are one-off runs for later.)
+        onExhausted: (exhausted) => exhaustedRuns.record(exhausted).then(() => this.scheduler.wake()),
+      },
+      settings.reconciler,
+    );
+    this.sweeper = new OrphanSweeper(
+      { ...shared, port: port.taskSets, registry, workerId: worker.id, onLeadershipLost: loseLeadership },
+      settings.sweeper,
+    );
+    this.elector = new LeaderElector(
+      {
+        ...shared,
+        port: port.leadership,
+        workerId: worker.id,
+        listener: {
+          onGained: (token, epoch) => {
+            this.scheduler.start(token);
+            this.reconciler.start(token);
+            this.sweeper.start(token);
+            void this.reconciler.reconcile();
+            events.emit('leadership.gained', { workerId: worker.id, epoch });
+          },
+          onLost: (reason, voluntary) => {
+            this.scheduler.stop();
+            this.reconciler.stop();
+            this.sweeper.stop();
+            events.emit('leadership.lost', { workerId: worker.id, reason, voluntary });
+          },
+          onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),
+        },
+      },
+      settings.election,
+    );
+    this.consumer = new Consumer(
+      {
+        ...shared,
+        port: port.runs,
+        registry,
+        executor: new RunExecutor({ ...shared, workerId: worker.id }),
+        workerId: worker.id,
+        events,
+        heldChanged: () => this.leaseKeeper.refresh(),
+        refreshDefinitions,
+        runsDeferred,
+        readRetryAfter: async (taskId) => (await port.state.readStates([taskId]))[0]?.retryAfter ?? null,
+      },
+      settings.consumer,
+    );
+    this.dynamicTasks = new DynamicTasks(port.dynamicTasks, registry, this.registrar, options, logger, () =>
+      clock.now(),
+    );
+    const { intervalMs: runHeartbeatMs, leaseTtlMs } = settings.leaseKeeper;
+    const heartbeat =
+      port.heartbeatThread?.({ intervalMs: runHeartbeatMs, leaseTtlMs }) ??
+      new InLoopHeartbeat(new Heartbeat(port.runs, port.workers, leaseTtlMs, timers), runHeartbeatMs, timers);
+    this.leaseKeeper = new LeaseKeeper(
+      { ...shared, transport: heartbeat, describe: () => this.describe(), held: () => this.consumer.heldRuns() },
+      settings.leaseKeeper,
+    );
+    this.loopWatch = new EventLoopWatch(settings.loopWatch, (ms) => this.blockedMessage(ms), logger, timers);
+  }
+
+  /** What this worker says of itself in the worker registry. */
+  describe(): WorkerDescription {
+    const { id, host, pid, startedAt } = this.worker;
+    return { id, host, pid, startedAt, isLeader: this.elector.isLeader, running: this.consumer.runningCount };
+  }
+
+  /** The warning for an event loop blocked `blockedMs`. */
+  private blockedMessage(blockedMs: number): string {
+    const running = this.consumer
+      .heldRuns()
+      .filter((h) => h.started)
+      .map((h) => `${h.run.taskId}@${h.run.slot}`);
+    const leases = this.leaseKeeper.offThread
+      ? 'Run leases were kept by the heartbeat thread, but a blocked leader can neither renew its lease nor ' +
+        'publish: another instance may have taken the lead.'
+      : 'Run leases could not be renewed meanwhile: runs held here may have been taken over and run elsewhere too.';
+    const during = running.length > 0 ? ` while running ${running.join(', ')}` : '';
+    return (
+      `The event loop was blocked for ${blockedMs} ms${during}. ${leases} ` +
+      'Move CPU-bound work off the event loop (worker_threads, a child process).'
+    );
+  }
+}

@@ -1,0 +1,157 @@
+import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
+import type { ConsumerSettings } from './consumer.js';
+import type { ElectionSettings } from './leader-elector.js';
+import type { OrphanSweeperSettings } from './orphan-sweeper.js';
+import type { ReconcilerSettings } from './reconciler.js';
+import type { BackoffDefaults } from './backoff-delay.js';
+import type { SchedulerSettings } from './scheduler.js';
+import type { EventLoopWatchSettings } from './event-loop-watch.js';
+import type { LeaseKeeperSettings } from './lease-keeper.js';
+import type { RetryPace } from './retry-pace.js';
+
+/** The orchestrator's and start-up's own bounds (ms). */
+export interface EngineLifecycleSettings {
+  /** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
+  connectDeadlineMs: number;
+  /** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
+  shutdownStepMs: number;
+  /** Pass that catches a missed change notice and checks the deployment. */
+  syncIntervalMs: number;
+  /** Pause between two start attempts while Redis does not answer. */
+  startRetry: RetryPace;
+}
+
+/**
+ * Every duration and bound of the engine, in milliseconds, derived once from the options: the one place that
+ * says what each policy is.
+ */
+export interface EngineSettings {
+  election: ElectionSettings;
+  scheduler: SchedulerSettings;
+  reconciler: ReconcilerSettings;
+  sweeper: OrphanSweeperSettings;
+  consumer: ConsumerSettings;
+  leaseKeeper: LeaseKeeperSettings;
+  loopWatch: EventLoopWatchSettings;
+  lifecycle: EngineLifecycleSettings;
+  /**
+   * A command with no reply for one heartbeat (the shorter of the two; at least 1 s) has hit a hung link: it
+   * fails and the loop that sent it tries again. Leases are given up on local timers anyway; this only keeps
+   * the loops from waiting for ever.
+   */
+  commandTimeoutMs: number;
+}
+
+/** Derives the engine's settings from the module options. Pure. */
+export function engineSettings(
+  options: Pick<
+    ResolvedTaskManagerOptions,
+    | 'leaderHeartbeatInterval'
+    | 'leaderRetryInterval'
+    | 'runningHeartbeatInterval'
+    | 'reconciliationInterval'
+    | 'orphanedTaskGracePeriod'
+    | 'pollInterval'
+    | 'misfireToleranceMs'
+    | 'misfireMaxRuns'
+    | 'maxDeliveries'
+    | 'concurrentTasks'
+    | 'streamBlockMs'
+    | 'retryBackoff'
+    | 'retryBackoffMax'
+    | 'retryBackoffMultiplier'
+  >,
+): EngineSettings {
+  const heartbeatMs = options.leaderHeartbeatInterval * 1000;
+  const runHeartbeatMs = options.runningHeartbeatInterval * 1000;
+  // A run lease lives 3 heartbeats: two beats may be lost before it expires.
+  const leaseTtlMs = runHeartbeatMs * 3;
+  // The leader lease too.
+  const leaderLeaseTtlMs = heartbeatMs * 3;
+  const reconciliationMs = options.reconciliationInterval * 1000;
+  const backoff: BackoffDefaults = {
+    retryBackoff: options.retryBackoff,
+    retryBackoffMax: options.retryBackoffMax,
+    retryBackoffMultiplier: options.retryBackoffMultiplier,
+  };
+  return {
+    election: {
+      heartbeatMs,
+      retryMs: options.leaderRetryInterval * 1000,
+      leaseTtlMs: leaderLeaseTtlMs,
+      // A follower told when the lease expires tries 25-75 ms after (jitter spreads the followers).
+      retryMarginMs: 25,
+      retryJitterMs: 50,
+      // After a failed renewal, 3 more tries within the heartbeat, so that the lease is renewed in time.
+      renewRetryMs: heartbeatMs / 3,
+    },
+    scheduler: {
+      // Due items per Lua call: bounds one script's run time.
+      batchSize: 1000,
+      misfireToleranceMs: options.misfireToleranceMs,
+      misfireMaxRuns: options.misfireMaxRuns,
+      // An unknown task (mid rolling deploy) is looked at again after a reconciliation.
+      unknownTaskPostponeMs: reconciliationMs,
+      // The leader wakes on due slots, change notices, deferred runs and restored entries; this only bounds how
+      // long a change made behind its back (by hand in Redis) can go unnoticed.
+      maxSleepMs: Math.max(reconciliationMs, 300_000),
+      errorRetryMs: Math.max(50, options.pollInterval * 1000),
+    },
+    reconciler: {
+      reconciliationMs,
+      // Half a heartbeat of slack before a worker counts as silent.
+      workerSilentMs: runHeartbeatMs * 1.5,
+      leaseTtlMs,
+      // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
+      staleWorkerMs: Math.max(leaseTtlMs * 2, 30_000),
+      // Pending runs re-published per reclaim call, and calls per pass: bounds one pass.
+      reclaimBatch: 100,
+      maxReclaimCalls: 10,
+      // Local timers and Redis expiry differ by a few ms: reclaim a little after a lease can have expired.
+      reclaimMarginMs: 50,
+      maxDeliveries: options.maxDeliveries,
+    },
+    sweeper: {
+      intervalMs: reconciliationMs,
+      graceMs: options.orphanedTaskGracePeriod * 1000,
+      // Schedule entries looked at per step: bounds one step.
+      batch: 1000,
+    },
+    consumer: {
+      concurrency: options.concurrentTasks,
+      blockMs: options.streamBlockMs,
+      leaseTtlMs,
+      backoff,
+      // Another instance may know the task (rolling deploy): offered again a second later.
+      unknownTaskRequeueMs: 1000,
+      abortGraceMs: 1000,
+      // Far longer than a completion can be in flight.
+      finishedMemoryMs: 60_000,
+      handBackTimeoutMs: 1000,
+      loopExitWaitMs: 1000,
+      // 200 ms doubling up to 2 s: ioredis' own reconnection pace.
+      readRetry: { baseMs: 100, maxMs: 2000 },
+      // 250 ms doubling up to 3 s, 20 tries: about a minute of outage, while the lease keeps the run ours.
+      recordRetry: { baseMs: 250, maxMs: 3000, attempts: 20 },
+    },
+    leaseKeeper: {
+      intervalMs: runHeartbeatMs,
+      leaseTtlMs,
+      // Four looks per heartbeat (at least 25 ms apart): a run is given up within a quarter beat of its deadline.
+      watchdogMs: Math.max(25, runHeartbeatMs / 4),
+    },
+    loopWatch: {
+      // A third of the shorter lease: reported well before a blocked loop can lose one.
+      thresholdMs: Math.min(leaseTtlMs, leaderLeaseTtlMs) / 3,
+      tickMs: 100,
+    },
+    lifecycle: {
+      connectDeadlineMs: 8000,
+      shutdownStepMs: 1000,
+      syncIntervalMs: reconciliationMs,
+      // 200 ms doubling up to 2 s: ioredis' own reconnection pace.
+      startRetry: { baseMs: 100, maxMs: 2000 },
+    },
+    commandTimeoutMs: Math.max(1000, Math.min(heartbeatMs, runHeartbeatMs)),
+  };
+}

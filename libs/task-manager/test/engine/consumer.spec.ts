@@ -1,0 +1,299 @@
+/**
+ * The consumer alone on the in-process driver and fake time: shutdown in each phase (while reading, with
+ * runs delivered but not started, with runs executing), priorities, the concurrency bound, late re-reads.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterClock } from '../../src/engine/cluster-clock.js';
+import type { CoordinationPort, RunMessage, RunQueuePort } from '../../src/engine/coordination.port.js';
+import { Consumer } from '../../src/engine/consumer.js';
+import { engineSettings } from '../../src/engine/engine-settings.js';
+import { RunExecutor } from '../../src/engine/run-executor.js';
+import { createMemoryCoordination } from '../../src/memory/memory-coordination.js';
+import { MemoryStore } from '../../src/memory/memory-store.js';
+import { resolveOptions } from '../../src/options/resolve-options.js';
+import type { TaskDefinition } from '../../src/registry/task-definition.js';
+import { TaskRegistry } from '../../src/registry/task-registry.js';
+import { dueOf, itemFor, lead, readRuns, scheduleAt } from '../contract/helpers.js';
+import { makeTask } from '../support/task-definition.fixture.js';
+import { silent } from './engine-harness.js';
+import { ManualTimers } from './manual-timers.js';
+
+const options = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 };
+
+/** A worker `c1` and the in-process backend it shares with the test, on fake time. */
+async function setup(tasks: TaskDefinition[]) {
+  const timers = new ManualTimers();
+  const store = new MemoryStore(timers);
+  const port: CoordinationPort = createMemoryCoordination(options, 'c1', silent, store);
+  await port.lifecycle.connect();
+  const registry = new TaskRegistry();
+  for (const task of tasks) registry.addTask(task);
+  const token = await lead(port);
+  const events: Array<{ name: string; taskName: string }> = [];
+  /** Publishes one run of each of `tasks` (a second ago). */
+  const publish = async (published = tasks) => {
+    const slot = timers.now() - 1000;
+    const items = [];
+    for (const task of published) {
+      await scheduleAt(port, task.id, slot);
+      const due = (await dueOf(port, task.id, timers.now()))!;
+      items.push(itemFor(due, { highPriority: task.highPriority, allowParallel: task.allowParallel }));
+    }
+    await port.schedule.publish(token, timers.now(), items);
+    return slot;
+  };
+  /** A consumer on `runs` (default: the driver's), running up to `concurrency` runs. */
+  const consumerOf = (concurrency: number, runs: RunQueuePort = port.runs) => {
+    const defaults = engineSettings(resolveOptions({ keyPrefix: 'consumer-spec' }, '/nonexistent')).consumer;
+    const settings = { ...defaults, concurrency, blockMs: 5000, leaseTtlMs: 30_000 };
+    const clock = new ClusterClock(timers);
+    return new Consumer(
+      {
+        port: runs,
+        registry,
+        executor: new RunExecutor({ workerId: 'c1', logger: silent, clock, timers }),
+        workerId: 'c1',
+        events: {
+          emit: (name, event) => void events.push({ name, taskName: (event as { taskName: string }).taskName }),
+        },
+        logger: silent,
+        clock,
+        timers,
+      },
+      settings,
+    );
+  };
+  /** Stops `consumer` with `timeoutMs`, letting fake time run; returns the fake time it took. */
+  const stop = async (consumer: Consumer, timeoutMs: number) => {
+    let done = false;
+    const stopping = consumer.stop(timeoutMs).finally(() => (done = true));
+    const took = await timers.until(() => done, 120_000, 1);
+    await stopping;
+    return took;
+  };
+  return { timers, store, port, registry, publish, consumerOf, stop, events };
+}
+
+/** A read that delivers up to `count` runs per priority, normal ones first (a blocked XREADGROUP on both streams may). */
+function perPriority(runs: RunQueuePort): RunQueuePort {
+  return Object.assign(Object.create(runs) as RunQueuePort, {
+    read: async (consumer: string, count: number, blockMs: number) =>
+      (await runs.read(consumer, count * 2, blockMs)).reverse(),
+  });
+}
+
+/** A handler that runs for `ms` of fake time, or until its signal aborts (noted in `aborted`). */
+function takes(timers: ManualTimers, ms: number, aborted: string[] = []): TaskDefinition['handler'] {
+  return (_kwargs, ctx) =>
+    new Promise<void>((resolve) => {
+      const timer = timers.setTimeout(resolve, ms);
+      ctx.signal.addEventListener('abort', () => {
+        timers.clearTimeout(timer);
+        aborted.push(ctx.taskName);
+        resolve();
+      });
+    });
+}
+
+describe('Consumer', () => {
+  let cleanup: (() => Promise<unknown>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('stops at once while reading (the blocked read is interrupted), and takes no run afterwards', async () => {
+    const task = makeTask({ name: 'later' });
+    const { timers, store, publish, consumerOf, stop } = await setup([task]);
+    const consumer = consumerOf(2);
+    consumer.start();
+    await timers.advance(1000); // blocked in its read (blockMs 5 s)
+    expect(await stop(consumer, 30_000)).toBeLessThan(10);
+    await publish();
+    await timers.advance(10_000);
+    expect(store.normal.queued.size).toBe(1);
+    expect(store.normal.pending.size).toBe(0);
+  });
+
+  // Issue 10 item 1: runs aborted by the shutdown timeout, and runs delivered but not started, were left
+  // pending on the departed consumer; nothing re-ran them (and an allowParallel=false task stayed blocked).
+  it('hands its runs back when it stops: aborted ones and those delivered but not started', async () => {
+    const aborted: string[] = [];
+    const { timers, store, port, registry, publish, consumerOf, stop } = await setup([]);
+    for (const [name, highPriority] of [
+      ['urgent', true],
+      ['normal', false],
+    ] as const) {
+      registry.addTask(
+        makeTask({ name, highPriority, allowParallel: false, handler: takes(timers, 600_000, aborted) }),
+      );
+    }
+    const slot = await publish(registry.listTasks());
+    // One slot, but a read that delivers up to `count` runs per priority: the high one starts, the normal one waits.
+    const consumer = consumerOf(1, perPriority(port.runs));
+    consumer.start();
+    await timers.advance(100);
+    expect(consumer.runningCount).toBe(1);
+    expect(consumer.heldRuns()).toHaveLength(2);
+    // Stops within the shutdown timeout, the abort grace and the hand-back.
+    expect(await stop(consumer, 50)).toBeLessThanOrEqual(50 + 10);
+    expect(aborted).toEqual(['urgent']);
+    // Both runs are queued again, for another instance, with their slot; nothing is pending on c1.
+    const again = await readRuns(port, 'c2');
+    expect(again.map((r) => [r.taskId, r.slot]).sort()).toEqual(
+      registry
+        .listTasks()
+        .map((t) => [t.id, slot])
+        .sort(),
+    );
+    expect([...store.high.pending.values(), ...store.normal.pending.values()].map((d) => d.consumer)).toEqual([
+      'c2',
+      'c2',
+    ]);
+  });
+
+  it('lets running handlers finish within the shutdown timeout, and records them', async () => {
+    const { timers, store, registry, publish, consumerOf, stop, events } = await setup([]);
+    const aborted: string[] = [];
+    registry.addTask(makeTask({ name: 'finishing', handler: takes(timers, 2000, aborted) }));
+    await publish(registry.listTasks());
+    const consumer = consumerOf(2);
+    consumer.start();
+    await timers.until(() => consumer.runningCount === 1);
+    const took = await stop(consumer, 30_000);
+    // It waited for the handler (2 s), no longer.
+    expect(took).toBeGreaterThanOrEqual(1990);
+    expect(took).toBeLessThan(2100);
+    expect(aborted).toEqual([]);
+    expect(events.map((e) => e.name)).toEqual(['run.started', 'run.succeeded']);
+    // Recorded, not handed back.
+    expect(store.normal.queued.size + store.normal.pending.size).toBe(0);
+    expect(store.history(registry.listTasks()[0].id)?.records).toMatchObject([{ status: 'success' }]);
+  });
+
+  it('starts high-priority runs before normal ones, whatever the delivery order', async () => {
+    const started: string[] = [];
+    const tasks = ['n1', 'n2', 'h1'].map((name) =>
+      makeTask({
+        name,
+        highPriority: name.startsWith('h'),
+        handler: async (_kwargs, ctx) => {
+          started.push(ctx.taskName);
+        },
+      }),
+    );
+    const { timers, port, publish, consumerOf, stop } = await setup(tasks);
+    await publish();
+    const consumer = consumerOf(1, perPriority(port.runs));
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.until(() => started.length === 3, 10_000);
+    // (The first read delivers h1 and n1, n1 first.)
+    expect(started[0]).toBe('h1');
+  });
+
+  it('never runs more than concurrentTasks handlers at once, and runs them all', async () => {
+    let running = 0;
+    let most = 0;
+    let ran = 0;
+    const { timers, port, registry, publish, consumerOf, stop } = await setup([]);
+    for (let i = 0; i < 10; i++) {
+      registry.addTask(
+        makeTask({
+          name: `t${i}`,
+          highPriority: i % 2 === 0,
+          handler: async () => {
+            most = Math.max(most, ++running);
+            await new Promise<void>((resolve) => timers.setTimeout(resolve, 100 + i * 10));
+            running--;
+            ran++;
+          },
+        }),
+      );
+    }
+    await publish(registry.listTasks());
+    const consumer = consumerOf(3, perPriority(port.runs));
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.until(() => {
+      expect(consumer.runningCount).toBeLessThanOrEqual(3);
+      return ran === 10;
+    }, 60_000);
+    expect(most).toBe(3);
+  });
+
+  // Issue 13 item 9: the start gate of allowParallel=false is the consumer's, not only the publish script's.
+  // Two runs of one serial task can be queued at once (published before the task was redefined serial, or
+  // re-published by recovery while the first still runs): the consumer must ask the start script with the
+  // task's allowParallel, so that the second goes back to the one-off queue instead of running alongside.
+  it('starts one run of an allowParallel=false task at a time: a second one delivered meanwhile is re-queued', async () => {
+    let running = 0;
+    let most = 0;
+    const { timers, port, registry, consumerOf, stop } = await setup([]);
+    registry.addTask(
+      makeTask({
+        name: 'serial',
+        allowParallel: false,
+        handler: async () => {
+          most = Math.max(most, ++running);
+          await new Promise<void>((resolve) => timers.setTimeout(resolve, 300));
+          running--;
+        },
+      }),
+    );
+    const [task] = registry.listTasks();
+    const token = await lead(port);
+    const slot = timers.now() - 2000;
+    await scheduleAt(port, task.id, slot);
+    // Published as a parallel task would be: the publish gate lets both slots through.
+    const due = (await dueOf(port, task.id, slot))!;
+    await port.schedule.publish(token, timers.now(), [
+      itemFor(due, { slots: [slot, slot + 1000], allowParallel: true }),
+    ]);
+    const consumer = consumerOf(2);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(150);
+    expect(consumer.runningCount).toBe(1);
+    expect(await dueOf(port, task.id, timers.now() + 1000, 'oneOff')).toMatchObject({ slot: slot + 1000 });
+    await timers.advance(250);
+    expect(most).toBe(1);
+  });
+
+  // A re-read of the pending runs (after a reconnection) sent while a run's completion was in flight returns
+  // that run although it just finished: seen on Redis Cluster, where the client also reports 'ready' after
+  // refreshing its slots. It must not run again.
+  it('never runs again a run that already left it (a late re-read)', async () => {
+    let executions = 0;
+    const task = makeTask({ name: 'fast', handler: () => void executions++ });
+    const { timers, port, publish, consumerOf, stop } = await setup([task]);
+    await publish();
+    let consumer: Consumer | undefined;
+    let delivered: RunMessage | undefined;
+    let replayed = false;
+    const replaying: RunQueuePort = Object.assign(Object.create(port.runs) as RunQueuePort, {
+      read: async (name: string, count: number, blockMs: number) => {
+        if (delivered && executions === 1 && !replayed) {
+          // The re-read's reply arrives once the run's completion was recorded and the run left the worker.
+          while (consumer!.heldRuns().length > 0) await timers.settle(1);
+          replayed = true;
+          return [delivered];
+        }
+        const runs = await port.runs.read(name, count, blockMs);
+        delivered ??= runs[0];
+        return runs;
+      },
+      // Like start-runs on Redis: a run published less than a third of a lease ago is not re-checked.
+      start: async (name: string, runs: Parameters<RunQueuePort['start']>[1], leaseTtlMs: number) =>
+        replayed && runs.length === 1 && runs[0].run === delivered
+          ? ['start' as const]
+          : port.runs.start(name, runs, leaseTtlMs),
+    });
+    consumer = consumerOf(2, replaying);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(300);
+    expect(replayed).toBe(true);
+    expect(executions).toBe(1);
+  });
+});

@@ -1,0 +1,14 @@
+import type { Execution } from './slots.mjs';
+
+export declare function analyzeBackoff(
+  soak: {
+    settings: { options: { retryBackoffMultiplier?: number } };
+    mix: { tasks: Map<string, { category: string; retryBackoff?: number; retryBackoffMax?: number }> };
+  },
+  index: { perTask: Map<string, Execution[]>; perAttempt: Map<string, Execution[]> },
+  excuse: (a: Execution, b: Execution) => unknown,
+  wipes: number[],
+): {
+  backoffGates: Map<string, Array<{ from: number; to: number }>>;
+  backoffViolations: Array<{ task: string; failedAt: number; delayMs: number; startedAt: number; slot: number }>;
+};

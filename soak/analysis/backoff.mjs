@@ -1,0 +1,56 @@
+// The retry backoff of the failing tasks: the periods it gates, and runs that started inside one.
+import { completed } from './executions.mjs';
+
+/**
+ * The k-th consecutive failure of a task delays it by min(b * m^(k-1), max) seconds.
+ * @returns {{ backoffGates: Map<string, Array<{from: number, to: number}>>, backoffViolations: object[] }}
+ */
+export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, wipes) {
+  const multiplier = soak.settings.options.retryBackoffMultiplier ?? 2;
+  const backoffGates = new Map();
+  const backoffViolations = [];
+  for (const [name, task] of soak.mix.tasks) {
+    if (task.category !== 'failing') continue;
+    const list = (perTask.get(name) ?? []).filter((e) => completed(e)).sort((a, b) => a.end - b.end);
+    const gates = [];
+    let consecutive = 0;
+    let lastEnd = 0;
+    for (const e of list) {
+      if (wipes.some((w) => w > lastEnd && w <= e.end)) consecutive = 0;
+      lastEnd = e.end;
+      // A completion excused as a re-execution was refused (not recorded): it does not count.
+      const others = perAttempt.get(`${e.task}|${e.slot}|${e.attempt}`) ?? [];
+      if (
+        others.length > 1 &&
+        others.some((x) => x !== e && x.start < e.start && excuse(x, e) === undefined && excuse(e, x))
+      )
+        continue;
+      if (!e.failed) {
+        consecutive = 0;
+        continue;
+      }
+      consecutive++;
+      const delayMs = Math.min(task.retryBackoff * multiplier ** (consecutive - 1), task.retryBackoffMax) * 1000;
+      // The gate covers the slots after the failing one: a slot due while the failing run was still in flight
+      // (e.g. its start delayed by a slow link) and published after its failure was recorded is gated too —
+      // publish-runs compares the slot with retry_after, whenever the leader gets to it.
+      gates.push({
+        from: Math.min(e.end - 300, e.slot + 1),
+        to: Math.min(e.end + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
+      });
+      // A success recorded after this failure clears the backoff (complete-run deletes retry_after).
+      const cleared = list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity;
+      const early = (perTask.get(name) ?? []).find(
+        (r) =>
+          r.attempt === 1 &&
+          r.slot >= e.end + 100 &&
+          r.start < Math.min(e.end + delayMs - 50, cleared) &&
+          !wipes.some((w) => w >= e.end && w <= r.start),
+      );
+      if (early)
+        backoffViolations.push({ task: name, failedAt: e.end, delayMs, startedAt: early.start, slot: early.slot });
+    }
+    backoffGates.set(name, gates);
+  }
+  return { backoffGates, backoffViolations };
+}

@@ -1,0 +1,42 @@
+/** The runs seen of a (task, slot) or of a task (see executions.mjs). */
+export interface Execution {
+  task: string;
+  slot: number;
+  attempt: number;
+  pid: number;
+  start: number;
+  end?: number;
+  aborted?: boolean;
+  failed?: boolean;
+}
+interface MixTask {
+  cron: string;
+  category: string;
+  highPriority: boolean;
+  removedAt?: number;
+}
+interface SlotSoakView {
+  analysisFrom: number;
+  analysisTo: number;
+  mix: { tasks: Map<string, MixTask> };
+  dynamic: Map<string, { cron: string; createdAt: number; deletedAt?: number; wipedAt?: number }>;
+  faults: Array<{ n: number; kind: string; at: number; endAt?: number }>;
+  instances: Array<{ pid: number; killedAt?: number }>;
+}
+
+export declare function accountSlots(
+  soak: SlotSoakView,
+  context: {
+    perSlot: Map<string, Execution[]>;
+    perTask: Map<string, Execution[]>;
+    windows: Array<{ from: number; to: number; cause: string; fault?: unknown }>;
+    wipes: number[];
+    backoffGates: Map<string, Array<{ from: number; to: number }>>;
+    poisonDeath: (pid: number) => unknown;
+    leaseMs: number;
+  },
+): {
+  totals: { due: number; executed: number; executedOnce: number; missed: number };
+  missedBy: Record<string, number>;
+  missedDetail: Array<{ task: string; slot: number; cause: string; fault: number | null }>;
+};

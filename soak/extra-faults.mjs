@@ -1,0 +1,41 @@
+// Soak faults kept in their own modules, by kind: { run(soak, record), analyze(soak), describe(analysis) },
+// and optionally windows(soak, fault) (the slots a fault may cost, for the missed-slot classification) and
+// mixEntries (tasks the fault triggers, added to the mix when the fault is on the menu). soak.mjs runs them
+// from its fault menu and adds each analysis to the report (`extraFaults`).
+import { clockSkewFault } from './fault-clock-skew.mjs';
+import { cpuBoundFault } from './fault-cpu-bound.mjs';
+import { dynamicRedefineFault } from './fault-dynamic-redefine.mjs';
+import {
+  dropReplyFault,
+  freezeLinkFault,
+  freezeThenWipeFault,
+  latencyFault,
+  wipeLostCompletionFault,
+} from './fault-link.mjs';
+import { poisonPillFault } from './fault-poison-pill.mjs';
+import { sigtermLongFault } from './fault-sigterm-long.mjs';
+import { staticRemovalFault } from './fault-static-removal.mjs';
+
+export const EXTRA_FAULTS = {
+  'sigterm-long': sigtermLongFault,
+  'drop-reply': dropReplyFault,
+  'wipe-lost-completion': wipeLostCompletionFault,
+  'freeze-link': freezeLinkFault,
+  'freeze-then-wipe': freezeThenWipeFault,
+  latency: latencyFault,
+  'clock-skew': clockSkewFault,
+  'poison-pill': poisonPillFault,
+  'cpu-bound': cpuBoundFault,
+  'dynamic-redefine': dynamicRedefineFault,
+  'static-removal': staticRemovalFault,
+};
+
+/** The analysis of every extra fault kind that occurred. */
+export function analyzeExtraFaults(soak) {
+  const kinds = new Set(soak.faults.map((f) => f.kind));
+  return Object.fromEntries(
+    Object.entries(EXTRA_FAULTS)
+      .filter(([kind]) => kinds.has(kind))
+      .map(([kind, fault]) => [kind, fault.analyze(soak)]),
+  );
+}

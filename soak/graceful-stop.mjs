@@ -1,0 +1,30 @@
+// Stopping a soak instance gracefully (SIGTERM, as a rolling deploy does), for the faults that replace one.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Takes `target` out of the live set (no probe or request to a process shutting down), sends it SIGTERM and
+ * waits for its exit (SIGKILL after 20 s). Records on `record`: pid, wasLeader, at, exitMs and, when it led,
+ * when the next leader took over (newLeaderAt, failoverMs).
+ */
+export async function stopGracefully(soak, target, record) {
+  Object.assign(record, { pid: target.pid, wasLeader: target === soak.leader(), at: Date.now() });
+  target.expectedExit = true;
+  target.port = undefined;
+  const next = record.wasLeader ? soak.waitForLeader(record.at, target.pid) : undefined;
+  target.child.kill('SIGTERM');
+  const deadline = Date.now() + 20000;
+  while (!target.exited && Date.now() < deadline) await sleep(50);
+  if (!target.exited) target.signal('SIGKILL');
+  record.exitMs = Date.now() - record.at;
+  if (!next) return;
+  const successor = await next;
+  record.newLeaderAt = successor?.t;
+  record.failoverMs = successor ? successor.t - record.at : null;
+}
+
+/** The window of a fault that stopped the leader: no leader until the next one (+1 s either side). */
+export function leaderFailoverWindow(soak, f) {
+  return f.wasLeader
+    ? [{ fault: f, from: f.at - 1000, to: (f.newLeaderAt ?? f.endAt) + 1000, cause: 'leader failover' }]
+    : [];
+}

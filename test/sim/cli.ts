@@ -1,0 +1,169 @@
+/**
+ * `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...] [--revert reread]
+ * [--trace] [--no-shrink] [--jobs J] [--json FILE]`: runs seeds S .. S+N-1 (default 1000 from 1), stops at
+ * the first violation, shrinks it and prints the report. See docs/simulation.md.
+ */
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { FAULT_KINDS, type FaultKind } from './scenario.js';
+import { report, shrink } from './shrink.js';
+import { simulate, type SimOptions } from './simulator.js';
+
+interface Args {
+  from: number;
+  seeds: number;
+  jobs: number;
+  trace: boolean;
+  shrink: boolean;
+  json?: string;
+  options: SimOptions;
+}
+
+function parse(argv: string[]): Args {
+  const args: Args = { from: 1, seeds: 1000, jobs: 1, trace: false, shrink: true, options: {} };
+  const disabled = new Set<FaultKind>();
+  for (let i = 0; i < argv.length; i++) {
+    const value = () => argv[++i];
+    switch (argv[i]) {
+      case '--seeds':
+        args.seeds = Number(value());
+        break;
+      case '--from':
+        args.from = Number(value());
+        break;
+      case '--seed':
+        args.from = Number(value());
+        args.seeds = 1;
+        break;
+      case '--jobs':
+        args.jobs = Number(value());
+        break;
+      case '--instances':
+        args.options.knobs = { ...args.options.knobs, instances: Number(value()) };
+        break;
+      case '--disable':
+        for (const kind of value().split(',')) {
+          if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`unknown fault kind ${kind}`);
+          disabled.add(kind as FaultKind);
+        }
+        break;
+      case '--revert':
+        if (value() !== 'reread') throw new Error('only the driver fix "reread" can be reverted here');
+        args.options.flags = { rereadAfterReconnect: false };
+        break;
+      case '--trace':
+        args.trace = true;
+        break;
+      case '--no-shrink':
+        args.shrink = false;
+        break;
+      case '--json':
+        args.json = value();
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  args.options.knobs = { ...args.options.knobs, disabled };
+  return args;
+}
+
+interface Summary {
+  seeds: number;
+  from: number;
+  violations: number;
+  firstViolation?: number;
+  steps: number;
+  clusterHours: number;
+  instanceHours: number;
+  wallSeconds: number;
+}
+
+/** Runs seeds [from, from + count) in this process; stops at the first violation. */
+async function runRange(from: number, count: number, options: SimOptions, trace: boolean) {
+  let steps = 0;
+  let simulatedMs = 0;
+  let instanceMs = 0;
+  for (let seed = from; seed < from + count; seed++) {
+    const result = await simulate(seed, { ...options, trace });
+    steps += result.stats.steps;
+    simulatedMs += result.stats.simulatedMs;
+    instanceMs += result.stats.simulatedMs * result.stats.instances;
+    if (trace && !result.violation) console.log(`seed ${seed}: ok ${JSON.stringify(result.stats)}`);
+    if (result.violation) return { done: seed - from + 1, steps, simulatedMs, instanceMs, failed: seed, result };
+  }
+  return { done: count, steps, simulatedMs, instanceMs };
+}
+
+type RangeResult = Awaited<ReturnType<typeof runRange>>;
+
+async function main(): Promise<void> {
+  if (process.env.SIM_CHILD) {
+    const { from, count, options } = JSON.parse(process.env.SIM_CHILD) as {
+      from: number;
+      count: number;
+      options: SimOptions;
+    };
+    options.knobs = { ...options.knobs, disabled: new Set(options.knobs?.disabled as unknown as FaultKind[]) };
+    process.send!(await runRange(from, count, options, false));
+    return;
+  }
+  const args = parse(process.argv.slice(2));
+  const started = performance.now();
+  let results: RangeResult[];
+  if (args.jobs <= 1) {
+    results = [await runRange(args.from, args.seeds, args.options, args.trace)];
+  } else {
+    const per = Math.ceil(args.seeds / args.jobs);
+    const serial = {
+      ...args.options,
+      knobs: { ...args.options.knobs, disabled: [...(args.options.knobs?.disabled ?? [])] },
+    };
+    results = await Promise.all(
+      Array.from({ length: args.jobs }, (_, j) => {
+        const from = args.from + j * per;
+        const count = Math.max(0, Math.min(per, args.from + args.seeds - from));
+        return new Promise<RangeResult>((resolve, reject) => {
+          const child = fork(process.argv[1], [], {
+            env: { ...process.env, SIM_CHILD: JSON.stringify({ from, count, options: serial }) },
+          });
+          child.once('message', (m) => resolve(m as RangeResult));
+          child.once('exit', (code) => code !== 0 && reject(new Error(`worker ${j} exited with ${code}`)));
+        });
+      }),
+    );
+  }
+  const failed = results.filter((r) => r.failed !== undefined).sort((a, b) => a.failed! - b.failed!);
+  const summary: Summary = {
+    seeds: results.reduce((n, r) => n + r.done, 0),
+    from: args.from,
+    violations: failed.length,
+    firstViolation: failed[0]?.failed,
+    steps: results.reduce((n, r) => n + r.steps, 0),
+    clusterHours: results.reduce((n, r) => n + r.simulatedMs, 0) / 3_600_000,
+    instanceHours: results.reduce((n, r) => n + r.instanceMs, 0) / 3_600_000,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+  console.log(
+    `${summary.seeds} seed(s) from ${summary.from}: ${summary.violations} violation(s); ` +
+      `${summary.clusterHours.toFixed(2)} simulated cluster-hours (${summary.instanceHours.toFixed(2)} instance-hours), ` +
+      `${summary.steps} steps, ${summary.wallSeconds.toFixed(1)} s`,
+  );
+  if (args.json) writeFileSync(args.json, JSON.stringify(summary, null, 2));
+  if (failed.length > 0) {
+    const seed = failed[0].failed!;
+    const first = failed[0].result ?? (await simulate(seed, { ...args.options, trace: true }));
+    const result = first.trace ? first : await simulate(seed, { ...args.options, trace: true });
+    const shrunk = args.shrink
+      ? await shrink(seed, result, args.options)
+      : {
+          knobs: { instances: result.stats.instances, disabled: [...(args.options.knobs?.disabled ?? [])] },
+          result,
+          attempts: 0,
+        };
+    console.log(report(shrunk, args.options));
+    process.exitCode = 1;
+  }
+}
+
+await main();

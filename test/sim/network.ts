@@ -1,0 +1,200 @@
+import type {
+  ChangeNotice,
+  CoordinationPort,
+  RunMessage,
+} from '../../libs/task-manager/src/engine/coordination.port.js';
+import type { MemoryStore } from '../../libs/task-manager/src/memory/memory-store.js';
+import { toRunMessage } from '../../libs/task-manager/src/memory/memory-store.js';
+import type { Rng } from './prng.js';
+import type { SimHost } from './sim-host.js';
+import type { World } from './world.js';
+
+/** Calls answered at once, without a round trip (local state of the driver). */
+const LOCAL_CALLS = new Set(['lifecycle.isHealthy', 'runs.interrupt', 'lifecycle.close']);
+
+/** The network between one process and the store ("Redis"): its faults are switched by the fault schedule. */
+export class Link {
+  /** Calls from (and replies to) this process hang until the link thaws. */
+  frozen = false;
+  /** One-way delay (ms): a uniform draw in [minDelayMs, minDelayMs + jitterMs) plus `extraDelayMs`. */
+  minDelayMs = 0.2;
+  jitterMs = 2;
+  extraDelayMs = 0;
+  /** Probability that a reply is lost (the call took effect; the caller sees its connection drop). */
+  lossRate = 0;
+  /** Probability that a call is applied twice (its reply lost, ioredis re-sends it after reconnecting). */
+  duplicateRate = 0;
+  private readonly held: Array<() => void> = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly rng: Rng,
+  ) {}
+
+  delay(): number {
+    return this.minDelayMs + this.rng.next() * this.jitterMs + this.extraDelayMs;
+  }
+
+  /** Sends `fn` over the link: after a delay, or once it thaws. */
+  send(fn: () => void): void {
+    if (this.frozen) this.held.push(fn);
+    else this.world.after(this.delay(), () => (this.frozen ? this.held.push(fn) : fn()));
+  }
+
+  fate(): 'ok' | 'lost' | 'duplicated' {
+    if (this.lossRate > 0 && this.rng.chance(this.lossRate)) return 'lost';
+    if (this.duplicateRate > 0 && this.rng.chance(this.duplicateRate)) return 'duplicated';
+    return 'ok';
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const fn of this.held.splice(0)) this.world.after(this.delay(), fn);
+  }
+
+  heal(): void {
+    this.thaw();
+    this.extraDelayMs = 0;
+    this.lossRate = 0;
+    this.duplicateRate = 0;
+  }
+}
+
+/** What the store did for one call (observed when it was applied, whatever reached the caller). */
+export interface AppliedCall {
+  worker: string;
+  name: string;
+  args: unknown[];
+  result?: unknown;
+  error?: unknown;
+}
+
+export interface NetworkOptions {
+  /** A command with no reply for this long fails (ioredis `commandTimeout`); the blocking read has none. */
+  commandTimeoutMs: number;
+  /**
+   * After a lost reply (a reconnection), the next read returns this consumer's pending runs first, as the
+   * Redis driver does (`rereadPending`). False reverts that fix (for rediscovery runs).
+   */
+  rereadAfterReconnect: boolean;
+}
+
+/**
+ * Wraps one process's coordination port (a memory driver on the shared store) in a simulated network: each
+ * call is a request that reaches the store after a delay and a reply that comes back after another, both
+ * through the link (frozen: held; lossy: the reply lost after the call took effect; duplicated: applied a
+ * second time) and the host (a dead process gets nothing, a paused one later). Change notices reach the
+ * process through the link too (lost while it is frozen, as pub/sub messages during a disconnect).
+ */
+export function networkPort(
+  inner: CoordinationPort,
+  ctx: {
+    world: World;
+    host: SimHost;
+    link: Link;
+    store: MemoryStore;
+    worker: string;
+    options: NetworkOptions;
+    onApplied: (call: AppliedCall) => void;
+    onReply: (name: string, fate: string) => void;
+  },
+): CoordinationPort {
+  const { world, host, link, options } = ctx;
+  let rereadPending = false;
+
+  /** The runs pending for `consumer` in the store (what XREADGROUP with id 0 returns). */
+  const pendingOf = (consumer: string): RunMessage[] => {
+    const runs: RunMessage[] = [];
+    for (const stream of [ctx.store.high, ctx.store.normal])
+      for (const delivery of stream.pending.values())
+        if (delivery.consumer === consumer) {
+          delivery.touchedAt = ctx.store.now();
+          runs.push(toRunMessage(delivery.entry, stream.highPriority));
+        }
+    return runs;
+  };
+
+  const call = (name: string, invoke: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      const fate = link.fate();
+      const blocking = name === 'runs.read';
+      const timeout = blocking
+        ? undefined
+        : world.after(options.commandTimeoutMs, () =>
+            host.deliver(() => settle(false, new Error(`Command timed out (${name})`))),
+          );
+      const settle = (ok: boolean, value: unknown) => {
+        if (settled) return;
+        settled = true;
+        world.cancel(timeout);
+        if (ok) resolve(value);
+        else reject(value);
+      };
+      const reply = (ok: boolean, value: unknown) => link.send(() => host.deliver(() => settle(ok, value)));
+      const apply = (then: (ok: boolean, value: unknown) => void) => {
+        let pending: Promise<unknown>;
+        if (blocking && rereadPending && options.rereadAfterReconnect) {
+          rereadPending = false;
+          const runs = pendingOf(args[0] as string);
+          pending = runs.length > 0 ? Promise.resolve(runs) : invoke(...args);
+        } else {
+          pending = invoke(...args);
+        }
+        pending.then(
+          (result) => {
+            ctx.onApplied({ worker: ctx.worker, name, args, result });
+            then(true, result);
+          },
+          (error: unknown) => {
+            ctx.onApplied({ worker: ctx.worker, name, args, error });
+            then(false, error);
+          },
+        );
+      };
+      link.send(() =>
+        apply((ok, value) => {
+          if (fate === 'ok') return reply(ok, value);
+          // The connection dropped before the reply: the driver reconnects (and re-reads its pending runs).
+          rereadPending = true;
+          ctx.onReply(name, fate);
+          if (fate === 'lost') return reply(false, new Error(`Connection lost (${name})`));
+          // ioredis re-sends the command on the new connection: it runs a second time.
+          link.send(() => apply(reply));
+        }),
+      );
+    });
+
+  const wrap = <T extends object>(part: string, target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver) as unknown;
+        if (typeof value !== 'function' || typeof prop !== 'string') return value;
+        const name = `${part}.${prop}`;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (LOCAL_CALLS.has(name)) return fn.bind(obj);
+        if (name === 'notices.subscribe') {
+          return (listener: (notice: ChangeNotice) => void) =>
+            fn.call(obj, (notice: ChangeNotice) => {
+              if (link.frozen) return;
+              world.after(link.delay(), () => {
+                if (!link.frozen) host.deliver(() => listener(notice));
+              });
+            });
+        }
+        return (...args: unknown[]) => call(name, (...a) => fn.apply(obj, a) as Promise<unknown>, args);
+      },
+    });
+
+  return {
+    lifecycle: wrap('lifecycle', inner.lifecycle),
+    leadership: wrap('leadership', inner.leadership),
+    schedule: wrap('schedule', inner.schedule),
+    runs: wrap('runs', inner.runs),
+    state: wrap('state', inner.state),
+    notices: wrap('notices', inner.notices),
+    workers: wrap('workers', inner.workers),
+    dynamicTasks: wrap('dynamicTasks', inner.dynamicTasks),
+    taskSets: wrap('taskSets', inner.taskSets),
+  };
+}

@@ -1,0 +1,62 @@
+import { FAULT_KINDS, scenarioOf, type FaultKind, type ScenarioKnobs } from './scenario.js';
+import { simulate, type SimOptions, type SimResult } from './simulator.js';
+
+/** The smallest failing schedule found for a seed, and how it was reached. */
+export interface Shrunk {
+  knobs: { instances: number; disabled: FaultKind[] };
+  result: SimResult;
+  attempts: number;
+}
+
+/**
+ * Shrinks a failing seed: fewer instances (down to 1), then each fault kind switched off in turn (handler
+ * misbehaviour included), keeping each change while the same invariant still fails. Each attempt is a full
+ * deterministic replay of the seed with those knobs.
+ */
+export async function shrink(seed: number, failed: SimResult, options: SimOptions = {}): Promise<Shrunk> {
+  const invariant = failed.violation!.invariant;
+  let best: ScenarioKnobs & { instances: number; disabled: Set<FaultKind> } = {
+    instances: failed.stats.instances,
+    disabled: new Set(options.knobs?.disabled ?? []),
+  };
+  let bestResult = failed;
+  let attempts = 0;
+  const stillFails = async (knobs: typeof best) => {
+    attempts++;
+    const result = await simulate(seed, { ...options, knobs, trace: true });
+    if (result.violation?.invariant !== invariant) return false;
+    bestResult = result;
+    return true;
+  };
+  for (let n = best.instances - 1; n >= 1; n--) {
+    const knobs = { ...best, instances: n };
+    if (!(await stillFails(knobs))) break;
+    best = knobs;
+  }
+  for (const kind of FAULT_KINDS) {
+    if (best.disabled.has(kind)) continue;
+    const knobs = { ...best, disabled: new Set([...best.disabled, kind]) };
+    if (await stillFails(knobs)) best = knobs;
+  }
+  if (!bestResult.trace) bestResult = await simulate(seed, { ...options, knobs: best, trace: true });
+  return { knobs: { instances: best.instances, disabled: [...best.disabled] }, result: bestResult, attempts };
+}
+
+/** A violation report: the seed, the invariant, the shrunk knobs, the scenario's faults and the trace. */
+export function report(shrunk: Shrunk, options: SimOptions = {}): string {
+  const { result, knobs } = shrunk;
+  const v = result.violation!;
+  const scenario = scenarioOf(result.seed, { instances: knobs.instances, disabled: new Set(knobs.disabled) });
+  const replay =
+    `npm run simulate -- --seed ${result.seed} --instances ${knobs.instances}` +
+    (knobs.disabled.length ? ` --disable ${knobs.disabled.join(',')}` : '') +
+    (options.flags?.rereadAfterReconnect === false ? ' --revert reread' : '');
+  return [
+    `VIOLATION of ${v.invariant} at seed ${result.seed}: ${v.message}`,
+    `shrunk to ${knobs.instances} instance(s), faults off: ${knobs.disabled.join(', ') || 'none'} (${shrunk.attempts} replays)`,
+    `replay: ${replay} --trace`,
+    `scenario: ${scenario.tasks.map((t) => `${t.name} every ${t.everySeconds}s${t.allowParallel ? '' : ' exclusive'}${t.timeoutMs ? ` timeout ${t.timeoutMs}ms` : ''} ${t.misfirePolicy}`).join('; ')}; concurrentTasks ${scenario.concurrentTasks}`,
+    'trace (the task of the violation, faults and lifecycle):',
+    ...(result.trace ?? []),
+  ].join('\n');
+}

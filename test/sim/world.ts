@@ -1,0 +1,110 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Rng } from './prng.js';
+
+/** One scheduled happening of the simulated world. */
+interface SimEvent {
+  at: number;
+  /** Seeded tie-break between events due at the same simulated time. */
+  tie: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** Handle of a scheduled event, to cancel it. */
+export type EventHandle = SimEvent;
+
+/**
+ * The discrete-event queue of a simulation, keyed by simulated ("true") time: every timer of every instance,
+ * every network message and every fault is an event. Events due at the same time run in an order drawn from
+ * the seed. After each event the promise chains it started run to completion (no real I/O and no real timer
+ * exists in the simulated world, so one turn of the real event loop drains them), then the observer (the
+ * invariants) looks.
+ */
+export class World {
+  /** Simulated true time (ms since the epoch): the store's ("Redis server") clock. */
+  now: number;
+  steps = 0;
+  private heap: SimEvent[] = [];
+  private seq = 0;
+
+  constructor(
+    start: number,
+    private readonly rng: Rng,
+  ) {
+    this.now = start;
+  }
+
+  /** Runs `fn` at simulated time `at` (not before now). */
+  at(at: number, fn: () => void): EventHandle {
+    const event: SimEvent = { at: Math.max(at, this.now), tie: this.rng.next(), seq: ++this.seq, fn, cancelled: false };
+    this.push(event);
+    return event;
+  }
+
+  after(ms: number, fn: () => void): EventHandle {
+    return this.at(this.now + Math.max(0, ms), fn);
+  }
+
+  cancel(handle: EventHandle | undefined): void {
+    if (handle) handle.cancelled = true;
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  /** Runs events until simulated time `until`, calling `observe` after each; stops early when it returns false. */
+  async run(until: number, observe: () => boolean, maxSteps = Infinity): Promise<boolean> {
+    for (;;) {
+      const event = this.heap[0];
+      if (!event || event.at > until) break;
+      this.pop();
+      if (event.cancelled) continue;
+      this.now = event.at;
+      this.steps++;
+      event.fn();
+      await nextTurn();
+      if (!observe()) return false;
+      if (this.steps > maxSteps) throw new Error(`more than ${maxSteps} steps`);
+    }
+    this.now = Math.max(this.now, until);
+    return true;
+  }
+
+  private less(x: SimEvent, y: SimEvent): boolean {
+    if (x.at !== y.at) return x.at < y.at;
+    if (x.tie !== y.tie) return x.tie < y.tie;
+    return x.seq < y.seq;
+  }
+
+  private push(event: SimEvent): void {
+    const heap = this.heap;
+    heap.push(event);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && this.less(heap[l], heap[m])) m = l;
+      if (r < heap.length && this.less(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+}
