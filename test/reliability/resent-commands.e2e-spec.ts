@@ -61,11 +61,11 @@ describe('a script whose reply is lost with its connection (ioredis re-sends it)
     const coordination = await connect();
     await warmUpDynamicScripts(coordination);
     const swallowed = proxy!.swallowNextReply(createRequest, { onRequest: true });
-    expect(await coordination.dynamicTasks.create('g/t', '{"v":1}', entry('g/t'))).toBe(true);
+    expect(await coordination.dynamicTasks.create('g/t', '{"v":1}', entry('g/t'))).toBe('created');
     await swallowed;
     expect((await coordination.dynamicTasks.loadAll()).tasks.map((d) => d.taskId)).toEqual(['g/t']);
     // A second, distinct request for the same task is refused as before.
-    expect(await coordination.dynamicTasks.create('g/t', '{"v":1}', entry('g/t'))).toBe(false);
+    expect(await coordination.dynamicTasks.create('g/t', '{"v":1}', entry('g/t'))).toBe('exists');
   });
 
   it('deleting a dynamic task returns its definition, although the script ran twice', async () => {

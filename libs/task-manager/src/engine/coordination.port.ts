@@ -263,8 +263,13 @@ export interface DynamicTaskPort {
   loadAll(): Promise<DynamicTaskSet>;
   /** The current generation of the definitions (one cheap read). */
   generation(): Promise<string>;
-  /** Persists and schedules a new dynamic task; false when one with that id exists (nothing changed). */
-  create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean>;
+  /**
+   * Persists and schedules a new dynamic task at `entry.firstSlot`. 'exists': one with that id exists;
+   * 'late': the first slot is not after the server's time now (the request reached the store late, e.g. held
+   * by a frozen link; planned then, that slot may have run already under a task of the same name deleted
+   * meanwhile): plan it again. Nothing changed then.
+   */
+  create(taskId: string, definition: string, entry: ScheduleEntry): Promise<DynamicTaskCreateResult>;
   /** Removes a task's definition and every trace of it in Redis; returns the removed definition, if any. */
   remove(taskId: string): Promise<string | null>;
   /** The stored definition of one dynamic task (JSON), or null when there is none. */
@@ -274,7 +279,8 @@ export interface DynamicTaskPort {
    * (`definitionVersion` of the definition read); puts the task back on the schedule at `entry.firstSlot` when
    * the entry's signature differs from the stored one (a new cron expression or time zone); with `enabled`,
    * also enables or disables it. Every instance is told (a new generation and a change notice).
-   * 'missing': no dynamic task of that id; 'changed': its stored definition is another version. Nothing
+   * 'missing': no dynamic task of that id; 'changed': its stored definition is another version; 'late': the
+   * task is re-planned and `entry.firstSlot` is not after the server's time now (see `create`). Nothing
    * changed then.
    */
   update(
@@ -286,8 +292,11 @@ export interface DynamicTaskPort {
   ): Promise<DynamicTaskUpdateResult>;
 }
 
+/** {@link DynamicTaskPort.create}: 'created', or why nothing changed. */
+export type DynamicTaskCreateResult = 'created' | 'exists' | 'late';
+
 /** {@link DynamicTaskPort.update}: 'updated', or why nothing changed. */
-export type DynamicTaskUpdateResult = 'updated' | 'missing' | 'changed';
+export type DynamicTaskUpdateResult = 'updated' | 'missing' | 'changed' | 'late';
 
 /** One step of the sweep of undeclared tasks: where the next step starts ('0': a new pass) and what it removed. */
 export interface SweepResult {

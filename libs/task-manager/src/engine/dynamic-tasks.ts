@@ -21,9 +21,20 @@ import { validateKwargs } from '../registry/kwargs-validator.js';
 import type { RegisteredFunction, TaskDefinition } from '../registry/task-definition.js';
 import { encodeTaskId } from '../registry/task-id.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
-import type { DynamicTaskPort } from './coordination.port.js';
+import type { DynamicTaskPort, ScheduleEntry } from './coordination.port.js';
 import { kwargsSize } from '../task-spec/kwargs.js';
 import type { ScheduleRegistrar } from './schedule-registrar.js';
+
+/** Attempts of a create or an update before it gives up (compare-and-set lost, or first slot found past). */
+const MAX_ATTEMPTS = 5;
+
+/** A create or update whose first slot was past by the server's clock on every attempt. */
+function lateTooOften(task: TaskDefinition): TaskConflictError {
+  return new TaskConflictError(
+    `The next run of task "${task.name}" of group "${task.groupName}" could not be planned: each attempt reached ` +
+      'Redis after the slot it had planned (a slow link to Redis); retry',
+  );
+}
 
 /**
  * Dynamic tasks: created from registered functions at runtime, persisted in Redis, and known to every
@@ -79,7 +90,16 @@ export class DynamicTasks {
       new TaskConflictError(`A task named "${task.name}" already exists in group "${task.groupName}"`);
     // A dynamic task held here may be stale (deleted elsewhere): the store decides.
     if (this.registry.getTask(task.id)?.dynamic === false) throw conflict();
-    if (!(await this.port.create(task.id, definition, this.registrar.entryOf(task)))) throw conflict();
+    // The first run is the first slot after the moment the store takes the task: a request that reached it late
+    // (its first slot already past by the server's clock) is planned again from the time now.
+    let entry = this.registrar.entryOf(task);
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.port.create(task.id, definition, entry);
+      if (result === 'created') break;
+      if (result === 'exists') throw conflict();
+      if (attempt >= MAX_ATTEMPTS) throw lateTooOften(task);
+      entry = this.registrar.entryAfter(task, entry);
+    }
     // A sync triggered by the creation's own notice may have registered it already.
     this.hold(task);
     this.localChanges.set(task.id, ++this.changeSeq);
@@ -107,7 +127,9 @@ export class DynamicTasks {
     const group = this.registry.getGroup(groupName);
     if (!group) throw new TaskNotFoundError(`Task group "${groupName}" does not exist`);
     const notFound = () => new TaskNotFoundError(`No dynamic task "${taskName}" in group "${groupName}"`);
-    // Read, change, compare-and-set: a concurrent update of the same task makes this one start over.
+    // Read, change, compare-and-set: a concurrent update of the same task makes this one start over, and so does
+    // a re-planned first slot that the store found already past (the request reached it late).
+    let refused: ScheduleEntry | undefined;
     for (let attempt = 1; ; attempt++) {
       const stored = await this.port.read(id);
       if (stored === null) throw notFound();
@@ -123,7 +145,7 @@ export class DynamicTasks {
       const updated = applyUpdate(current, patch, this.options);
       const definition = JSON.stringify(updated);
       const task = buildDynamicTask(updated, group, fn, this.options, definitionVersion(definition));
-      const entry = this.registrar.entryOf(task);
+      const entry = refused ? this.registrar.entryAfter(task, refused) : this.registrar.entryOf(task);
       const result = await this.port.update(id, definitionVersion(stored), definition, entry, patch.enabled);
       if (result === 'missing') throw notFound();
       if (result === 'updated') {
@@ -131,10 +153,13 @@ export class DynamicTasks {
         this.localChanges.set(task.id, ++this.changeSeq);
         return task;
       }
-      if (attempt >= 5)
+      if (result === 'late') refused = entry;
+      if (attempt >= MAX_ATTEMPTS) {
+        if (result === 'late') throw lateTooOften(task);
         throw new TaskConflictError(
           `Dynamic task "${taskName}" of group "${groupName}" keeps being changed elsewhere; retry the update`,
         );
+      }
     }
   }
 

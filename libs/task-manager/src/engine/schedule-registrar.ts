@@ -37,6 +37,15 @@ export class ScheduleRegistrar {
     };
   }
 
+  /**
+   * The entry of `task` planned again after the store refused `refused` as already past (a request that
+   * reached it late): the first slot after the cluster time now, and after the refused slot, so that a clock
+   * estimate running behind the server still moves forward on every attempt.
+   */
+  entryAfter(task: TaskDefinition, refused: ScheduleEntry): ScheduleEntry {
+    return this.entryOf(task, Math.max(this.clock.now(), refused.firstSlot));
+  }
+
   /** Registers every task of the registry; returns how many entries were created or replaced. */
   registerAll(): Promise<number> {
     return this.register(this.registry.listTasks());

@@ -3,6 +3,7 @@ import type {
   ChangeNotice,
   DynamicTaskPort,
   DynamicTaskSet,
+  DynamicTaskCreateResult,
   DynamicTaskUpdateResult,
   ScheduleEntry,
 } from '../engine/coordination.port.js';
@@ -30,15 +31,16 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     return this.store.dynamicGeneration;
   }
 
-  /** Persists and schedules the task unless one with that id exists (then nothing changes). */
-  async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean> {
-    if (this.store.dynamic.has(taskId)) return false;
+  /** Persists and schedules the task unless one with that id exists or its first slot is past (nothing changes). */
+  async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<DynamicTaskCreateResult> {
+    if (this.store.dynamic.has(taskId)) return 'exists';
+    if (entry.firstSlot <= this.store.now()) return 'late';
     this.store.dynamic.set(taskId, definition);
     this.store.dynamicGeneration = randomUUID();
     this.store.schedule.set(taskId, entry.firstSlot);
     this.store.signatures.set(taskId, entry.signature);
     this.store.notify(this.notice());
-    return true;
+    return 'created';
   }
 
   /** Removes the task's schedule entry, signature, state, history and definition; returns the definition. */
@@ -71,8 +73,10 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     const current = this.store.dynamic.get(taskId);
     if (current === undefined) return 'missing';
     if (definitionVersion(current) !== expectedVersion) return 'changed';
+    const replan = this.store.signatures.get(taskId) !== entry.signature;
+    if (replan && entry.firstSlot <= this.store.now()) return 'late';
     this.store.dynamic.set(taskId, definition);
-    if (this.store.signatures.get(taskId) !== entry.signature) {
+    if (replan) {
       this.store.schedule.set(taskId, entry.firstSlot);
       this.store.signatures.set(taskId, entry.signature);
     }

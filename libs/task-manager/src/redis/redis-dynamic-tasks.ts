@@ -3,6 +3,7 @@ import type { RedisClient } from './redis-client.js';
 import type {
   DynamicTaskPort,
   DynamicTaskSet,
+  DynamicTaskCreateResult,
   DynamicTaskUpdateResult,
   ScheduleEntry,
 } from '../engine/coordination.port.js';
@@ -41,8 +42,8 @@ export class RedisDynamicTasks implements DynamicTaskPort {
     return (await this.client.get(this.keys.dynamicGeneration)) ?? '';
   }
 
-  async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<boolean> {
-    const created = await this.scripts.run<number>(
+  async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<DynamicTaskCreateResult> {
+    const result = await this.scripts.run<number>(
       'createDynamicTask',
       [this.keys.dynamic, this.keys.schedule, this.keys.signatures],
       [
@@ -57,7 +58,7 @@ export class RedisDynamicTasks implements DynamicTaskPort {
         this.keys.request(randomUUID()),
       ],
     );
-    return created === 1;
+    return result === 1 ? 'created' : result === 0 ? 'exists' : 'late';
   }
 
   async remove(taskId: string): Promise<string | null> {
@@ -104,6 +105,6 @@ export class RedisDynamicTasks implements DynamicTaskPort {
         this.keys.request(randomUUID()),
       ],
     );
-    return result === 1 ? 'updated' : result === 0 ? 'missing' : 'changed';
+    return result === 1 ? 'updated' : result === 0 ? 'missing' : result === -1 ? 'changed' : 'late';
   }
 }

@@ -60,6 +60,30 @@ export function dynamicUpdateContract(ctx: ContractContext): void {
     expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(slot + 7000);
   });
 
+  it('refuses a first slot already past by the server clock (a late request): "late" changes nothing', async () => {
+    // Seed 380 of the simulator: a create held by a frozen link reached the store after its first slot, which
+    // had already run under a task of the same name deleted meanwhile; planned there, the slot ran twice.
+    const { dynamicTasks } = ctx.port;
+    const past = Date.now() - 500;
+    expect(await dynamicTasks.create('g/d', '{"v":1}', entry('g/d', past))).toBe('late');
+    expect(await dynamicTasks.read('g/d')).toBeNull();
+    expect(await ctx.port.schedule.count()).toBe(0);
+    const slot = Date.now() + 60_000;
+    expect(await dynamicTasks.create('g/d', '{"v":1}', entry('g/d', slot))).toBe('created');
+    const created = await dynamicTasks.generation();
+    // Re-planned (a new signature) to a past slot: refused, definition and next run kept.
+    const replanned = entry('g/d', past, '0 * * * *|Europe/Paris');
+    expect(await dynamicTasks.update('g/d', definitionVersion('{"v":1}'), '{"v":2}', replanned)).toBe('late');
+    expect(await dynamicTasks.read('g/d')).toBe('{"v":1}');
+    expect(await dynamicTasks.generation()).toBe(created);
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(slot);
+    // The same signature keeps the next run: the entry's first slot is not used, so it is not checked.
+    expect(await dynamicTasks.update('g/d', definitionVersion('{"v":1}'), '{"v":2}', entry('g/d', past))).toBe(
+      'updated',
+    );
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(slot);
+  });
+
   it('an update disables or enables the task with its definition, and tells every instance ("tasks")', async () => {
     const peer = await ctx.harness.peer('worker-peer');
     const seen: ChangeNotice[] = [];

@@ -170,8 +170,10 @@ export async function deliverDynamic(
   consumer: string,
   { allowParallel = true } = {},
 ): Promise<RunMessage> {
-  const entry = { taskId, signature: 's', firstSlot: Date.now() - 1000, dynamic: true };
-  if (!(await port.dynamicTasks.create(taskId, '{"name":"dyn"}', entry))) throw new Error(`${taskId} exists`);
+  const entry = { taskId, signature: 's', firstSlot: Date.now() + 60_000, dynamic: true };
+  const created = await port.dynamicTasks.create(taskId, '{"name":"dyn"}', entry);
+  if (created !== 'created') throw new Error(`${taskId} not created: ${created}`);
+  await scheduleAt(port, taskId, Date.now() - 1000); // due now
   const due = (await dueOf(port, taskId))!;
   await port.schedule.publish(token, Date.now(), [itemFor(due, { allowParallel })]);
   return readRunOf(port, consumer, taskId);

@@ -33,8 +33,8 @@ export function registryContract(ctx: ContractContext): void {
   it('creates a dynamic task once: persisted and scheduled; a second create conflicts and changes nothing', async () => {
     const { dynamicTasks } = ctx.port;
     const first = entry('g/d');
-    expect(await dynamicTasks.create('g/d', '{"v":1}', first)).toBe(true);
-    expect(await dynamicTasks.create('g/d', '{"v":2}', entry('g/d', first.firstSlot + 5000))).toBe(false);
+    expect(await dynamicTasks.create('g/d', '{"v":1}', first)).toBe('created');
+    expect(await dynamicTasks.create('g/d', '{"v":2}', entry('g/d', first.firstSlot + 5000))).toBe('exists');
     expect((await dynamicTasks.loadAll()).tasks).toEqual([{ taskId: 'g/d', definition: '{"v":1}' }]);
     expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(first.firstSlot);
     // Registered later with the same signature (e.g. by another instance), it keeps its slot.
@@ -86,13 +86,14 @@ export function registryContract(ctx: ContractContext): void {
   it('registers a dynamic task only while its stored definition is the version the entry was computed from', async () => {
     const { dynamicTasks, schedule } = ctx.port;
     const stored = '{"v":2}';
-    await dynamicTasks.create('g/d', stored, { ...entry('g/d', 1000), signature: 'new|UTC' });
-    const stale = { ...entry('g/d', 5000), signature: 'old|UTC', version: definitionVersion('{"v":1}') };
+    const slot = Date.now() + 60_000;
+    await dynamicTasks.create('g/d', stored, { ...entry('g/d', slot), signature: 'new|UTC' });
+    const stale = { ...entry('g/d', slot + 5000), signature: 'old|UTC', version: definitionVersion('{"v":1}') };
     expect(await schedule.register([stale])).toBe(0);
-    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(1000);
-    const current = { ...entry('g/d', 7000), signature: 'newer|UTC', version: definitionVersion(stored) };
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(slot);
+    const current = { ...entry('g/d', slot + 7000), signature: 'newer|UTC', version: definitionVersion(stored) };
     expect(await schedule.register([current])).toBe(1);
-    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(7000);
+    expect((await stateOf(ctx.port, 'g/d')).nextRun).toBe(slot + 7000);
   });
 
   it('delivers change notices to every subscriber, on this instance and the others', async () => {
