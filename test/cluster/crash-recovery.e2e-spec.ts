@@ -26,7 +26,9 @@ describe('long runs and crashed workers', () => {
       prefix,
       longTaskCron: cron,
       longTaskMs: 20_000,
-      options: SETTINGS,
+      // A 2 s heartbeat (lease 6 s): the run still outlives ten of them, and a CI machine loaded to the point
+      // of stalling a heartbeat for 2 s (seen with the server matrix building alongside) does not give it up.
+      options: { ...SETTINGS, runningHeartbeatInterval: 2 },
     });
     await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
     await waitFor(() => cluster!.ofType('end').some((e) => e.task === 'long'), {

@@ -153,7 +153,16 @@ export class Consumer {
   /** Hands runs back (re-published at once); those not handed back now stay queued for the next try. */
   private async handBack(runs: Map<string, RunMessage>): Promise<void> {
     const list = [...runs.values()];
-    const handed = await this.port.handBack(this.workerId, list, this.settings.leaseTtlMs);
+    let handed: boolean[];
+    try {
+      handed = await this.port.handBack(this.workerId, list, this.settings.leaseTtlMs);
+    } catch (error) {
+      // The hand-back may have been applied (only its reply lost), the run published again and run elsewhere.
+      // Tried again, it must only take back a run still pending here, never publish one as kept through a wipe:
+      // without its data generation, a run whose delivery is gone is not taken for one.
+      for (const [key, run] of runs) if (this.toHandBack.has(key)) this.toHandBack.set(key, { ...run, generation: '' });
+      throw error;
+    }
     for (const key of runs.keys()) this.toHandBack.delete(key);
     const count = handed.filter(Boolean).length;
     if (count > 0) this.logger.log(`Handed ${count} run(s) back to the cluster: ${list[0].taskId}@${list[0].slot}...`);
@@ -257,6 +266,13 @@ export class Consumer {
       throw error;
     }
     batch.forEach((h, i) => {
+      if (decisions[i] === 'start' && h.lost) {
+        // Given up while the start was in flight (its lease went unrenewed: another instance may re-run it):
+        // never run here; one given up for an unrenewed lease is handed back so it runs soon, once.
+        this.forget(h.run);
+        if (h.expired) this.toHandBack.set(heldKey(h.run), h.run);
+        return;
+      }
       if (decisions[i] === 'start') {
         h.done = this.execute(h);
         return;

@@ -296,4 +296,77 @@ describe('Consumer', () => {
     expect(replayed).toBe(true);
     expect(executions).toBe(1);
   });
+
+  // Simulator seed 2203: the process froze while its start request was in flight; on waking, the lease keeper
+  // gave the run up (lease not renewed in time: it may be re-run elsewhere), then the start's reply arrived and
+  // the handler ran anyway, while the recovered run started on another instance: one slot ran twice.
+  it('never runs a run given up while its start request was in flight; hands it back instead', async () => {
+    let executions = 0;
+    const ran: Array<{ slot: number; givenUp: boolean }> = [];
+    const task = makeTask({
+      name: 'frozen',
+      handler: (_kwargs, ctx) =>
+        void (executions++, ran.push({ slot: ctx.scheduledAt.getTime(), givenUp: ctx.signal.aborted })),
+    });
+    const { timers, port, publish, consumerOf, stop } = await setup([task]);
+    const slot = await publish();
+    let consumer: Consumer | undefined;
+    let frozen = false;
+    const freezing: RunQueuePort = Object.assign(Object.create(port.runs) as RunQueuePort, {
+      start: async (name: string, runs: Parameters<RunQueuePort['start']>[1], leaseTtlMs: number) => {
+        const decisions = await port.runs.start(name, runs, leaseTtlMs);
+        if (frozen) return decisions;
+        frozen = true;
+        // Before the reply is handled, the lease keeper gives the run up (what expireUnrenewed does).
+        for (const held of consumer!.heldRuns()) {
+          held.lost = true;
+          held.expired = true;
+          held.controller.abort(new Error('the run lease could not be renewed'));
+        }
+        return decisions;
+      },
+    });
+    consumer = consumerOf(2, freezing);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(300);
+    // Not run when given up; handed back (a new message, same slot), read again and run once.
+    expect(frozen).toBe(true);
+    expect(executions).toBe(1);
+    expect(ran).toEqual([{ slot, givenUp: false }]);
+  });
+
+  // Simulator seed 4714: a hand-back was applied but its reply lost; Redis was wiped (FLUSHALL) before the
+  // consumer tried again. The retry found the run's delivery gone and its data generation wiped, so it took the
+  // run for one kept through the wipe and published it again, although the first hand-back had published it
+  // already (and another instance had run and recorded it): the slot was recorded twice.
+  it('a hand-back tried again after a lost reply never publishes the run as kept through a wipe', async () => {
+    let executions = 0;
+    const task = makeTask({ name: 'handed', handler: () => void executions++ });
+    const { timers, store, port, publish, consumerOf, stop } = await setup([task]);
+    await publish();
+    const calls: string[] = [];
+    const lossy: RunQueuePort = Object.assign(Object.create(port.runs) as RunQueuePort, {
+      // The start's reply is lost: the run is to be handed back.
+      start: async (name: string, runs: Parameters<RunQueuePort['start']>[1], leaseTtlMs: number) => {
+        calls.push('start');
+        if (calls.length > 1) return port.runs.start(name, runs, leaseTtlMs);
+        throw new Error('Connection lost (runs.start)');
+      },
+      handBack: async (name: string, runs: RunMessage[], leaseTtlMs: number) => {
+        calls.push('handBack');
+        const handed = await port.runs.handBack(name, runs, leaseTtlMs);
+        if (calls.filter((c) => c === 'handBack').length > 1) return handed;
+        store.clear(); // applied (published again); then FLUSHALL; the reply is lost
+        throw new Error('Connection lost (runs.handBack)');
+      },
+    });
+    const consumer = consumerOf(2, lossy);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(30_000);
+    expect(calls.slice(0, 3)).toEqual(['start', 'handBack', 'handBack']);
+    expect(store.normal.queued.size + store.normal.pending.size).toBe(0);
+    expect(executions).toBe(0);
+  });
 });
