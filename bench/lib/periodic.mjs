@@ -64,12 +64,14 @@ export async function measurePeriodic(ctx, p) {
     const setupMs = Date.now() - setupStart;
     const windowStart = Math.ceil((Date.now() + warmupS * 1000) / 1000) * 1000;
     const windowEnd = windowStart + windowS * 1000;
+    // Watches the stream from the warm-up on (publishes before the window are filtered out by slot): started
+    // once the window began, behind the snapshots, a loaded machine could miss a short window's publishes.
+    const observer = p.observeStream && system === 'ours' ? observePublishes(ctx.redisUrl, prefix, windowEnd) : null;
     // Snapshots 200 ms before the first and the last+1 burst: the interval holds exactly windowS bursts.
     await sleepUntil(windowStart - 200);
     const cpuA = machineCpu();
     const [snapA, ...usageA] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
     await Promise.all(procs.map((w) => w.request('collect'))); // drops the warm-up executions
-    const observer = p.observeStream && system === 'ours' ? observePublishes(ctx.redisUrl, prefix, windowEnd) : null;
     if (p.onWindow) await p.onWindow({ procs, windowStart, windowEnd, prefix });
     await sleepUntil(windowEnd - 200);
     const cpuB = machineCpu();
