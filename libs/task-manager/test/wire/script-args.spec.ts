@@ -57,11 +57,13 @@ describe('wire: script argument layouts', () => {
       kwargs: '{"to":"ops"}',
     };
     const head = { taskStatePrefix: 'p:', leaseTtlMs: 30_000, group: 'svc', consumer: 'w-1' };
-    expect(START_RUNS_ARGS.encode(head, [run, { ...run, messageId: '2-0' }])).toEqual([
-      ...['p:', 30_000, 'svc', 'w-1', 2],
-      ...['g/t', 'h', '1-0', '0', '1', 1000, 2, 'retry', '17.5', '', '{"to":"ops"}'],
-      ...['g/t', 'h', '2-0', '0', '1', 1000, 2, 'retry', '17.5', '', '{"to":"ops"}'],
-    ]);
+    expect(START_RUNS_ARGS.encode(head, [run, { ...run, messageId: '2-0' }])).toEqual(
+      [
+        ['p:', 30_000, 'svc', 'w-1', 2],
+        ['g/t', 'h', '1-0', '0', '1', 1000, 2, 'retry', '17.5', '', '{"to":"ops"}'],
+        ['g/t', 'h', '2-0', '0', '1', 1000, 2, 'retry', '17.5', '', '{"to":"ops"}'],
+      ].flat(),
+    );
     const item = {
       source: 's',
       taskId: 'g/t',
@@ -78,11 +80,13 @@ describe('wire: script argument layouts', () => {
         { ...item, slots: [1000, 2000] },
         { ...item, slots: [] },
       ]),
-    ).toEqual([
-      ...['w|1', 5000, 'p:', 2],
-      ...['s', 'g/t', '1000', 3000, 'n', '1', 1, 'scheduled', 2, 1000, 2000],
-      ...['s', 'g/t', '1000', 3000, 'n', '1', 1, 'scheduled', 0],
-    ]);
+    ).toEqual(
+      [
+        ['w|1', 5000, 'p:', 2],
+        ['s', 'g/t', '1000', 3000, 'n', '1', 1, 'scheduled', 2, 1000, 2000],
+        ['s', 'g/t', '1000', 3000, 'n', '1', 1, 'scheduled', 0],
+      ].flat(),
+    );
     expect(START_RUNS_ARGS.encode(head, [])).toEqual(['p:', 30_000, 'svc', 'w-1', 0]);
   });
 });
