@@ -8,6 +8,8 @@ interface LateDynamicChangeSoakView {
     name?: string;
     freezeMs?: number;
     deleteRequestedAt?: number;
+    deleteStatus?: number;
+    createStatus?: number;
     thawedAt?: number;
     recreatedAt?: number;
   }>;
@@ -32,6 +34,8 @@ interface LateDynamicChangeSoakView {
 export declare const lateDynamicChangeFault: {
   analyze(soak: LateDynamicChangeSoakView): {
     count: number;
+    recreated: number;
+    timedOut: number;
     maxFreezeMs: number;
     runsWhileDeleteHeld: number;
     maxFirstRunAfterThawMs: number | null;

@@ -27,7 +27,7 @@ interface SlotSoakView {
   mix: { tasks: Map<string, MixTask> };
   dynamic: Map<string, DynamicLife & { previous?: DynamicLife[] }>;
   faults: Array<{ n: number; kind: string; at: number; endAt?: number }>;
-  instances: Array<{ pid: number; killedAt?: number }>;
+  instances: Array<{ pid: number; killedAt?: number; linkFreezes?: Array<{ at: number; until?: number }> }>;
 }
 
 export declare function accountSlots(

@@ -28,6 +28,13 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       missedDetail.push({ task, slot, cause, fault: fault?.n ?? null });
   };
   const killedAt = new Map(soak.instances.map((i) => [i.pid, i.killedAt]));
+  const linkFreezes = new Map(soak.instances.map((i) => [i.pid, i.linkFreezes ?? []]));
+  /** When Redis learned that run `r` ended: at the thaw when its worker's link hung as it ended. */
+  const endKnownAt = (r) => {
+    if (r.end === undefined) return Infinity;
+    const freeze = linkFreezes.get(r.pid)?.find((f) => r.end >= f.at && r.end <= (f.until ?? Infinity));
+    return freeze ? (freeze.until ?? Infinity) : r.end;
+  };
   /** Why nobody ran this slot of `name`. */
   const missCause = (name, task, slot) => {
     const runs = perSlot.get(`${name}|${slot}`) ?? [];
@@ -52,7 +59,7 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       return ['given up with a poison pill (its workers died maxDeliveries times)', poisonDeath(givenUp.pid)];
     if (
       task.category === 'serial' &&
-      (perTask.get(name) ?? []).some((r) => r.slot < slot && (r.end ?? Infinity) >= slot - 300)
+      (perTask.get(name) ?? []).some((r) => r.slot < slot && endKnownAt(r) >= slot - 300)
     )
       return ['gated: allowParallel=false (previous run still in flight)'];
     if (task.category === 'failing' && (backoffGates.get(name) ?? []).some((g) => slot >= g.from && slot <= g.to))

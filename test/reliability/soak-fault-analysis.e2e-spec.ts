@@ -312,3 +312,36 @@ describe('soak slot accounting: a dynamic task created again under its name', ()
     expect(report.missedDetail.map((m) => m.slot)).toEqual([T + 7_000, T + 8_000]);
   });
 });
+
+describe('soak slot accounting: allowParallel=false', () => {
+  it("gates a slot while the previous run's end waits in its worker's hung link", () => {
+    // Soak of 2026-12-02 (late-dynamic-change, seed 20261202): serial-1's run ended at T-319 ms while its
+    // worker's link hung until T+174 ms; the leader found the task still busy at T.
+    const T = 1_796_230_774_000;
+    const previous = { task: 'serial-1', slot: T - 4_000, attempt: 1, pid: 10, start: T - 3_805, end: T - 319 };
+    const missed = (linkFreezes: Array<{ at: number; until?: number }>) =>
+      accountSlots(
+        {
+          analysisFrom: T - 500,
+          analysisTo: T + 500,
+          mix: { tasks: new Map([['serial-1', { cron: '*/2 * * * * *', category: 'serial', highPriority: false }]]) },
+          dynamic: new Map(),
+          faults: [],
+          instances: [{ pid: 10, linkFreezes }],
+        },
+        {
+          perSlot: new Map([[`serial-1|${previous.slot}`, [previous]]]),
+          perTask: new Map([['serial-1', [previous]]]),
+          windows: [],
+          wipes: [],
+          backoffGates: new Map(),
+          poisonDeath: () => undefined,
+          leaseMs: 3000,
+        },
+      ).missedDetail.map((m) => m.cause);
+    expect(missed([{ at: T - 599, until: T + 174 }])).toEqual([
+      'gated: allowParallel=false (previous run still in flight)',
+    ]);
+    expect(missed([])).toEqual(['unexplained']);
+  });
+});
