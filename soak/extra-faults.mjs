@@ -5,6 +5,8 @@
 import { clockSkewFault } from './fault-clock-skew.mjs';
 import { cpuBoundFault } from './fault-cpu-bound.mjs';
 import { dynamicRedefineFault } from './fault-dynamic-redefine.mjs';
+import { freezeWorkerFault } from './fault-freeze-worker.mjs';
+import { lateDynamicChangeFault } from './fault-late-dynamic-change.mjs';
 import {
   dropReplyFault,
   freezeLinkFault,
@@ -28,6 +30,8 @@ export const EXTRA_FAULTS = {
   'cpu-bound': cpuBoundFault,
   'dynamic-redefine': dynamicRedefineFault,
   'static-removal': staticRemovalFault,
+  'freeze-worker': freezeWorkerFault,
+  'late-dynamic-change': lateDynamicChangeFault,
 };
 
 /** The analysis of every extra fault kind that occurred. */

@@ -5,6 +5,7 @@
 // run of the task after its redefinition follows the old cron or carries the old kwargs, and the paused
 // instance lists the new definition within a few reconciliation intervals after it resumes.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createDynamicTask, dynamicTaskBody, recreateDynamic, taskPath } from './dynamic-api.mjs';
 
 /** The crons a task is redefined with: every n seconds. */
 const CRONS = ['*/2 * * * * *', '*/3 * * * * *', '*/5 * * * * *'];
@@ -26,7 +27,7 @@ async function run(soak, record) {
   const existing = [...soak.dynamic.entries()].filter(([, d]) => d.deletedAt === undefined && d.wipedAt === undefined);
   let name;
   if (existing.length > 0) name = soak.random.pick(existing)[0];
-  else if (!(name = await create(soak, soak.random.pick(others), paused))) return;
+  else if (!(name = await createDynamicTask(soak, soak.random.pick(others), paused, soak.random.pick(CRONS)))) return;
   const entry = soak.dynamic.get(name);
   const newCron = soak.random.pick(CRONS.filter((c) => c !== entry.cron));
   const version = (entry.version ?? 1) + 1;
@@ -39,21 +40,25 @@ async function run(soak, record) {
     await soak.probe.client('KILL', 'TYPE', 'pubsub').catch(() => undefined);
     await resubscribed(soak, others.length);
     const via = soak.random.pick(others);
-    const path = `/tasks?task_group_name=Mix&task_name=${encodeURIComponent(name)}`;
-    const deleted = await soak.api(via, 'DELETE', path);
+    const deleted = await soak.api(via, 'DELETE', taskPath(name));
     if (deleted.status !== 200) {
       soak.httpErrors.push({ op: 'delete', name, status: deleted.status, body: deleted.body, at: Date.now() });
       return;
     }
     entry.deletedAt = Date.now();
     const requestedAt = Date.now();
-    const created = await soak.api(via, 'POST', '/tasks', body(name, newCron, soak.random.int(0, 50), version));
+    const created = await soak.api(
+      via,
+      'POST',
+      '/tasks',
+      dynamicTaskBody(name, newCron, soak.random.int(0, 50), version),
+    );
     if (created.status !== 200) {
       soak.httpErrors.push({ op: 'create', name, status: created.status, body: created.body, at: Date.now() });
       return;
     }
     record.redefinedAt = Date.now();
-    soak.dynamic.set(name, { cron: newCron, createdAt: record.redefinedAt, requestedAt, via: via.pid, version });
+    recreateDynamic(soak, name, { cron: newCron, createdAt: record.redefinedAt, requestedAt, via: via.pid, version });
     await sleep(Math.max(0, pauseMs - (Date.now() - stoppedAt)));
   } finally {
     paused.signal('SIGCONT');
@@ -70,34 +75,6 @@ async function run(soak, record) {
     }
     await sleep(100);
   }
-}
-
-const body = (name, cron, ms, v) => ({
-  task_group_name: 'Mix',
-  function_name: 'mixfn',
-  cron_expression: cron,
-  name,
-  kwargs: { ms, v },
-});
-
-/** Creates a dynamic task (version 1) known to `paused`; returns its name, or undefined. */
-async function create(soak, via, paused) {
-  const name = `dyn_${++soak.dynamicCounter}`;
-  const cron = soak.random.pick(CRONS);
-  const requestedAt = Date.now();
-  const res = await soak.api(via, 'POST', '/tasks', body(name, cron, soak.random.int(0, 50), 1));
-  if (res.status !== 200) {
-    soak.httpErrors.push({ op: 'create', name, status: res.status, body: res.body, at: Date.now() });
-    return undefined;
-  }
-  soak.dynamic.set(name, { cron, createdAt: Date.now(), requestedAt, via: via.pid, version: 1 });
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const list = await soak.api(paused, 'GET', `/tasks?task_group_name=Mix&name=${encodeURIComponent(name)}`);
-    if (list.status === 200 && list.body?.length === 1) break;
-    await sleep(25);
-  }
-  return name;
 }
 
 /** Waits (1.5 s at most) until the instances that run again have subscribed to the change notices again. */

@@ -71,7 +71,7 @@ const pct = (a, b) => (b === 0 ? '—' : `${((100 * a) / b).toFixed(2)} %`);
 /** Why slots were missed, in words. */
 const WHY = {
   'gated: allowParallel=false (previous run still in flight)':
-    'by design: the task is `allowParallel: false` and its previous run (3 s) was still queued or running when the slot came (publish-runs answers `busy` and advances the schedule).',
+    "by design: the task is `allowParallel: false` and its previous run (3 s) was still queued or running when the slot came, or had ended while its worker's Redis link hung, so Redis learned of its end at the thaw (publish-runs answers `busy` and advances the schedule).",
   'gated: retry backoff after a failure':
     'by design: the task failed and its retry backoff (min(1 s × 2^(k−1), max)) had not elapsed (publish-runs answers `backoff`).',
   'leader failover':

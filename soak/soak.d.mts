@@ -29,6 +29,10 @@ export interface SoakSettings {
     | 'cpu-bound'
     | 'dynamic-redefine'
     | 'static-removal'
+    | 'wipe-lost-completion'
+    | 'freeze-then-wipe'
+    | 'freeze-worker'
+    | 'late-dynamic-change'
   >;
   options: Record<string, unknown>;
 }

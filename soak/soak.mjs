@@ -667,7 +667,10 @@ class Soak {
     // Its own link to Redis frozen (a link fault): Redis is unreachable for this instance alone.
     const linkDown = (t) => instance.linkFreezes.some((f) => t >= f.at - 1000 && t <= (f.until ?? Infinity) + 5000);
     const redisDown = this.redisIsDown || inOutage(at) || inOutage(Date.now()) || linkDown(at) || linkDown(Date.now());
-    const expected = res.status === 200 || (res.status === 503 && redisDown) || (res.status === 0 && !instance.alive);
+    // Frozen whole (SIGSTOP) while it was asked, past the request's timeout: no answer at all.
+    const stopped = instance.stops.some((s) => s.at <= Date.now() && (s.until ?? Infinity) >= at);
+    const expected =
+      res.status === 200 || (res.status === 503 && redisDown) || (res.status === 0 && (!instance.alive || stopped));
     if (!expected) this.apiProbes.unexpected.push({ path, status: res.status, at, pid: instance.pid, body: res.body });
   }
 

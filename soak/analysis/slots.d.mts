@@ -15,13 +15,19 @@ interface MixTask {
   highPriority: boolean;
   removedAt?: number;
 }
+interface DynamicLife {
+  cron: string;
+  createdAt: number;
+  deletedAt?: number;
+  wipedAt?: number;
+}
 interface SlotSoakView {
   analysisFrom: number;
   analysisTo: number;
   mix: { tasks: Map<string, MixTask> };
-  dynamic: Map<string, { cron: string; createdAt: number; deletedAt?: number; wipedAt?: number }>;
+  dynamic: Map<string, DynamicLife & { previous?: DynamicLife[] }>;
   faults: Array<{ n: number; kind: string; at: number; endAt?: number }>;
-  instances: Array<{ pid: number; killedAt?: number }>;
+  instances: Array<{ pid: number; killedAt?: number; linkFreezes?: Array<{ at: number; until?: number }> }>;
 }
 
 export declare function accountSlots(

@@ -3,8 +3,8 @@ import { completed } from './executions.mjs';
 
 /**
  * Accounts the slots of the static tasks (except those only a fault triggers) and of the dynamic tasks
- * (from a second after creation to their deletion or the wipe that erased them). Counts a miss on the fault
- * that explains it (`fault.missed`, `fault.missedTasks`).
+ * (from a second after creation to their deletion or the wipe that erased them; each life of a task created
+ * again under its name). Counts a miss on the fault that explains it (`fault.missed`, `fault.missedTasks`).
  */
 export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGates, poisonDeath, leaseMs }) {
   const from = soak.analysisFrom;
@@ -28,6 +28,13 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       missedDetail.push({ task, slot, cause, fault: fault?.n ?? null });
   };
   const killedAt = new Map(soak.instances.map((i) => [i.pid, i.killedAt]));
+  const linkFreezes = new Map(soak.instances.map((i) => [i.pid, i.linkFreezes ?? []]));
+  /** When Redis learned that run `r` ended: at the thaw when its worker's link hung as it ended. */
+  const endKnownAt = (r) => {
+    if (r.end === undefined) return Infinity;
+    const freeze = linkFreezes.get(r.pid)?.find((f) => r.end >= f.at && r.end <= (f.until ?? Infinity));
+    return freeze ? (freeze.until ?? Infinity) : r.end;
+  };
   /** Why nobody ran this slot of `name`. */
   const missCause = (name, task, slot) => {
     const runs = perSlot.get(`${name}|${slot}`) ?? [];
@@ -52,7 +59,7 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       return ['given up with a poison pill (its workers died maxDeliveries times)', poisonDeath(givenUp.pid)];
     if (
       task.category === 'serial' &&
-      (perTask.get(name) ?? []).some((r) => r.slot < slot && (r.end ?? Infinity) >= slot - 300)
+      (perTask.get(name) ?? []).some((r) => r.slot < slot && endKnownAt(r) >= slot - 300)
     )
       return ['gated: allowParallel=false (previous run still in flight)'];
     if (task.category === 'failing' && (backoffGates.get(name) ?? []).some((g) => slot >= g.from && slot <= g.to))
@@ -86,12 +93,18 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
   }
   const afterDeletion = [];
   for (const [name, d] of soak.dynamic) {
+    // A task deleted and created again under its name (dynamic-redefine, late-dynamic-change) owed the slots
+    // of each life: from a second and a half after its creation to a second before its deletion.
+    for (const life of [...(d.previous ?? []), d]) {
+      const end = life.deletedAt ?? life.wipedAt ?? Infinity;
+      account(
+        name,
+        { category: 'dynamic', highPriority: false },
+        slotsOf(life.cron, Math.max(from, life.createdAt + 1500), Math.min(to, end - 1000)),
+      );
+    }
+    // (Runs after the last deletion only: the runs of an earlier life cannot be told from the next one's.)
     const gone = d.deletedAt ?? d.wipedAt ?? Infinity;
-    account(
-      name,
-      { category: 'dynamic', highPriority: false },
-      slotsOf(d.cron, Math.max(from, d.createdAt + 1500), Math.min(to, gone - 1000)),
-    );
     for (const e of perTask.get(name) ?? []) {
       if (e.slot > gone + 500 || e.start > gone + 1500)
         afterDeletion.push({ task: name, slot: e.slot, start: e.start, gone, by: d.deletedAt ? 'DELETE' : 'wipe' });

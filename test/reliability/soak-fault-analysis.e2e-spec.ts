@@ -5,6 +5,8 @@
  */
 import { analyzeBackoff } from '../../soak/analysis/backoff.mjs';
 import { accountSlots } from '../../soak/analysis/slots.mjs';
+import { freezeWorkerFault, startedRunsOf, startRunsRequest } from '../../soak/fault-freeze-worker.mjs';
+import { lateDynamicChangeFault } from '../../soak/fault-late-dynamic-change.mjs';
 import { sigtermLongFault } from '../../soak/fault-sigterm-long.mjs';
 
 const at = 1_000_000;
@@ -128,5 +130,218 @@ describe('soak backoff analysis: which slots a failure gates', () => {
     expect(gated(T + 1_000)).toBe(true);
     expect(gated(T + 9_000)).toBe(true);
     expect(gated(T + 10_000)).toBe(false);
+  });
+});
+
+describe('soak fault analysis: freeze-worker', () => {
+  // Worker 10 frozen at `at` for 8 s as Redis answered its start of sec-1's run; worker 11 recovered it.
+  const resumedAt = at + 8_000;
+  const started = { task: 'sec-1', slot: at - 20, attempt: 1 };
+  const running = { task: 'long-1', slot: at - 5_000, attempt: 1 };
+  const instances = [
+    { pid: 10, stops: [{ at, until: resumedAt }], linkFreezes: [] },
+    { pid: 11, stops: [], linkFreezes: [] },
+  ];
+  const soakWith = (executions: Parameters<typeof freezeWorkerFault.analyze>[0]['executions']) => ({
+    settings: { killGraceMs: 1000 },
+    faults: [
+      {
+        n: 1,
+        kind: 'freeze-worker',
+        at,
+        pid: 10,
+        freezeMs: 8_000,
+        resumedAt,
+        duringStart: true,
+        startInFlight: [started],
+      },
+    ],
+    executions,
+    instances,
+  });
+
+  it("counts the frozen worker's runs recovered elsewhere, and a run it was running finishing late is no failure", () => {
+    const verdict = freezeWorkerFault.analyze(
+      soakWith([
+        { ...running, pid: 10, start: at - 4_990, end: resumedAt + 10, aborted: true },
+        { ...running, pid: 11, start: at + 3_400, end: at + 20_000 },
+        { ...started, pid: 11, start: at + 3_300, end: at + 3_350 },
+      ]),
+    );
+    expect(verdict).toMatchObject({
+      duringStart: 1,
+      running: 1,
+      startsInFlight: 1,
+      recovered: 2,
+      maxRecoveredAfterMs: 3_400,
+      ranAfterRecovery: [],
+      failures: [],
+    });
+  });
+
+  it('fails when the resumed worker runs a run whose start was in flight and which was recovered elsewhere', () => {
+    const verdict = freezeWorkerFault.analyze(
+      soakWith([
+        { ...started, pid: 11, start: at + 3_300, end: at + 3_350 },
+        { ...started, pid: 10, start: resumedAt + 5, end: resumedAt + 40 },
+      ]),
+    );
+    expect(verdict.ranAfterRecovery).toEqual([
+      { fault: 1, ...started, at: resumedAt + 5, aborted: false, elsewhere: 11 },
+    ]);
+    expect(verdict.failures).toHaveLength(1);
+  });
+
+  it('fails even when the resumed worker aborts such a run at once (its handler ran)', () => {
+    // Soak of 2026-12-02, seed 20261202: every run whose start was in flight started 10-70 ms after SIGCONT.
+    const verdict = freezeWorkerFault.analyze(
+      soakWith([
+        { ...started, pid: 11, start: at + 3_300, end: at + 3_350 },
+        { ...started, pid: 10, start: resumedAt + 5, end: resumedAt + 15, aborted: true },
+      ]),
+    );
+    expect(verdict.ranAfterRecovery).toMatchObject([{ aborted: true }]);
+    expect(verdict.failures).toEqual([
+      '1 run(s) recovered elsewhere during a freeze were started again by the resumed worker (1 of them aborted at once)',
+    ]);
+  });
+
+  it("does not blame a freeze for the worker's own recovery of another worker's run later on", () => {
+    const later = { task: 'flaky-1', slot: resumedAt + 20_000, attempt: 1 };
+    const verdict = freezeWorkerFault.analyze(
+      soakWith([
+        { ...later, pid: 10, start: resumedAt + 23_000, end: resumedAt + 23_010 },
+        { ...later, pid: 11, start: resumedAt + 27_000, end: resumedAt + 27_010, aborted: true },
+      ]),
+    );
+    expect(verdict).toMatchObject({ ranAfterRecovery: [], failures: [] });
+  });
+
+  it('reads the runs of a start-runs request as the proxy sees it', () => {
+    const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+    const tag = '{soak-7}';
+    const keys = ['dynamic', 'stream:high', 'stream:normal', 'oneoff', 'generation'].map((k) => `${tag}:${k}`);
+    const run = (id: string, slot: number) => [id, 'n', '1-0', '1', '0', String(slot), '1', 's', 'g', '', ''];
+    const parts = ['EVALSHA', 'a'.repeat(40), '5', ...keys, `${tag}:task:`, '3000', 'group', 'w1', '2'];
+    const args = [...parts, ...run('Mix/sec-1', at), ...run('Mix/dyn_%C3%A9', at + 1_000)];
+    const text = `*${args.length}\r\n${args.map(bulk).join('')}`;
+    expect(startRunsRequest('soak-7').test(text)).toBe(true);
+    expect(startRunsRequest('soak-8').test(text)).toBe(false);
+    expect(startedRunsOf(text)).toEqual([
+      { task: 'sec-1', slot: at, attempt: 1 },
+      { task: 'dyn_é', slot: at + 1_000, attempt: 1 },
+    ]);
+  });
+});
+
+describe('soak fault analysis: late-dynamic-change', () => {
+  // dyn_1 (every 2 s) deleted and created again through instance 10, whose link hung from `at` to the thaw.
+  const thawedAt = at + 2_600;
+  const fault = { n: 1, kind: 'late-dynamic-change', at, name: 'dyn_1', freezeMs: 2_600 };
+  const soakWith = (executions: Parameters<typeof lateDynamicChangeFault.analyze>[0]['executions']) => ({
+    settings: { killGraceMs: 1000 },
+    faults: [{ ...fault, deleteRequestedAt: at, thawedAt, recreatedAt: thawedAt + 30 }],
+    executions,
+    instances: [
+      { pid: 10, stops: [], linkFreezes: [{ at, until: thawedAt }] },
+      { pid: 11, stops: [], linkFreezes: [] },
+    ],
+  });
+  const runOf = (slot: number, pid: number) => ({
+    task: 'dyn_1',
+    slot,
+    attempt: 1,
+    pid,
+    start: slot + 5,
+    end: slot + 20,
+  });
+
+  it('the deleted task runs until its delete reaches Redis, the re-created one after: no failure', () => {
+    const verdict = lateDynamicChangeFault.analyze(
+      soakWith([runOf(at, 11), runOf(at + 2_000, 11), runOf(at + 4_000, 11), runOf(at + 6_000, 10)]),
+    );
+    expect(verdict).toMatchObject({
+      runsWhileDeleteHeld: 2,
+      maxFirstRunAfterThawMs: 1_400,
+      slotsRunTwice: [],
+      failures: [],
+    });
+  });
+
+  it('fails when the re-created task runs a slot the deleted one ran (its first slot planned already past)', () => {
+    const late = { ...runOf(at + 2_000, 11), start: thawedAt + 60, end: thawedAt + 80 };
+    const verdict = lateDynamicChangeFault.analyze(soakWith([runOf(at, 11), runOf(at + 2_000, 11), late]));
+    expect(verdict.slotsRunTwice).toHaveLength(1);
+    expect(verdict.failures).toHaveLength(1);
+  });
+});
+
+describe('soak slot accounting: a dynamic task created again under its name', () => {
+  it('owes the slots of each of its lives', () => {
+    const T = 1_796_211_720_000;
+    const lives = { cron: '* * * * * *', createdAt: T - 1_500, deletedAt: T + 3_000 };
+    const runs = [T, T + 1_000, T + 2_000].map((slot) => ({
+      task: 'dyn_1',
+      slot,
+      attempt: 1,
+      pid: 1,
+      start: slot,
+      end: slot + 5,
+    }));
+    const report = accountSlots(
+      {
+        analysisFrom: T - 500,
+        analysisTo: T + 8_500,
+        mix: { tasks: new Map() },
+        dynamic: new Map([['dyn_1', { cron: '* * * * * *', createdAt: T + 5_500, previous: [lives] }]]),
+        faults: [],
+        instances: [],
+      },
+      {
+        perSlot: new Map(runs.map((r) => [`dyn_1|${r.slot}`, [r]])),
+        perTask: new Map([['dyn_1', runs]]),
+        windows: [],
+        wipes: [],
+        backoffGates: new Map(),
+        poisonDeath: () => undefined,
+        leaseMs: 3000,
+      },
+    );
+    // First life: T, T+1 s, T+2 s (run). Second life: T+7 s, T+8 s (not run).
+    expect(report.totals).toMatchObject({ due: 5, executed: 3, missed: 2 });
+    expect(report.missedDetail.map((m) => m.slot)).toEqual([T + 7_000, T + 8_000]);
+  });
+});
+
+describe('soak slot accounting: allowParallel=false', () => {
+  it("gates a slot while the previous run's end waits in its worker's hung link", () => {
+    // Soak of 2026-12-02 (late-dynamic-change, seed 20261202): serial-1's run ended at T-319 ms while its
+    // worker's link hung until T+174 ms; the leader found the task still busy at T.
+    const T = 1_796_230_774_000;
+    const previous = { task: 'serial-1', slot: T - 4_000, attempt: 1, pid: 10, start: T - 3_805, end: T - 319 };
+    const missed = (linkFreezes: Array<{ at: number; until?: number }>) =>
+      accountSlots(
+        {
+          analysisFrom: T - 500,
+          analysisTo: T + 500,
+          mix: { tasks: new Map([['serial-1', { cron: '*/2 * * * * *', category: 'serial', highPriority: false }]]) },
+          dynamic: new Map(),
+          faults: [],
+          instances: [{ pid: 10, linkFreezes }],
+        },
+        {
+          perSlot: new Map([[`serial-1|${previous.slot}`, [previous]]]),
+          perTask: new Map([['serial-1', [previous]]]),
+          windows: [],
+          wipes: [],
+          backoffGates: new Map(),
+          poisonDeath: () => undefined,
+          leaseMs: 3000,
+        },
+      ).missedDetail.map((m) => m.cause);
+    expect(missed([{ at: T - 599, until: T + 174 }])).toEqual([
+      'gated: allowParallel=false (previous run still in flight)',
+    ]);
+    expect(missed([])).toEqual(['unexplained']);
   });
 });
