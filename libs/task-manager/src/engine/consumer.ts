@@ -15,6 +15,8 @@ export interface ConsumerSettings extends RunLifecycleSettings {
   concurrency: number;
   blockMs: number;
   leaseTtlMs: number;
+  /** A start answered later than this after it was sent is not trusted (see the lease keeper's give-up). */
+  leaseGiveUpMs: number;
   /** Delay before a run of a task unknown to this instance is offered again. */
   unknownTaskRequeueMs: number;
   /** At shutdown, how long handlers aborted by the timeout get to settle before their runs are handed back. */
@@ -246,6 +248,7 @@ export class Consumer {
     const batch = queued.sort((a, b) => Number(b.run.highPriority) - Number(a.run.highPriority)).slice(0, free);
     for (const h of batch) h.started = true;
     let decisions: StartDecision[];
+    const sentAt = this.timers.now();
     try {
       decisions = await this.port.start(
         this.workerId,
@@ -265,7 +268,18 @@ export class Consumer {
       this.heldChanged();
       throw error;
     }
+    // An answer that came later than a lease may go unrenewed (the process froze, the link hung) may be stale:
+    // the run's lease may have expired meanwhile and the run been recovered elsewhere. Not trusted.
+    const late = this.timers.now() - sentAt > this.settings.leaseGiveUpMs;
     batch.forEach((h, i) => {
+      if (decisions[i] === 'start' && late && !h.lost) {
+        h.lost = true;
+        h.expired = true;
+        this.logger.warn(
+          `Run ${h.run.taskId}@${h.run.slot}: its start was answered ${this.timers.now() - sentAt} ms after it was ` +
+            'sent, its lease may have expired meanwhile; not starting it: it may be re-run elsewhere',
+        );
+      }
       if (decisions[i] === 'start' && h.lost) {
         // Given up while the start was in flight (its lease went unrenewed: another instance may re-run it):
         // never run here; one given up for an unrenewed lease is handed back so it runs soon, once.

@@ -66,6 +66,9 @@ export function engineSettings(
   const runHeartbeatMs = options.runningHeartbeatInterval * 1000;
   // A run lease lives 3 heartbeats: two beats may be lost before it expires.
   const leaseTtlMs = runHeartbeatMs * 3;
+  // A lease that could not be renewed for this long is given up here: with the next beat it could have
+  // expired, and the run been recovered elsewhere.
+  const leaseGiveUpMs = leaseTtlMs - runHeartbeatMs;
   // The leader lease too.
   const leaderLeaseTtlMs = heartbeatMs * 3;
   const reconciliationMs = options.reconciliationInterval * 1000;
@@ -121,6 +124,7 @@ export function engineSettings(
       concurrency: options.concurrentTasks,
       blockMs: options.streamBlockMs,
       leaseTtlMs,
+      leaseGiveUpMs,
       backoff,
       // Another instance may know the task (rolling deploy): offered again a second later.
       unknownTaskRequeueMs: 1000,
@@ -137,6 +141,7 @@ export function engineSettings(
     leaseKeeper: {
       intervalMs: runHeartbeatMs,
       leaseTtlMs,
+      leaseGiveUpMs,
       // Four looks per heartbeat (at least 25 ms apart): a run is given up within a quarter beat of its deadline.
       watchdogMs: Math.max(25, runHeartbeatMs / 4),
     },

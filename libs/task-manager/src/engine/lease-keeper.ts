@@ -11,6 +11,8 @@ export interface LeaseKeeperSettings {
   /** Heartbeat interval. */
   intervalMs: number;
   leaseTtlMs: number;
+  /** How long a run's lease may go unrenewed here before it is given up (engineSettings: TTL - heartbeat). */
+  leaseGiveUpMs: number;
   /** How often the local watchdog looks for runs whose lease could not be renewed in time. */
   watchdogMs: number;
 }
@@ -65,11 +67,6 @@ export class LeaseKeeper {
   /** Whether leases are renewed off the main thread. */
   get offThread(): boolean {
     return this.transport.offThread;
-  }
-
-  /** How long a run's lease may go unrenewed here before it is given up. */
-  private get giveUpAfterMs(): number {
-    return this.settings.leaseTtlMs - this.settings.intervalMs;
   }
 
   start(): void {
@@ -144,7 +141,7 @@ export class LeaseKeeper {
     for (const held of this.held()) {
       if (held.lost || held.completing) continue;
       const since = now - Math.max(held.heldSince, lastRenewed);
-      if (since <= this.giveUpAfterMs) continue;
+      if (since <= this.settings.leaseGiveUpMs) continue;
       held.lost = true;
       held.expired = true;
       this.logger.warn(

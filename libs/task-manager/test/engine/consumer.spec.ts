@@ -45,7 +45,7 @@ async function setup(tasks: TaskDefinition[]) {
   /** A consumer on `runs` (default: the driver's), running up to `concurrency` runs. */
   const consumerOf = (concurrency: number, runs: RunQueuePort = port.runs) => {
     const defaults = engineSettings(resolveOptions({ keyPrefix: 'consumer-spec' }, '/nonexistent')).consumer;
-    const settings = { ...defaults, concurrency, blockMs: 5000, leaseTtlMs: 30_000 };
+    const settings = { ...defaults, concurrency, blockMs: 5000, leaseTtlMs: 30_000, leaseGiveUpMs: 20_000 };
     const clock = new ClusterClock(timers);
     return new Consumer(
       {
@@ -368,5 +368,40 @@ describe('Consumer', () => {
     expect(calls.slice(0, 3)).toEqual(['start', 'handBack', 'handBack']);
     expect(store.normal.queued.size + store.normal.pending.size).toBe(0);
     expect(executions).toBe(0);
+  });
+
+  // The soak's freeze-worker fault: the process froze (SIGSTOP) just as the answer to its start request reached
+  // its socket. On waking, Node handles that answer ("start") before any timer, so the lease keeper has not yet
+  // given the run up: the age of the answer itself must tell that the lease may have expired meanwhile (the
+  // run recovered and started elsewhere).
+  it('never runs a run whose start was answered later than a lease may go unrenewed; hands it back', async () => {
+    const ran: boolean[] = [];
+    const task = makeTask({ name: 'stale', handler: (_kwargs, ctx) => void ran.push(ctx.signal.aborted) });
+    const { timers, port, publish, consumerOf, stop } = await setup([task]);
+    const slot = await publish();
+    let frozen = false;
+    const freezing: RunQueuePort = Object.assign(Object.create(port.runs) as RunQueuePort, {
+      start: async (name: string, runs: Parameters<RunQueuePort['start']>[1], leaseTtlMs: number) => {
+        const decisions = await port.runs.start(name, runs, leaseTtlMs);
+        if (!frozen) {
+          frozen = true;
+          await new Promise<void>((resolve) => timers.setTimeout(resolve, 25_000)); // the answer waits 25 s
+        }
+        return decisions;
+      },
+      handBack: (name: string, runs: RunMessage[], leaseTtlMs: number) => {
+        handedBack.push(...runs.map((r) => r.slot));
+        return port.runs.handBack(name, runs, leaseTtlMs);
+      },
+    });
+    const handedBack: number[] = [];
+    const consumer = consumerOf(2, freezing);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(26_000);
+    // Not run on the stale answer: handed back, read again and run once, on a fresh answer.
+    expect(frozen).toBe(true);
+    expect(handedBack).toEqual([slot]);
+    expect(ran).toEqual([false]);
   });
 });

@@ -56,7 +56,7 @@ function keeperOf(
       clock: new ClusterClock(timers),
       timers,
     },
-    { intervalMs: 1000, leaseTtlMs: 3000, watchdogMs: 250 },
+    { intervalMs: 1000, leaseTtlMs: 3000, leaseGiveUpMs: 2000, watchdogMs: 250 },
   );
   return { keeper, warnings };
 }
