@@ -24,16 +24,13 @@ import { makeTask } from '../../libs/task-manager/test/support/task-definition.f
 import { engineInternals } from './engine-internals.js';
 import { Link, networkPort, type AppliedCall } from './network.js';
 import { Rng } from './prng.js';
+import { revertLateCreate, type SimFlags } from './reverts.js';
 import { scenarioOf, type Fault, type Scenario, type ScenarioKnobs } from './scenario.js';
 import { SimHost, SimTimers } from './sim-host.js';
 import { Trace } from './trace.js';
 import { World } from './world.js';
 
-/** Fixes that can be reverted in the simulated driver (the engine's are reverted in its code). */
-export interface SimFlags {
-  /** The Redis driver re-reads its pending runs after a reconnection (default true). */
-  rereadAfterReconnect?: boolean;
-}
+export type { SimFlags } from './reverts.js';
 
 export interface SimOptions {
   knobs?: ScenarioKnobs;
@@ -146,7 +143,12 @@ class Simulation {
   private readonly decided = new Map<string, Array<[number, number]>>();
   /** Per era: the last term that published, and each term's worker. */
   private readonly terms = new Map<number, { last: number; workers: Map<number, string> }>();
-  private readonly dynamicChanges = new Map<string, number>();
+  /**
+   * Runs the store dropped because their dynamic task was deleted (by design: nothing is recorded for a task
+   * whose definition is gone), by run: when. Seen as a start or completion answered `deleted`, or a one-off
+   * run skipped by the leader while no definition of its task exists.
+   */
+  private readonly droppedRuns = new Map<string, number>();
   private readonly kinds = new Map<string, Set<string>>();
   private readonly wipes: number[] = [];
   private era = 0;
@@ -285,6 +287,7 @@ class Simulation {
     const timers = new SimTimers(world, host, spec.skewMs, spec.drift, this.rng.fork());
     const link = new Link(world, this.rng.fork());
     const inner = createMemoryCoordination(this.resolved, worker, silent, store);
+    if (this.options.flags?.refuseLateCreate === false) revertLateCreate(inner, store);
     const port = networkPort(inner, {
       world,
       host,
@@ -586,8 +589,9 @@ class Simulation {
       const result = call.result as string;
       const run = call.args[1] as { taskId: string; slot: number; attempt: number };
       this.note(call.worker, `complete ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${result}`, run.taskId);
-      if (result !== 'recorded' && result !== 'recordedAfterLoss') return;
       const key = `${run.taskId}|${run.slot}|${run.attempt}`;
+      if (result === 'deleted') this.droppedRuns.set(key, this.world.now);
+      if (result !== 'recorded' && result !== 'recordedAfterLoss') return;
       const earlier = this.recorded.get(key);
       // What the store holds, not what the reply says: a completion applied twice (an ioredis re-send) answers
       // "recorded" again but writes nothing the second time.
@@ -615,15 +619,13 @@ class Simulation {
           `delivered ${run.taskId}@${this.at(run.slot)} #${run.attempt} (${run.messageId})`,
           run.taskId,
         );
-    } else if (this.options.trace && call.name === 'runs.start') {
+    } else if (call.name === 'runs.start') {
       const runs = call.args[1] as Array<{ run: RunMessage }>;
-      runs.forEach(({ run }, i) =>
-        this.note(
-          call.worker,
-          `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${(call.result as string[])[i]}`,
-          run.taskId,
-        ),
-      );
+      runs.forEach(({ run }, i) => {
+        const decision = (call.result as string[])[i];
+        if (decision === 'deleted') this.droppedRuns.set(`${run.taskId}|${run.slot}|${run.attempt}`, this.world.now);
+        this.note(call.worker, `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${decision}`, run.taskId);
+      });
     } else if (this.options.trace && (call.name === 'runs.handBack' || call.name === 'runs.requeue')) {
       const runs = call.name === 'runs.requeue' ? [call.args[0] as RunMessage] : (call.args[1] as RunMessage[]);
       for (const run of runs)
@@ -637,8 +639,6 @@ class Simulation {
       for (const taskId of result.taskIds) this.note(call.worker, `reclaimed a run of ${taskId}`, taskId);
       for (const run of result.exhausted)
         this.note(call.worker, `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
-    } else if (call.name === 'dynamicTasks.create' || call.name === 'dynamicTasks.remove') {
-      this.dynamicChanges.set(call.args[0] as string, this.world.now);
     }
   }
 
@@ -661,6 +661,9 @@ class Simulation {
       } else if (status !== 'moved') {
         this.note(worker, `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
       }
+      // A one-off run of a task the leader does not know is dropped: by design only if nobody can know it.
+      if (item.due.source === 'oneOff' && status === 'skipped' && !this.store.dynamic.has(taskId))
+        this.droppedRuns.set(`${taskId}|${item.due.slot}|${item.due.attempt}`, this.world.now);
       if (item.due.source === 'scheduled' && status !== 'moved') {
         const ranges = this.decided.get(taskId) ?? [];
         ranges.push([item.due.slot, item.nextSlot]);
@@ -712,8 +715,9 @@ class Simulation {
     const lastWipe = this.wipes.at(-1) ?? 0;
     for (const [key, run] of this.publishedRuns) {
       if (run.at > this.endAt - LIVENESS_BOUND_MS || run.at < lastWipe) continue;
-      const changed = this.dynamicChanges.get(run.taskId);
-      if (changed !== undefined && changed >= run.at - 1000) continue;
+      // Its dynamic task was deleted meanwhile: the store dropped it (as the misfire policy explains a slot).
+      const dropped = this.droppedRuns.get(key);
+      if (dropped !== undefined && dropped >= run.at) continue;
       if (!this.recorded.has(key)) {
         const [, slot, attempt] = key.split('|');
         this.fail(
