@@ -160,6 +160,7 @@ class Simulation {
   private readonly handlerFaults: boolean;
   private readonly leaseTtlMs: number;
   private readonly heartbeatMs: number;
+  private readonly tracing: boolean;
 
   constructor(
     private readonly scenario: Scenario,
@@ -170,6 +171,7 @@ class Simulation {
     const serverHost = new SimHost(this.world, 'redis');
     this.store = new MemoryStore(new SimTimers(this.world, serverHost, 0, 0, this.rng.fork()));
     this.trace = new Trace(ORIGIN, options.trace ? 50_000 : 2000);
+    this.tracing = options.trace === true;
     // Every run put on a queue, whoever did it (a publish with its gates, a hand-back, a recovery).
     const enqueue = this.store.enqueue.bind(this.store);
     this.store.enqueue = (highPriority, run) => {
@@ -296,7 +298,7 @@ class Simulation {
       worker,
       options: { commandTimeoutMs: 1000, rereadAfterReconnect: this.options.flags?.rereadAfterReconnect ?? true },
       onApplied: (call) => this.applied(call),
-      onReply: (name, fate) => this.note(worker, `reply ${fate}: ${name}`),
+      onReply: (name, fate) => this.note(worker, () => `reply ${fate}: ${name}`),
     });
     const registry = new TaskRegistry();
     const handler = (_kwargs: unknown, ctx: TaskContext) => this.handle(slot, host, timers, registry, ctx);
@@ -319,7 +321,7 @@ class Simulation {
     }
     const logger = this.loggerOf(worker);
     const events = new TaskManagerEvents(logger);
-    events.on('leadership.gained', (e) => this.note(worker, `leader (epoch ${e.epoch})`));
+    events.on('leadership.gained', (e) => this.note(worker, () => `leader (epoch ${e.epoch})`));
     const orchestrator = new TaskManagerOrchestrator(
       this.resolved,
       port,
@@ -331,7 +333,7 @@ class Simulation {
     );
     Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, registry });
     slot.active = new Set();
-    this.note(worker, `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
+    this.note(worker, () => `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
     // As EngineStartup: start, retried while the backend does not answer.
     const start = () =>
       orchestrator.start().catch(() => {
@@ -341,7 +343,7 @@ class Simulation {
   }
 
   private loggerOf(worker: string): LoggerService {
-    const line = (level: string) => (message: unknown) => this.note(worker, `${level}: ${String(message)}`);
+    const line = (level: string) => (message: unknown) => this.note(worker, () => `${level}: ${String(message)}`);
     return { log: line('log'), warn: line('warn'), error: line('error') };
   }
 
@@ -397,7 +399,7 @@ class Simulation {
         if (slot.status === 'down' || !host || host.state !== 'running') return;
         host.pause();
         for (const e of slot.active) e.paused = true;
-        this.note(slot.worker, `SIGSTOP for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `SIGSTOP for ${Math.round(fault.durationMs)} ms`);
         later(() => {
           this.note(slot.worker, 'SIGCONT');
           host.resume();
@@ -407,7 +409,7 @@ class Simulation {
         if (slot.status === 'down' || !link || link.frozen) return;
         link.frozen = true;
         this.trouble(slot, until);
-        this.note(slot.worker, `link frozen for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `link frozen for ${Math.round(fault.durationMs)} ms`);
         later(() => {
           this.note(slot.worker, 'link thawed');
           link.thaw();
@@ -416,7 +418,7 @@ class Simulation {
       case 'latency':
         if (!link) return;
         link.extraDelayMs = fault.value;
-        this.note(slot.worker, `latency +${Math.round(fault.value)} ms for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `latency +${Math.round(fault.value)} ms for ${Math.round(fault.durationMs)} ms`);
         later(() => (link.extraDelayMs = 0));
         return;
       case 'lossy':
@@ -425,7 +427,7 @@ class Simulation {
         if (fault.kind === 'lossy') link.lossRate = fault.value;
         else link.duplicateRate = fault.value;
         this.trouble(slot, until);
-        this.note(slot.worker, `${fault.kind} replies (${Math.round(fault.value * 100)} %)`);
+        this.note(slot.worker, () => `${fault.kind} replies (${Math.round(fault.value * 100)} %)`);
         later(() => (fault.kind === 'lossy' ? (link.lossRate = 0) : (link.duplicateRate = 0)));
         return;
       case 'wipe':
@@ -441,7 +443,7 @@ class Simulation {
         if (slot.status !== 'up' || !slot.port || !slot.orchestrator) return;
         const task = this.scenario.tasks[fault.value % this.scenario.tasks.length];
         const taskId = encodeTaskId('sim', task.name);
-        this.note(slot.worker, `trigger ${task.name}`, taskId);
+        this.note(slot.worker, () => `trigger ${task.name}`, taskId);
         const { port, orchestrator } = slot;
         host!.deliver(
           () =>
@@ -465,7 +467,7 @@ class Simulation {
     const create = () =>
       dynamic.create({ groupName: 'dyn', functionName: 'work', name, cronExpression: `*/${every} * * * * *` });
     const op = ['create', 'delete', 'update'][fault.value % 3];
-    this.note(slot.worker, `dynamic ${op} ${name}`, encodeTaskId('dyn', name));
+    this.note(slot.worker, () => `dynamic ${op} ${name}`, encodeTaskId('dyn', name));
     slot.host!.deliver(() => {
       const done =
         op === 'create'
@@ -524,8 +526,13 @@ class Simulation {
       else if (r < 0.28 && timeoutMs !== null) ms = timeoutMs + this.rng.range(200, 3000);
       else if (r < 0.34 && timeoutMs !== null) hangs = true;
     }
-    const how = hangs ? 'hangs' : fails ? `fails after ${Math.round(ms)} ms` : `runs ${Math.round(ms)} ms`;
-    this.note(host.name, `handler ${ctx.taskName}@${this.at(e.slot)} #${e.attempt} ${how}`, taskId);
+    this.note(
+      host.name,
+      () =>
+        `handler ${ctx.taskName}@${this.at(e.slot)} #${e.attempt} ` +
+        (hangs ? 'hangs' : fails ? `fails after ${Math.round(ms)} ms` : `runs ${Math.round(ms)} ms`),
+      taskId,
+    );
     return new Promise<void>((resolve, reject) => {
       const finish = (result: 'ok' | 'failed' | 'aborted', error?: unknown) => {
         if (e.end !== undefined) return;
@@ -578,7 +585,8 @@ class Simulation {
     e.how = how;
     this.activeByTask.get(e.taskId)?.delete(e);
     this.slots[e.slotIndex].active.delete(e);
-    if (how !== 'ok') this.note(e.worker, `handler ${e.taskId}@${this.at(e.slot)} #${e.attempt} ${how}`, e.taskId);
+    if (how !== 'ok')
+      this.note(e.worker, () => `handler ${e.taskId}@${this.at(e.slot)} #${e.attempt} ${how}`, e.taskId);
   }
 
   // ---------------------------------------------------------------- observations of the store
@@ -588,7 +596,11 @@ class Simulation {
     if (call.name === 'runs.complete') {
       const result = call.result as string;
       const run = call.args[1] as { taskId: string; slot: number; attempt: number };
-      this.note(call.worker, `complete ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${result}`, run.taskId);
+      this.note(
+        call.worker,
+        () => `complete ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${result}`,
+        run.taskId,
+      );
       const key = `${run.taskId}|${run.slot}|${run.attempt}`;
       if (result === 'deleted') this.droppedRuns.set(key, this.world.now);
       if (result !== 'recorded' && result !== 'recordedAfterLoss') return;
@@ -612,7 +624,7 @@ class Simulation {
       });
     } else if (call.name === 'schedule.publish') {
       this.published(call.worker, call.args[0] as string, call.args[2] as PublishItem[], call.result as PublishResult);
-    } else if (this.options.trace && call.name === 'runs.read') {
+    } else if (this.tracing && call.name === 'runs.read') {
       for (const run of call.result as RunMessage[])
         this.note(
           call.worker,
@@ -624,7 +636,11 @@ class Simulation {
       runs.forEach(({ run }, i) => {
         const decision = (call.result as string[])[i];
         if (decision === 'deleted') this.droppedRuns.set(`${run.taskId}|${run.slot}|${run.attempt}`, this.world.now);
-        this.note(call.worker, `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${decision}`, run.taskId);
+        this.note(
+          call.worker,
+          () => `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${decision}`,
+          run.taskId,
+        );
       });
     } else if (this.options.trace && (call.name === 'runs.handBack' || call.name === 'runs.requeue')) {
       const runs = call.name === 'runs.requeue' ? [call.args[0] as RunMessage] : (call.args[1] as RunMessage[]);
@@ -634,11 +650,11 @@ class Simulation {
           `${call.name.slice(5)} ${run.taskId}@${this.at(run.slot)} #${run.attempt} -> ${JSON.stringify(call.result)}`,
           run.taskId,
         );
-    } else if (this.options.trace && call.name === 'schedule.reclaimExpired') {
+    } else if (this.tracing && call.name === 'schedule.reclaimExpired') {
       const result = call.result as ReclaimResult;
-      for (const taskId of result.taskIds) this.note(call.worker, `reclaimed a run of ${taskId}`, taskId);
+      for (const taskId of result.taskIds) this.note(call.worker, () => `reclaimed a run of ${taskId}`, taskId);
       for (const run of result.exhausted)
-        this.note(call.worker, `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
+        this.note(call.worker, () => `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
     }
   }
 
@@ -656,10 +672,15 @@ class Simulation {
       const status = result.statuses[i];
       const { taskId } = item.due;
       if (status === 'published') {
-        for (const slot of item.slots)
-          this.note(worker, `publish ${taskId}@${this.at(slot)} #${item.attempt} (${item.kind}) unless gated`, taskId);
+        if (this.tracing)
+          for (const slot of item.slots)
+            this.note(
+              worker,
+              () => `publish ${taskId}@${this.at(slot)} #${item.attempt} (${item.kind}) unless gated`,
+              taskId,
+            );
       } else if (status !== 'moved') {
-        this.note(worker, `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
+        this.note(worker, () => `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
       }
       // A one-off run of a task the leader does not know is dropped: by design only if nobody can know it.
       if (item.due.source === 'oneOff' && status === 'skipped' && !this.store.dynamic.has(taskId))
@@ -755,9 +776,10 @@ class Simulation {
     this.note('CHECK', `VIOLATION ${invariant}: ${message}`, taskId);
   }
 
-  private note(who: string, what: string, taskId?: string): void {
-    // (Bulk runs keep no trace: a failing seed is replayed with one.)
-    if (this.options.trace || who === 'CHECK') this.trace.add(this.world.now, who, what, taskId);
+  /** A trace line; `what` is built only when tracing (bulk runs keep none: a failing seed is replayed with one). */
+  private note(who: string, what: string | (() => string), taskId?: string): void {
+    if (this.tracing || who === 'CHECK')
+      this.trace.add(this.world.now, who, typeof what === 'string' ? what : what(), taskId);
   }
 
   /** Simulated time `t` as seconds since the start. */
