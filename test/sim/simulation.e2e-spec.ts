@@ -69,4 +69,13 @@ describe('deterministic simulation', () => {
     const result = await simulate(2945, {});
     expect(result.violation).toBeUndefined();
   });
+
+  it('seed 2203 holds: a handler called with its signal aborted already stops at once', async () => {
+    // A worker is paused (SIGSTOP) between its start request and the reply; on SIGCONT its lease keeper gives
+    // the run up (aborts its signal) before the handler is called. A handler that honours its signal stops at
+    // once; the simulated one waited for an 'abort' event that never comes, and ran on into the run's re-run
+    // elsewhere (double-run).
+    const result = await simulate(2203, {});
+    expect(result.violation).toBeUndefined();
+  });
 });

@@ -544,8 +544,10 @@ class Simulation {
       const timer = hangs
         ? undefined
         : timers.setTimeout(() => (fails ? finish('failed', new Error('simulated failure')) : finish('ok')), ms);
-      // Simulated handlers honour their signal (timeout, shutdown, a lease lost): they stop at once.
-      ctx.signal.addEventListener('abort', () => finish('aborted', ctx.signal.reason), { once: true });
+      // Simulated handlers honour their signal (timeout, shutdown, a lease lost): they stop at once, also when
+      // it was aborted before they were called (no 'abort' event comes then).
+      if (ctx.signal.aborted) finish('aborted', ctx.signal.reason);
+      else ctx.signal.addEventListener('abort', () => finish('aborted', ctx.signal.reason), { once: true });
     });
   }
 
