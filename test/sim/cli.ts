@@ -1,11 +1,12 @@
 /**
- * `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...] [--revert reread]
+ * `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...] [--revert reread,late-create]
  * [--trace] [--no-shrink] [--jobs J] [--json FILE]`: runs seeds S .. S+N-1 (default 1000 from 1), stops at
  * the first violation, shrinks it and prints the report. See docs/simulation.md.
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { FAULT_KINDS, type FaultKind } from './scenario.js';
+import { flagsOf } from './reverts.js';
 import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions } from './simulator.js';
 
@@ -48,8 +49,7 @@ function parse(argv: string[]): Args {
         }
         break;
       case '--revert':
-        if (value() !== 'reread') throw new Error('only the driver fix "reread" can be reverted here');
-        args.options.flags = { rereadAfterReconnect: false };
+        args.options.flags = { ...args.options.flags, ...flagsOf(value().split(',')) };
         break;
       case '--trace':
         args.trace = true;

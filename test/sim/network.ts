@@ -165,26 +165,34 @@ export function networkPort(
       );
     });
 
-  const wrap = <T extends object>(part: string, target: T): T =>
-    new Proxy(target, {
+  const wrap = <T extends object>(part: string, target: T): T => {
+    // (One wrapper per method, made on its first use: the engine reads a port's methods on every call.)
+    const wrappers = new Map<string, { fn: unknown; wrapper: unknown }>();
+    const wrapperOf = (obj: T, name: string, fn: (...args: unknown[]) => unknown): unknown => {
+      if (LOCAL_CALLS.has(name)) return fn.bind(obj);
+      if (name === 'notices.subscribe') {
+        return (listener: (notice: ChangeNotice) => void) =>
+          fn.call(obj, (notice: ChangeNotice) => {
+            if (link.frozen) return;
+            world.after(link.delay(), () => {
+              if (!link.frozen) host.deliver(() => listener(notice));
+            });
+          });
+      }
+      return (...args: unknown[]) => call(name, (...a) => fn.apply(obj, a) as Promise<unknown>, args);
+    };
+    return new Proxy(target, {
       get(obj, prop, receiver) {
         const value = Reflect.get(obj, prop, receiver) as unknown;
         if (typeof value !== 'function' || typeof prop !== 'string') return value;
-        const name = `${part}.${prop}`;
-        const fn = value as (...args: unknown[]) => unknown;
-        if (LOCAL_CALLS.has(name)) return fn.bind(obj);
-        if (name === 'notices.subscribe') {
-          return (listener: (notice: ChangeNotice) => void) =>
-            fn.call(obj, (notice: ChangeNotice) => {
-              if (link.frozen) return;
-              world.after(link.delay(), () => {
-                if (!link.frozen) host.deliver(() => listener(notice));
-              });
-            });
-        }
-        return (...args: unknown[]) => call(name, (...a) => fn.apply(obj, a) as Promise<unknown>, args);
+        const known = wrappers.get(prop);
+        if (known?.fn === value) return known.wrapper;
+        const wrapper = wrapperOf(obj, `${part}.${prop}`, value as (...args: unknown[]) => unknown);
+        wrappers.set(prop, { fn: value, wrapper });
+        return wrapper;
       },
     });
+  };
 
   return {
     lifecycle: wrap('lifecycle', inner.lifecycle),

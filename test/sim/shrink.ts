@@ -1,3 +1,4 @@
+import { revertsOf } from './reverts.js';
 import { FAULT_KINDS, scenarioOf, type FaultKind, type ScenarioKnobs } from './scenario.js';
 import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
@@ -50,7 +51,7 @@ export function report(shrunk: Shrunk, options: SimOptions = {}): string {
   const replay =
     `npm run simulate -- --seed ${result.seed} --instances ${knobs.instances}` +
     (knobs.disabled.length ? ` --disable ${knobs.disabled.join(',')}` : '') +
-    (options.flags?.rereadAfterReconnect === false ? ' --revert reread' : '');
+    (revertsOf(options.flags).length ? ` --revert ${revertsOf(options.flags).join(',')}` : '');
   return [
     `VIOLATION of ${v.invariant} at seed ${result.seed}: ${v.message}`,
     `shrunk to ${knobs.instances} instance(s), faults off: ${knobs.disabled.join(', ') || 'none'} (${shrunk.attempts} replays)`,

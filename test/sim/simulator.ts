@@ -24,16 +24,13 @@ import { makeTask } from '../../libs/task-manager/test/support/task-definition.f
 import { engineInternals } from './engine-internals.js';
 import { Link, networkPort, type AppliedCall } from './network.js';
 import { Rng } from './prng.js';
+import { revertLateCreate, type SimFlags } from './reverts.js';
 import { scenarioOf, type Fault, type Scenario, type ScenarioKnobs } from './scenario.js';
 import { SimHost, SimTimers } from './sim-host.js';
 import { Trace } from './trace.js';
 import { World } from './world.js';
 
-/** Fixes that can be reverted in the simulated driver (the engine's are reverted in its code). */
-export interface SimFlags {
-  /** The Redis driver re-reads its pending runs after a reconnection (default true). */
-  rereadAfterReconnect?: boolean;
-}
+export type { SimFlags } from './reverts.js';
 
 export interface SimOptions {
   knobs?: ScenarioKnobs;
@@ -146,7 +143,12 @@ class Simulation {
   private readonly decided = new Map<string, Array<[number, number]>>();
   /** Per era: the last term that published, and each term's worker. */
   private readonly terms = new Map<number, { last: number; workers: Map<number, string> }>();
-  private readonly dynamicChanges = new Map<string, number>();
+  /**
+   * Runs the store dropped because their dynamic task was deleted (by design: nothing is recorded for a task
+   * whose definition is gone), by run: when. Seen as a start or completion answered `deleted`, or a one-off
+   * run skipped by the leader while no definition of its task exists.
+   */
+  private readonly droppedRuns = new Map<string, number>();
   private readonly kinds = new Map<string, Set<string>>();
   private readonly wipes: number[] = [];
   private era = 0;
@@ -158,6 +160,7 @@ class Simulation {
   private readonly handlerFaults: boolean;
   private readonly leaseTtlMs: number;
   private readonly heartbeatMs: number;
+  private readonly tracing: boolean;
 
   constructor(
     private readonly scenario: Scenario,
@@ -168,6 +171,7 @@ class Simulation {
     const serverHost = new SimHost(this.world, 'redis');
     this.store = new MemoryStore(new SimTimers(this.world, serverHost, 0, 0, this.rng.fork()));
     this.trace = new Trace(ORIGIN, options.trace ? 50_000 : 2000);
+    this.tracing = options.trace === true;
     // Every run put on a queue, whoever did it (a publish with its gates, a hand-back, a recovery).
     const enqueue = this.store.enqueue.bind(this.store);
     this.store.enqueue = (highPriority, run) => {
@@ -285,6 +289,7 @@ class Simulation {
     const timers = new SimTimers(world, host, spec.skewMs, spec.drift, this.rng.fork());
     const link = new Link(world, this.rng.fork());
     const inner = createMemoryCoordination(this.resolved, worker, silent, store);
+    if (this.options.flags?.refuseLateCreate === false) revertLateCreate(inner, store);
     const port = networkPort(inner, {
       world,
       host,
@@ -293,7 +298,7 @@ class Simulation {
       worker,
       options: { commandTimeoutMs: 1000, rereadAfterReconnect: this.options.flags?.rereadAfterReconnect ?? true },
       onApplied: (call) => this.applied(call),
-      onReply: (name, fate) => this.note(worker, `reply ${fate}: ${name}`),
+      onReply: (name, fate) => this.note(worker, () => `reply ${fate}: ${name}`),
     });
     const registry = new TaskRegistry();
     const handler = (_kwargs: unknown, ctx: TaskContext) => this.handle(slot, host, timers, registry, ctx);
@@ -316,7 +321,7 @@ class Simulation {
     }
     const logger = this.loggerOf(worker);
     const events = new TaskManagerEvents(logger);
-    events.on('leadership.gained', (e) => this.note(worker, `leader (epoch ${e.epoch})`));
+    events.on('leadership.gained', (e) => this.note(worker, () => `leader (epoch ${e.epoch})`));
     const orchestrator = new TaskManagerOrchestrator(
       this.resolved,
       port,
@@ -328,7 +333,7 @@ class Simulation {
     );
     Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, registry });
     slot.active = new Set();
-    this.note(worker, `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
+    this.note(worker, () => `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
     // As EngineStartup: start, retried while the backend does not answer.
     const start = () =>
       orchestrator.start().catch(() => {
@@ -338,7 +343,7 @@ class Simulation {
   }
 
   private loggerOf(worker: string): LoggerService {
-    const line = (level: string) => (message: unknown) => this.note(worker, `${level}: ${String(message)}`);
+    const line = (level: string) => (message: unknown) => this.note(worker, () => `${level}: ${String(message)}`);
     return { log: line('log'), warn: line('warn'), error: line('error') };
   }
 
@@ -394,7 +399,7 @@ class Simulation {
         if (slot.status === 'down' || !host || host.state !== 'running') return;
         host.pause();
         for (const e of slot.active) e.paused = true;
-        this.note(slot.worker, `SIGSTOP for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `SIGSTOP for ${Math.round(fault.durationMs)} ms`);
         later(() => {
           this.note(slot.worker, 'SIGCONT');
           host.resume();
@@ -404,7 +409,7 @@ class Simulation {
         if (slot.status === 'down' || !link || link.frozen) return;
         link.frozen = true;
         this.trouble(slot, until);
-        this.note(slot.worker, `link frozen for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `link frozen for ${Math.round(fault.durationMs)} ms`);
         later(() => {
           this.note(slot.worker, 'link thawed');
           link.thaw();
@@ -413,7 +418,7 @@ class Simulation {
       case 'latency':
         if (!link) return;
         link.extraDelayMs = fault.value;
-        this.note(slot.worker, `latency +${Math.round(fault.value)} ms for ${Math.round(fault.durationMs)} ms`);
+        this.note(slot.worker, () => `latency +${Math.round(fault.value)} ms for ${Math.round(fault.durationMs)} ms`);
         later(() => (link.extraDelayMs = 0));
         return;
       case 'lossy':
@@ -422,7 +427,7 @@ class Simulation {
         if (fault.kind === 'lossy') link.lossRate = fault.value;
         else link.duplicateRate = fault.value;
         this.trouble(slot, until);
-        this.note(slot.worker, `${fault.kind} replies (${Math.round(fault.value * 100)} %)`);
+        this.note(slot.worker, () => `${fault.kind} replies (${Math.round(fault.value * 100)} %)`);
         later(() => (fault.kind === 'lossy' ? (link.lossRate = 0) : (link.duplicateRate = 0)));
         return;
       case 'wipe':
@@ -438,7 +443,7 @@ class Simulation {
         if (slot.status !== 'up' || !slot.port || !slot.orchestrator) return;
         const task = this.scenario.tasks[fault.value % this.scenario.tasks.length];
         const taskId = encodeTaskId('sim', task.name);
-        this.note(slot.worker, `trigger ${task.name}`, taskId);
+        this.note(slot.worker, () => `trigger ${task.name}`, taskId);
         const { port, orchestrator } = slot;
         host!.deliver(
           () =>
@@ -462,7 +467,7 @@ class Simulation {
     const create = () =>
       dynamic.create({ groupName: 'dyn', functionName: 'work', name, cronExpression: `*/${every} * * * * *` });
     const op = ['create', 'delete', 'update'][fault.value % 3];
-    this.note(slot.worker, `dynamic ${op} ${name}`, encodeTaskId('dyn', name));
+    this.note(slot.worker, () => `dynamic ${op} ${name}`, encodeTaskId('dyn', name));
     slot.host!.deliver(() => {
       const done =
         op === 'create'
@@ -521,8 +526,13 @@ class Simulation {
       else if (r < 0.28 && timeoutMs !== null) ms = timeoutMs + this.rng.range(200, 3000);
       else if (r < 0.34 && timeoutMs !== null) hangs = true;
     }
-    const how = hangs ? 'hangs' : fails ? `fails after ${Math.round(ms)} ms` : `runs ${Math.round(ms)} ms`;
-    this.note(host.name, `handler ${ctx.taskName}@${this.at(e.slot)} #${e.attempt} ${how}`, taskId);
+    this.note(
+      host.name,
+      () =>
+        `handler ${ctx.taskName}@${this.at(e.slot)} #${e.attempt} ` +
+        (hangs ? 'hangs' : fails ? `fails after ${Math.round(ms)} ms` : `runs ${Math.round(ms)} ms`),
+      taskId,
+    );
     return new Promise<void>((resolve, reject) => {
       const finish = (result: 'ok' | 'failed' | 'aborted', error?: unknown) => {
         if (e.end !== undefined) return;
@@ -534,8 +544,10 @@ class Simulation {
       const timer = hangs
         ? undefined
         : timers.setTimeout(() => (fails ? finish('failed', new Error('simulated failure')) : finish('ok')), ms);
-      // Simulated handlers honour their signal (timeout, shutdown, a lease lost): they stop at once.
-      ctx.signal.addEventListener('abort', () => finish('aborted', ctx.signal.reason), { once: true });
+      // Simulated handlers honour their signal (timeout, shutdown, a lease lost): they stop at once, also when
+      // it was aborted before they were called (no 'abort' event comes then).
+      if (ctx.signal.aborted) finish('aborted', ctx.signal.reason);
+      else ctx.signal.addEventListener('abort', () => finish('aborted', ctx.signal.reason), { once: true });
     });
   }
 
@@ -575,7 +587,8 @@ class Simulation {
     e.how = how;
     this.activeByTask.get(e.taskId)?.delete(e);
     this.slots[e.slotIndex].active.delete(e);
-    if (how !== 'ok') this.note(e.worker, `handler ${e.taskId}@${this.at(e.slot)} #${e.attempt} ${how}`, e.taskId);
+    if (how !== 'ok')
+      this.note(e.worker, () => `handler ${e.taskId}@${this.at(e.slot)} #${e.attempt} ${how}`, e.taskId);
   }
 
   // ---------------------------------------------------------------- observations of the store
@@ -585,9 +598,14 @@ class Simulation {
     if (call.name === 'runs.complete') {
       const result = call.result as string;
       const run = call.args[1] as { taskId: string; slot: number; attempt: number };
-      this.note(call.worker, `complete ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${result}`, run.taskId);
-      if (result !== 'recorded' && result !== 'recordedAfterLoss') return;
+      this.note(
+        call.worker,
+        () => `complete ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${result}`,
+        run.taskId,
+      );
       const key = `${run.taskId}|${run.slot}|${run.attempt}`;
+      if (result === 'deleted') this.droppedRuns.set(key, this.world.now);
+      if (result !== 'recorded' && result !== 'recordedAfterLoss') return;
       const earlier = this.recorded.get(key);
       // What the store holds, not what the reply says: a completion applied twice (an ioredis re-send) answers
       // "recorded" again but writes nothing the second time.
@@ -608,22 +626,24 @@ class Simulation {
       });
     } else if (call.name === 'schedule.publish') {
       this.published(call.worker, call.args[0] as string, call.args[2] as PublishItem[], call.result as PublishResult);
-    } else if (this.options.trace && call.name === 'runs.read') {
+    } else if (this.tracing && call.name === 'runs.read') {
       for (const run of call.result as RunMessage[])
         this.note(
           call.worker,
           `delivered ${run.taskId}@${this.at(run.slot)} #${run.attempt} (${run.messageId})`,
           run.taskId,
         );
-    } else if (this.options.trace && call.name === 'runs.start') {
+    } else if (call.name === 'runs.start') {
       const runs = call.args[1] as Array<{ run: RunMessage }>;
-      runs.forEach(({ run }, i) =>
+      runs.forEach(({ run }, i) => {
+        const decision = (call.result as string[])[i];
+        if (decision === 'deleted') this.droppedRuns.set(`${run.taskId}|${run.slot}|${run.attempt}`, this.world.now);
         this.note(
           call.worker,
-          `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${(call.result as string[])[i]}`,
+          () => `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${decision}`,
           run.taskId,
-        ),
-      );
+        );
+      });
     } else if (this.options.trace && (call.name === 'runs.handBack' || call.name === 'runs.requeue')) {
       const runs = call.name === 'runs.requeue' ? [call.args[0] as RunMessage] : (call.args[1] as RunMessage[]);
       for (const run of runs)
@@ -632,13 +652,11 @@ class Simulation {
           `${call.name.slice(5)} ${run.taskId}@${this.at(run.slot)} #${run.attempt} -> ${JSON.stringify(call.result)}`,
           run.taskId,
         );
-    } else if (this.options.trace && call.name === 'schedule.reclaimExpired') {
+    } else if (this.tracing && call.name === 'schedule.reclaimExpired') {
       const result = call.result as ReclaimResult;
-      for (const taskId of result.taskIds) this.note(call.worker, `reclaimed a run of ${taskId}`, taskId);
+      for (const taskId of result.taskIds) this.note(call.worker, () => `reclaimed a run of ${taskId}`, taskId);
       for (const run of result.exhausted)
-        this.note(call.worker, `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
-    } else if (call.name === 'dynamicTasks.create' || call.name === 'dynamicTasks.remove') {
-      this.dynamicChanges.set(call.args[0] as string, this.world.now);
+        this.note(call.worker, () => `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
     }
   }
 
@@ -656,11 +674,19 @@ class Simulation {
       const status = result.statuses[i];
       const { taskId } = item.due;
       if (status === 'published') {
-        for (const slot of item.slots)
-          this.note(worker, `publish ${taskId}@${this.at(slot)} #${item.attempt} (${item.kind}) unless gated`, taskId);
+        if (this.tracing)
+          for (const slot of item.slots)
+            this.note(
+              worker,
+              () => `publish ${taskId}@${this.at(slot)} #${item.attempt} (${item.kind}) unless gated`,
+              taskId,
+            );
       } else if (status !== 'moved') {
-        this.note(worker, `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
+        this.note(worker, () => `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
       }
+      // A one-off run of a task the leader does not know is dropped: by design only if nobody can know it.
+      if (item.due.source === 'oneOff' && status === 'skipped' && !this.store.dynamic.has(taskId))
+        this.droppedRuns.set(`${taskId}|${item.due.slot}|${item.due.attempt}`, this.world.now);
       if (item.due.source === 'scheduled' && status !== 'moved') {
         const ranges = this.decided.get(taskId) ?? [];
         ranges.push([item.due.slot, item.nextSlot]);
@@ -712,8 +738,9 @@ class Simulation {
     const lastWipe = this.wipes.at(-1) ?? 0;
     for (const [key, run] of this.publishedRuns) {
       if (run.at > this.endAt - LIVENESS_BOUND_MS || run.at < lastWipe) continue;
-      const changed = this.dynamicChanges.get(run.taskId);
-      if (changed !== undefined && changed >= run.at - 1000) continue;
+      // Its dynamic task was deleted meanwhile: the store dropped it (as the misfire policy explains a slot).
+      const dropped = this.droppedRuns.get(key);
+      if (dropped !== undefined && dropped >= run.at) continue;
       if (!this.recorded.has(key)) {
         const [, slot, attempt] = key.split('|');
         this.fail(
@@ -751,9 +778,10 @@ class Simulation {
     this.note('CHECK', `VIOLATION ${invariant}: ${message}`, taskId);
   }
 
-  private note(who: string, what: string, taskId?: string): void {
-    // (Bulk runs keep no trace: a failing seed is replayed with one.)
-    if (this.options.trace || who === 'CHECK') this.trace.add(this.world.now, who, what, taskId);
+  /** A trace line; `what` is built only when tracing (bulk runs keep none: a failing seed is replayed with one). */
+  private note(who: string, what: string | (() => string), taskId?: string): void {
+    if (this.tracing || who === 'CHECK')
+      this.trace.add(this.world.now, who, typeof what === 'string' ? what : what(), taskId);
   }
 
   /** Simulated time `t` as seconds since the start. */
