@@ -27,15 +27,14 @@ async function run(soak, record) {
     restarts.push(sleep(500).then(() => soak.startInstance(instance.slot)));
     return true;
   };
+  // The runs given up so far (an earlier pill's stay in the history): this pill's is the next one.
+  const givenUpBefore = await givenUpRuns(soak, via);
   const res = await soak.api(via, 'POST', '/tasks/trigger?task_group_name=Mix&task_name=poison');
   record.triggered = res.status;
   const deadline = Date.now() + maxDeliveries * (leaseMs + 5000) + 20000;
   while (Date.now() < deadline) {
     const probe = soak.live()[0];
-    const stats = probe ? await soak.api(probe, 'GET', '/tasks/Mix/poison/statistics') : undefined;
-    const runs = Array.isArray(stats?.body?.runs) ? stats.body.runs : Array.isArray(stats?.body) ? stats.body : [];
-    const failed = runs.find((r) => r.status === 'failed' && GIVEN_UP.test(r.error ?? ''));
-    if (failed) {
+    if (probe && (await givenUpRuns(soak, probe)) > givenUpBefore) {
       record.recordedAfterMs = Date.now() - record.at;
       break;
     }
@@ -45,6 +44,13 @@ async function run(soak, record) {
   await sleep(2000);
   soak.selfKill = undefined;
   await Promise.all(restarts);
+}
+
+/** How many runs of the pill its history holds as given up (failed after `maxDeliveries` deliveries). */
+async function givenUpRuns(soak, instance) {
+  const stats = await soak.api(instance, 'GET', '/tasks/Mix/poison/statistics');
+  const runs = Array.isArray(stats?.body?.runs) ? stats.body.runs : Array.isArray(stats?.body) ? stats.body : [];
+  return runs.filter((r) => r.status === 'failed' && GIVEN_UP.test(r.error ?? '')).length;
 }
 
 function analyze(soak) {
