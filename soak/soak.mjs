@@ -669,6 +669,8 @@ class Soak {
     const redisDown = this.redisIsDown || inOutage(at) || inOutage(Date.now()) || linkDown(at) || linkDown(Date.now());
     // Frozen whole (SIGSTOP) while it was asked, past the request's timeout: no answer at all.
     const stopped = instance.stops.some((s) => s.at <= Date.now() && (s.until ?? Infinity) >= at);
+    // No answer from a process that is dying (a poison pill, a kill): its exit may be noticed a moment later.
+    if (res.status === 0 && instance.alive && !stopped) await sleep(1000);
     const expected =
       res.status === 200 || (res.status === 503 && redisDown) || (res.status === 0 && (!instance.alive || stopped));
     if (!expected) this.apiProbes.unexpected.push({ path, status: res.status, at, pid: instance.pid, body: res.body });
