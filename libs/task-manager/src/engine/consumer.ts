@@ -200,10 +200,9 @@ export class Consumer {
    * could not be renewed is handed back once Redis answers).
    */
   private forgetLostQueued(): void {
-    for (const [key, h] of this.held) {
+    for (const h of this.held.values()) {
       if (h.started || !h.lost) continue;
-      this.forget(h.run);
-      if (h.expired) this.toHandBack.set(key, h.run);
+      this.leave(h);
       this.heldChanged();
     }
   }
@@ -283,8 +282,7 @@ export class Consumer {
       if (decisions[i] === 'start' && h.lost) {
         // Given up while the start was in flight (its lease went unrenewed: another instance may re-run it):
         // never run here; one given up for an unrenewed lease is handed back so it runs soon, once.
-        this.forget(h.run);
-        if (h.expired) this.toHandBack.set(heldKey(h.run), h.run);
+        this.leave(h);
         return;
       }
       if (decisions[i] === 'start') {
@@ -303,8 +301,7 @@ export class Consumer {
     try {
       await this.lifecycle.run(held);
     } finally {
-      this.forget(held.run);
-      if (held.expired) this.toHandBack.set(heldKey(held.run), held.run);
+      this.leave(held);
       this.heldChanged();
       await this.startQueued().catch((error: Error) =>
         this.logger.warn(`Could not start queued runs: ${error.message}`),
@@ -312,6 +309,15 @@ export class Consumer {
       this.wakeLoop?.();
       this.wakeLoop = undefined;
     }
+  }
+
+  /**
+   * A held run leaves this worker: forgotten, and handed back when it was given up because its lease went
+   * unrenewed (nobody may have it: re-published at once rather than at the next recovery).
+   */
+  private leave(held: HeldRun): void {
+    this.forget(held.run);
+    if (held.expired) this.toHandBack.set(heldKey(held.run), held.run);
   }
 
   /** A run leaves this worker for good: no later delivery of its message is run here. */
