@@ -1,3 +1,4 @@
+import type { Execution } from './analysis/slots.mjs';
 /** What the analysis reads of a soak run (see soak.mjs): its faults, executions and instances. */
 interface LateDynamicChangeSoakView {
   settings: { killGraceMs: number };
@@ -13,16 +14,7 @@ interface LateDynamicChangeSoakView {
     thawedAt?: number;
     recreatedAt?: number;
   }>;
-  executions: Array<{
-    task: string;
-    slot: number;
-    attempt: number;
-    pid: number;
-    start: number;
-    end?: number;
-    aborted?: boolean;
-    failed?: boolean;
-  }>;
+  executions: Execution[];
   instances: Array<{
     pid: number;
     killedAt?: number;
