@@ -222,6 +222,25 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    // Under 30 s: a wait polled twice by expect.poll then fails with its locator before the test's 60 s timeout.
+    page.setDefaultTimeout(15_000);
+  });
+
+  // A failed test leaves a screenshot and what the page said, to tell a dashboard fault from a slow machine.
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      if (!page) return;
+      const path = fileURLToPath(new URL(`../tmp/dashboard-failed-${task.id}.png`, import.meta.url));
+      await page.screenshot({ path, timeout: 5000 }).catch(() => undefined);
+      const said = await page
+        .evaluate(() =>
+          ['#notice', '#error', 'dialog[open]', '#history h3'].map(
+            (selector) => `${selector}: ${document.querySelector(selector)?.textContent?.trim() ?? '(none)'}`,
+          ),
+        )
+        .catch((error: unknown) => [String(error)]);
+      console.error(`dashboard: "${task.name}" failed; the page showed ${said.join(' | ')}; screenshot ${path}`);
+    });
   });
 
   afterAll(async () => {
@@ -667,6 +686,50 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     expect(await service.getTasks({ groupName: 'Jobs', name: DYNAMIC })).toEqual([]);
     await expect.poll(() => rowOf('Jobs', DYNAMIC).count()).toBe(0);
     expect(await page.locator('#history p.muted').first().textContent()).toMatch(/^Choose "History"/);
+  });
+
+  // Found in CI under load: an automatic refresh sent before a task was created answered after it, without
+  // the task, and the page dropped the selection the creation had just made (its panel and actions vanished).
+  it('keeps a task just created selected when a refresh sent before it existed answers after', async () => {
+    const RACE = 'race_report';
+    const isTaskList = (url: URL) => url.pathname.endsWith('/ops/scheduler/tasks');
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    // The first list read from now on is answered only once the task exists: the list from before it.
+    await page.route(isTaskList, async (route) => {
+      if (route.request().method() !== 'GET' || held) return route.continue();
+      held = true;
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    try {
+      await page.locator('#new-task').click();
+      const form = dialog('create-task');
+      await form.waitFor();
+      await form.getByLabel('Group', { exact: true }).selectOption('Jobs');
+      await form.getByLabel('Function', { exact: true }).selectOption('send_report');
+      await form.getByLabel('Name', { exact: true }).fill(RACE);
+      await form.getByLabel('Cron expression').fill('0 9 * * 1-5');
+      await form.getByLabel('Kwargs (JSON object)').fill('{"recipient": "ops@example.com"}');
+      // A refresh starts (as the automatic one would) and its list read is held.
+      await page.locator('#refresh-now').dispatchEvent('click');
+      await expect.poll(() => held, { timeout: 10_000 }).toBe(true);
+      await form.getByRole('button', { name: 'Create', exact: true }).click();
+      await form.waitFor({ state: 'detached' });
+      await expect.poll(() => page.locator('#notice').textContent()).toBe(`Created Jobs / ${RACE}`);
+      release();
+      await expect.poll(() => rowOf('Jobs', RACE).count(), { timeout: 10_000 }).toBe(1);
+      await expect
+        .poll(() => page.locator('#history').textContent(), { timeout: 10_000 })
+        .toContain(`Runs of Jobs / ${RACE}`);
+    } finally {
+      release();
+      await page.unroute(isTaskList);
+      if ((await service.getTasks({ groupName: 'Jobs', name: RACE })).length > 0)
+        await service.deleteDynamicTask('Jobs', RACE);
+    }
   });
 
   it('logged no CSP violation or script error (only the refusals the tests asked for)', () => {

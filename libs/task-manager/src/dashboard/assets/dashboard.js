@@ -94,13 +94,19 @@ function refresh() {
 }
 
 async function load() {
+  // A task selected while this read is in flight (one just created) may be missing from its answer: only a
+  // selection older than the read is dropped when its task is gone; the refresh queued after it judges a newer one.
+  const selected = state.selected;
   try {
     const [health, tasks, workers] = await Promise.all([api('health'), api('tasks'), api('workers')]);
     state.health = health;
     state.tasks = tasks;
     state.workers = workers;
-    const selected = state.selected;
-    if (selected && !tasks.some((t) => t.task_group_name === selected.group && t.name === selected.task)) {
+    if (
+      selected &&
+      state.selected === selected &&
+      !tasks.some((t) => t.task_group_name === selected.group && t.name === selected.task)
+    ) {
       select(null);
     }
     state.statistics = state.selected
