@@ -22,6 +22,12 @@ import type { TaskManagerKeys } from './task-manager-keys.js';
 
 const REGISTER_BATCH = 1000;
 
+/**
+ * The most items one `publish-runs` call carries. A call blocks every other client of Redis while it runs
+ * (≈ 26 µs per item): a batch of a thousand is sent as pipelined calls of this many, each held ≈ 3 ms.
+ */
+export const PUBLISH_SLICE = 100;
+
 /** An exhausted run as `reclaim-runs` returns it: priority, message id, fields. */
 type ExhaustedReply = [string, string, string[]];
 
@@ -122,7 +128,26 @@ export class RedisSchedule implements SchedulePort {
     return scores.length > 0 ? Math.min(...scores) : null;
   }
 
+  /**
+   * Publishes `items` in calls of at most {@link PUBLISH_SLICE}, sent at once (one round trip). Each call is
+   * atomic and fenced on its own: a call after the term ended publishes nothing, and a batch cut short (the
+   * term ended, the connection dropped) is safe to publish again, as every item is a compare-and-set on its
+   * due entry ("moved" once published).
+   */
   async publish(token: string, nowMs: number, items: PublishItem[]): Promise<PublishResult> {
+    const slices: PublishItem[][] = [];
+    for (let i = 0; i < items.length; i += PUBLISH_SLICE) slices.push(items.slice(i, i + PUBLISH_SLICE));
+    if (slices.length === 0) slices.push([]);
+    const replies = await Promise.all(slices.map((slice) => this.publishSlice(token, nowMs, slice)));
+    if (replies.includes(-1)) throw new LeadershipLostError();
+    const statuses = (replies as Array<[number, PublishStatus[]]>).flatMap(([, sliceStatuses]) => sliceStatuses);
+    // The last call ran after every other one: its earliest due is the schedule's after the whole batch.
+    const [earliest] = replies[replies.length - 1] as [number, PublishStatus[]];
+    if (statuses.includes('published')) await this.replicas?.after('publish of runs');
+    return { statuses, earliestDue: earliest >= 0 ? earliest : null };
+  }
+
+  private publishSlice(token: string, nowMs: number, items: PublishItem[]): Promise<-1 | [number, PublishStatus[]]> {
     const args = PUBLISH_RUNS_ARGS.encode(
       { token, nowMs, taskStatePrefix: this.keys.taskStatePrefix },
       items.map(({ due, ...item }) => {
@@ -140,7 +165,7 @@ export class RedisSchedule implements SchedulePort {
         };
       }),
     );
-    const reply = await this.scripts.run<-1 | [number, PublishStatus[]]>(
+    return this.scripts.run<-1 | [number, PublishStatus[]]>(
       'publishRuns',
       [
         this.keys.leader,
@@ -152,10 +177,6 @@ export class RedisSchedule implements SchedulePort {
       ],
       args,
     );
-    if (reply === -1) throw new LeadershipLostError();
-    const [earliest, statuses] = reply;
-    if (statuses.includes('published')) await this.replicas?.after('publish of runs');
-    return { statuses, earliestDue: earliest >= 0 ? earliest : null };
   }
 
   async reclaimExpired(

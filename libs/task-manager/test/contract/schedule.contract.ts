@@ -109,6 +109,36 @@ export function scheduleContract(ctx: ContractContext): void {
     ]);
   });
 
+  it('publishes a batch of hundreds in one call: a status per item in order, the earliest due after all', async () => {
+    const token = await lead(ctx.port);
+    const slot = Date.now() - 1000;
+    const ids = Array.from({ length: 450 }, (_, i) => `g/p${i}`);
+    await ctx.port.schedule.register(
+      ids.map((taskId) => ({ taskId, signature: 'batch', firstSlot: slot, dynamic: false })),
+    );
+    const due = (await ctx.port.schedule.fetchDue(Date.now(), 1000)).sort(
+      (a, b) => Number(a.taskId.slice(3)) - Number(b.taskId.slice(3)),
+    );
+    expect(due).toHaveLength(ids.length);
+    // Every seventh was published already (by a leader whose call timed out, say): "moved".
+    const early = due.filter((_, i) => i % 7 === 0);
+    await ctx.port.schedule.publish(
+      token,
+      Date.now(),
+      early.map((d) => itemFor(d, { nextSlot: slot + 120_000 })),
+    );
+    const result = await ctx.port.schedule.publish(
+      token,
+      Date.now(),
+      due.map((d, i) => itemFor(d, { nextSlot: slot + 60_000 + i })),
+    );
+    expect(result.statuses).toEqual(due.map((_, i) => (i % 7 === 0 ? 'moved' : 'published')));
+    expect(result.earliestDue).toBe(slot + 60_000 + 1);
+    const runs = await readRuns(ctx.port, 'c1', 1000);
+    expect(runs).toHaveLength(ids.length);
+    expect(new Set(runs.map((r) => r.taskId)).size).toBe(ids.length);
+  });
+
   it('publishes every slot of a misfire batch, or only advances when there is none ("skipped")', async () => {
     const token = await lead(ctx.port);
     const slot = Date.now() - 5000;
