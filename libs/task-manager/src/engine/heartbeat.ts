@@ -1,4 +1,5 @@
 import type { HeldLease, RunQueuePort, WorkerDescription, WorkerRegistryPort } from './coordination.port.js';
+import type { RunMessage } from './run-queue.port.js';
 import { realTimers, type EngineTimers } from './timers.js';
 
 /** What a heartbeat renews: the runs a worker holds (each with its key) and the worker's description. */
@@ -21,6 +22,22 @@ export interface HeartbeatReport {
   vanished: string[];
   /** Keys of runs whose lease it renewed (every run of its load not lost): held until `serverTime` + TTL. */
   renewed: string[];
+}
+
+/**
+ * Sets the lease limit of each run a heartbeat renewed (wire/lease-limit.ts): nobody can recover it before
+ * the reply's server time + the lease TTL. `runOf` finds a renewed run by its key (undefined: released since).
+ */
+export function extendRenewedLeases(
+  report: HeartbeatReport,
+  leaseTtlMs: number,
+  runOf: (key: string) => RunMessage | undefined,
+): void {
+  const leaseUntil = report.serverTime + leaseTtlMs;
+  for (const key of report.renewed) {
+    const run = runOf(key);
+    if (run) run.leaseUntil = Math.max(run.leaseUntil ?? 0, leaseUntil);
+  }
 }
 
 /**

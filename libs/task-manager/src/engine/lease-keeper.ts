@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { ClusterClock } from './cluster-clock.js';
 import type { WorkerDescription } from './coordination.port.js';
-import type { HeartbeatReport, HeartbeatTransport } from './heartbeat.js';
+import { extendRenewedLeases, type HeartbeatReport, type HeartbeatTransport } from './heartbeat.js';
 import { heldKey, type HeldRun } from './held-run.js';
 import { RunAbortedError } from './run-executor.js';
 import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
@@ -106,12 +106,7 @@ export class LeaseKeeper {
   private apply(report: HeartbeatReport): void {
     this.clock.observe(report.serverTime, report.sentAt, report.receivedAt);
     const byKey = new Map(this.held().map((h) => [heldKey(h.run), h]));
-    // The lease limit of each renewed run (wire/lease-limit.ts): nobody can recover it before.
-    const leaseUntil = report.serverTime + this.settings.leaseTtlMs;
-    for (const key of report.renewed) {
-      const run = byKey.get(key)?.run;
-      if (run) run.leaseUntil = Math.max(run.leaseUntil ?? 0, leaseUntil);
-    }
+    extendRenewedLeases(report, this.settings.leaseTtlMs, (key) => byKey.get(key)?.run);
     if (report.lost.length === 0 && report.vanished.length === 0) return;
     for (const key of report.lost) {
       const held = byKey.get(key);

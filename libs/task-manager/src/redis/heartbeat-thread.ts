@@ -30,8 +30,19 @@ export interface HeartbeatThreadData {
 /** Messages from the thread. */
 export type HeartbeatThreadMessage = { type: 'report'; report: HeartbeatReport } | { type: 'error'; message: string };
 
-/** Messages to the thread. */
-export type HeartbeatThreadCommand = { type: 'load'; load: HeartbeatLoad } | { type: 'stop' };
+/**
+ * Messages to the thread: the whole load when it starts, then only what changed (a run held, its start, its
+ * release), so that a change costs the thread one run, not a copy of every run held.
+ */
+export type HeartbeatThreadCommand =
+  | { type: 'load'; load: HeartbeatLoad }
+  | { type: 'change'; description: HeartbeatLoad['description']; put: HeartbeatLoad['runs']; removed: string[] }
+  | { type: 'stop' };
+
+type HeldRunEntry = HeartbeatLoad['runs'][number];
+
+/** What of a held run the thread must learn again when it changes (a run delivered, then started): 0–3. */
+const versionOf = (run: HeldRunEntry) => (run.started ? 1 : 0) + (run.dynamic ? 2 : 0);
 
 /**
  * The worker's heartbeat on a worker thread with its own Redis connection: a handler that blocks the event
@@ -45,6 +56,9 @@ export class HeartbeatThread implements HeartbeatTransport {
   private readonly lastSuccess = new BigInt64Array(new SharedArrayBuffer(8));
   private worker?: Worker;
   private load?: HeartbeatLoad;
+  /** The runs the thread holds, as last posted: key → {@link versionOf} + 4 × the update that last saw it held. */
+  private posted = new Map<string, number>();
+  private updates = 0;
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
   private onReport: (report: HeartbeatReport) => void = () => undefined;
@@ -81,7 +95,24 @@ export class HeartbeatThread implements HeartbeatTransport {
 
   update(load: HeartbeatLoad): void {
     this.load = load;
-    this.post({ type: 'load', load });
+    if (!this.worker) return;
+    // (Called at every start and end of a run: one pass over the runs held, nothing allocated per run.)
+    const seen = ++this.updates * 4;
+    const put: HeldRunEntry[] = [];
+    for (const run of load.runs) {
+      const version = versionOf(run);
+      const before = this.posted.get(run.key);
+      if (before === undefined || before % 4 !== version) put.push(run);
+      this.posted.set(run.key, seen + version);
+    }
+    const removed: string[] = [];
+    for (const [key, entry] of this.posted) {
+      if (entry < seen) {
+        removed.push(key);
+        this.posted.delete(key);
+      }
+    }
+    this.post({ type: 'change', description: load.description, put, removed });
   }
 
   lastSuccessAt(): number {
@@ -121,6 +152,7 @@ export class HeartbeatThread implements HeartbeatTransport {
       this.worker = undefined;
       this.restartTimer = setTimeout(() => this.spawn(), RESTART_DELAY_MS);
     });
+    this.posted = new Map(this.load?.runs.map((run) => [run.key, this.updates * 4 + versionOf(run)]));
     if (this.load) this.post({ type: 'load', load: this.load });
   }
 

@@ -4,7 +4,7 @@
  */
 import type { LoggerService } from '@nestjs/common';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Heartbeat, type HeartbeatLoad } from '../engine/heartbeat.js';
+import { extendRenewedLeases, Heartbeat, type HeartbeatLoad } from '../engine/heartbeat.js';
 import type { HeartbeatThreadCommand, HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.js';
 import { RedisConnections } from './redis-connections.js';
 import { RedisRunQueue } from './redis-run-queue.js';
@@ -26,15 +26,19 @@ const runs = new RedisRunQueue(connections, scripts, keys, data.group, history, 
 const heartbeat = new Heartbeat(runs, new RedisWorkerRegistry(client, scripts, keys), data.leaseTtlMs);
 const lastSuccess = new BigInt64Array(data.lastSuccess);
 
-let load: HeartbeatLoad | undefined;
+/** The worker's description and the runs it holds, by key (kept current by the main thread's messages). */
+let description: HeartbeatLoad['description'] | undefined;
+let held = new Map<string, HeartbeatLoad['runs'][number]>();
 let beating = false;
 
 async function beat(): Promise<void> {
-  if (!load || beating) return;
+  if (!description || beating) return;
   beating = true;
   try {
     if (client.status === 'wait') await client.connect();
-    const report = await heartbeat.beat(load);
+    const report = await heartbeat.beat({ description, runs: [...held.values()] });
+    // The thread's copies carry their new lease limit, as the main thread's runs do.
+    extendRenewedLeases(report, data.leaseTtlMs, (key) => held.get(key)?.run);
     Atomics.store(lastSuccess, 0, BigInt(report.sentAt));
     send({ type: 'report', report });
   } catch {
@@ -47,9 +51,16 @@ async function beat(): Promise<void> {
 const timer = setInterval(() => void beat(), data.intervalMs);
 
 port.on('message', (command: HeartbeatThreadCommand) => {
-  if (command.type === 'load') {
-    const first = load === undefined;
-    load = command.load;
+  if (command.type === 'load' || command.type === 'change') {
+    const first = description === undefined;
+    if (command.type === 'load') {
+      description = command.load.description;
+      held = new Map(command.load.runs.map((run) => [run.key, run]));
+    } else {
+      description = command.description;
+      for (const key of command.removed) held.delete(key);
+      for (const run of command.put) held.set(run.key, run);
+    }
     if (first) void beat();
     return;
   }
