@@ -62,11 +62,13 @@ export async function measurePeriodic(ctx, p) {
       await w.ready();
     }
     const setupMs = Date.now() - setupStart;
+    // The stream's observer is connected before the window is planned, and reads from the warm-up on (publishes
+    // before the window are filtered out by slot): connecting as the window began, a loaded machine missed the
+    // publishes of a short window (their entries are deleted once their runs complete).
+    const reader = p.observeStream && system === 'ours' ? await publishReader(ctx.redisUrl) : null;
     const windowStart = Math.ceil((Date.now() + warmupS * 1000) / 1000) * 1000;
     const windowEnd = windowStart + windowS * 1000;
-    // Watches the stream from the warm-up on (publishes before the window are filtered out by slot): started
-    // once the window began, behind the snapshots, a loaded machine could miss a short window's publishes.
-    const observer = p.observeStream && system === 'ours' ? observePublishes(ctx.redisUrl, prefix, windowEnd) : null;
+    const observer = reader ? observePublishes(reader, prefix, windowEnd) : null;
     // Snapshots 200 ms before the first and the last+1 burst: the interval holds exactly windowS bursts.
     await sleepUntil(windowStart - 200);
     const cpuA = machineCpu();
@@ -176,14 +178,20 @@ export async function measurePeriodic(ctx, p) {
   }
 }
 
+/** A connection for {@link observePublishes}, connected. */
+async function publishReader(url) {
+  const reader = new Redis(url, { maxRetriesPerRequest: 1, connectionName: 'bench-observer' });
+  reader.on('error', () => undefined);
+  await reader.ping();
+  return reader;
+}
+
 /**
  * Reads every run our leader publishes (a plain XREAD, outside the consumer group, so the engine is not
  * affected) until `until`: the entry id's milliseconds are the Redis time of the XADD, the `s` field is
  * the slot. Splits lateness into slot -> publish and publish -> handler start.
  */
-async function observePublishes(url, prefix, until) {
-  const reader = new Redis(url, { maxRetriesPerRequest: 1, connectionName: 'bench-observer' });
-  reader.on('error', () => undefined);
+async function observePublishes(reader, prefix, until) {
   const out = [];
   let last = '$';
   try {
