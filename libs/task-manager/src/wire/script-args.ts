@@ -105,6 +105,8 @@ export const CLEAR_HISTORY_ARGS = new ScriptArgs(
   ['taskId'],
 );
 
+export const READ_STATES_ARGS = new ScriptArgs('read-states-1.lua', ['taskStatePrefix', 'fields'], ['taskId']);
+
 /** Every multi-item script's layout (for the test that the Lua side reads the same). */
 export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   START_RUNS_ARGS,
@@ -114,4 +116,5 @@ export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   REGISTER_TASKS_ARGS,
   TRIGGER_TASKS_ARGS,
   CLEAR_HISTORY_ARGS,
+  READ_STATES_ARGS,
 ];
