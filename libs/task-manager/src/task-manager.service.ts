@@ -6,7 +6,7 @@ import type { WorkerIdentity } from './engine/worker-identity.js';
 import { TaskNotFoundError } from './errors/task-not-found.error.js';
 import type { TaskDefinition } from './registry/task-definition.js';
 import { encodeTaskId } from './registry/task-id.js';
-import { TaskRegistry, type TaskFilter } from './registry/task-registry.js';
+import { TaskRegistry, type TaskFilter, type TaskPage } from './registry/task-registry.js';
 import {
   TASK_MANAGER_COORDINATION,
   TASK_MANAGER_RESOLVED_OPTIONS,
@@ -103,11 +103,8 @@ export class TaskManagerService {
   }
 
   /** Tasks matching `filter` with their state (optionally one page of them), read in one pipelined round trip. */
-  async getTasks(filter: TaskFilter = {}, page: { offset?: number; limit?: number } = {}): Promise<TaskView[]> {
-    const offset = page.offset ?? 0;
-    const all = this.registry.listTasks(filter);
-    const tasks = offset > 0 || page.limit !== undefined ? all.slice(offset, offset + (page.limit ?? all.length)) : all;
-    return this.views(tasks);
+  async getTasks(filter: TaskFilter = {}, page: TaskPage = {}): Promise<TaskView[]> {
+    return this.views(this.registry.listTasks(filter, page));
   }
 
   private async views(tasks: TaskDefinition[]): Promise<TaskView[]> {
