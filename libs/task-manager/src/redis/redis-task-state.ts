@@ -21,6 +21,12 @@ const STATE_FIELDS = [
 /** Values per task in a reply of the read-states script: the schedule score, then each state field. */
 const STATE_STRIDE = 1 + STATE_FIELDS.length;
 
+/** Where each state field is among a task's values in that reply (after the score). */
+const AT = Object.fromEntries(STATE_FIELDS.map((field, i) => [field, 1 + i])) as Record<
+  (typeof STATE_FIELDS)[number],
+  number
+>;
+
 /** Tasks per read-states script call: a call holds the server for about 2 ms (Redis 7, 2 cores). */
 const READ_BATCH = 500;
 
@@ -134,19 +140,18 @@ export class RedisTaskState implements TaskStatePort {
  * schedule, then {@link STATE_FIELDS} in order, false where absent.
  */
 function toState(values: ReadonlyArray<string | false>, at: number): TaskState {
-  const [score, disabled, retryAfter, retryDelay, failures, runningUntil, lastStatus, lastRun] = values.slice(
-    at,
-    at + STATE_STRIDE,
-  );
+  // Indexed reads, not a destructured slice: a listing decodes thousands of states.
+  const failures = values[at + AT.failures];
+  const lastStatus = values[at + AT.last_status];
   return {
-    disabled: disabled !== false,
-    nextRun: numberOrNull(score),
-    retryAfter: numberOrNull(retryAfter),
-    retryDelay: numberOrNull(retryDelay),
+    disabled: values[at + AT.disabled] !== false,
+    nextRun: numberOrNull(values[at]),
+    retryAfter: numberOrNull(values[at + AT.retry_after]),
+    retryDelay: numberOrNull(values[at + AT.retry_delay]),
     failures: failures === false ? 0 : Number(failures),
-    runningUntil: numberOrNull(runningUntil),
+    runningUntil: numberOrNull(values[at + AT.running_until]),
     lastStatus: lastStatus === false ? null : lastStatus,
-    lastRun: numberOrNull(lastRun),
+    lastRun: numberOrNull(values[at + AT.last_run]),
   };
 }
 
