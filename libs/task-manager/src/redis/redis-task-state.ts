@@ -5,7 +5,7 @@ import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import type { TaskKwargs } from '../decorators/task.decorator.js';
 import { decodeRunKwargs, encodeRunKwargs } from '../wire/one-off-entry.js';
-import { CLEAR_HISTORY_ARGS, READ_STATES_ARGS, TRIGGER_TASKS_ARGS } from '../wire/script-args.js';
+import { CLEAR_HISTORY_ARGS, TRIGGER_TASKS_ARGS } from '../wire/script-args.js';
 
 /** The fields of a task's state HASH a state read returns, in the order of its reply. */
 const STATE_FIELDS = [
@@ -17,6 +17,9 @@ const STATE_FIELDS = [
   'last_status',
   'last_run',
 ] as const;
+
+/** The fields argument of the read-states script. */
+const READ_FIELDS = STATE_FIELDS.join(' ');
 
 /** Values per task in a reply of the read-states script: the schedule score, then each state field. */
 const STATE_STRIDE = 1 + STATE_FIELDS.length;
@@ -96,10 +99,7 @@ export class RedisTaskState implements TaskStatePort {
         this.scripts.run<string>(
           'readStates',
           [this.keys.schedule],
-          READ_STATES_ARGS.encode(
-            { taskStatePrefix: this.keys.taskStatePrefix, fields: STATE_FIELDS.join(' ') },
-            batch.map((taskId) => ({ taskId })),
-          ),
+          [this.keys.taskStatePrefix, READ_FIELDS, ...batch],
         ),
       );
     }

@@ -105,8 +105,6 @@ export const CLEAR_HISTORY_ARGS = new ScriptArgs(
   ['taskId'],
 );
 
-export const READ_STATES_ARGS = new ScriptArgs('read-states-1.lua', ['taskStatePrefix', 'fields'], ['taskId']);
-
 /** Every multi-item script's layout (for the test that the Lua side reads the same). */
 export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   START_RUNS_ARGS,
@@ -116,5 +114,4 @@ export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   REGISTER_TASKS_ARGS,
   TRIGGER_TASKS_ARGS,
   CLEAR_HISTORY_ARGS,
-  READ_STATES_ARGS,
 ];

@@ -3,23 +3,22 @@
   its state HASH. One call reads a bounded batch (the caller sends a long list as several calls in one round
   trip, so that no call holds the server long).
   KEYS[1] schedule ZSET
-  ARGV[1] task state key prefix   ARGV[2] the state HASH's fields to read, space-separated
-  ARGV[3] count, then per task (layout READ_STATES_ARGS in src/wire/script-args.ts): taskId
+  ARGV[1] task state key prefix   ARGV[2] the state HASH's fields to read, space-separated   ARGV[3..] task ids
   Output: JSON text of one flat array: per task, in order, its score on the schedule then the value of each
   field, false where absent (a task without a state HASH reads as all false). JSON rather than a nested
   reply: the client decodes it in one native parse instead of one reply per value.
   NOTE: the state keys share the deployment's hash tag with KEYS[1]; they are built from ARGV[1].
 ]]
---- @include "item-args"
 local rcall = redis.call
+local prefix = ARGV[1]
 local fields = {}
 for name in string.gmatch(ARGV[2], '%S+') do fields[#fields + 1] = name end
 local width = #fields
 local out, n = {}, 0
-for _, task in ipairs(readItems(3, { 'taskId' })) do
-  local id = task.taskId
+for i = 3, #ARGV do
+  local id = ARGV[i]
   out[n + 1] = rcall('ZSCORE', KEYS[1], id)
-  local values = rcall('HMGET', ARGV[1] .. id, unpack(fields))
+  local values = rcall('HMGET', prefix .. id, unpack(fields))
   for f = 1, width do out[n + 1 + f] = values[f] end
   n = n + 1 + width
 end
