@@ -20,7 +20,7 @@ import type { TaskKwargs } from './decorators/task.decorator.js';
 import { assertRunKwargs } from './registry/run-kwargs.js';
 import { messages } from './task-manager.messages.js';
 
-export type { TaskFilter } from './registry/task-registry.js';
+export type { TaskFilter, TaskPage } from './registry/task-registry.js';
 
 /** A task with its live state. */
 export interface TaskView {
@@ -102,7 +102,7 @@ export class TaskManagerService {
     return this.registry.listTasks(filter);
   }
 
-  /** Tasks matching `filter` with their state (optionally one page of them), read in one pipelined round trip. */
+  /** Tasks matching `filter` with their state (optionally one page of them: only its states are read), in one round trip. */
   async getTasks(filter: TaskFilter = {}, page: TaskPage = {}): Promise<TaskView[]> {
     return this.views(this.registry.listTasks(filter, page));
   }
