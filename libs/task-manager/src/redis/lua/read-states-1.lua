@@ -1,7 +1,7 @@
 --[[
   Reads the state of tasks, writing nothing: each task's next slot on the schedule, then the given fields of
   its state HASH. One call reads a bounded batch (the caller sends a long list as several calls in one round
-  trip, so that no call holds the server long).
+  trip, so that no call holds the server long; and `unpack` takes a few thousand values at most).
   KEYS[1] schedule ZSET
   ARGV[1] task state key prefix   ARGV[2] the state HASH's fields to read, space-separated   ARGV[3..] task ids
   Output: JSON text of one flat array: per task, in order, its score on the schedule then the value of each
@@ -14,11 +14,11 @@ local prefix = ARGV[1]
 local fields = {}
 for name in string.gmatch(ARGV[2], '%S+') do fields[#fields + 1] = name end
 local width = #fields
+local scores = rcall('ZMSCORE', KEYS[1], unpack(ARGV, 3))
 local out, n = {}, 0
 for i = 3, #ARGV do
-  local id = ARGV[i]
-  out[n + 1] = rcall('ZSCORE', KEYS[1], id)
-  local values = rcall('HMGET', prefix .. id, unpack(fields))
+  out[n + 1] = scores[i - 2]
+  local values = rcall('HMGET', prefix .. ARGV[i], unpack(fields))
   for f = 1, width do out[n + 1 + f] = values[f] end
   n = n + 1 + width
 end
