@@ -92,23 +92,13 @@ export class RedisTaskState implements TaskStatePort {
    * each answers its tasks' states as one JSON text, so a listing costs a few commands, not one per task.
    */
   async readStates(taskIds: string[]): Promise<TaskState[]> {
-    const batches: Array<Promise<string>> = [];
+    const batches: Array<Promise<TaskState[]>> = [];
     for (let from = 0; from < taskIds.length; from += READ_BATCH) {
-      const batch = taskIds.slice(from, from + READ_BATCH);
-      batches.push(
-        this.scripts.run<string>(
-          'readStates',
-          [this.keys.schedule],
-          [this.keys.taskStatePrefix, READ_FIELDS, ...batch],
-        ),
-      );
+      const args = [this.keys.taskStatePrefix, READ_FIELDS, ...taskIds.slice(from, from + READ_BATCH)];
+      // Each batch decoded as soon as it is answered, while Redis reads the next ones.
+      batches.push(this.scripts.run<string>('readStates', [this.keys.schedule], args).then(toStates));
     }
-    const states: TaskState[] = [];
-    for (const reply of await Promise.all(batches)) {
-      const values = JSON.parse(reply) as Array<string | false>;
-      for (let at = 0; at < values.length; at += STATE_STRIDE) states.push(toState(values, at));
-    }
-    return states;
+    return (await Promise.all(batches)).flat();
   }
 
   async readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
@@ -133,6 +123,14 @@ export class RedisTaskState implements TaskStatePort {
       };
     });
   }
+}
+
+/** The states of a batch, from the JSON reply of the read-states script. */
+function toStates(reply: string): TaskState[] {
+  const values = JSON.parse(reply) as Array<string | false>;
+  const states: TaskState[] = [];
+  for (let at = 0; at < values.length; at += STATE_STRIDE) states.push(toState(values, at));
+  return states;
 }
 
 /**
