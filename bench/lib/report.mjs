@@ -245,7 +245,7 @@ function rows(report) {
       ok,
       evidence: ok
         ? null
-        : `${ls.method}: ${ls.ms.values.map(n1).join(', ')} ms${ls.serviceMs ? `; of which TaskManagerService.getTasks() (registry + one pipelined Redis read of the states) ${range(ls.serviceMs, n1, ' ms')}, the rest being the controller's mapping, JSON serialisation of ${n0((ls.responseBytes ?? 0) / 1024)} KiB and HTTP` : ''}.`,
+        : `${ls.method}: ${ls.ms.values.map(n1).join(', ')} ms${ls.serviceMs ? `; of which TaskManagerService.getTasks() (registry + one round trip reading the states) ${range(ls.serviceMs, n1, ' ms')}, the rest being the controller's mapping, JSON serialisation of ${n0((ls.responseBytes ?? 0) / 1024)} KiB and HTTP` : ''}.`,
     });
   }
   const pg = ls?.paged;
@@ -519,7 +519,7 @@ ${table(['system', 'trial', 'kill → restarted elsewhere (ms)', 'started twice 
   if (ls && !ls.error) {
     parts.push(`### 9. GET /tasks
 
-${ls.method}, ${n0(ls.tasksReturned)} tasks returned${ls.responseBytes ? ` (${n0(ls.responseBytes / 1024)} KiB of JSON)` : ''}, ${ls.params.calls} calls: first ${n1(ls.firstCallMs)} ms, then ${ls.ms.values.map(n1).join(', ')} ms.${ls.serviceMs ? ` The same listing through \`TaskManagerService.getTasks()\` inside the app (registry + one pipelined state read, no HTTP, DTO mapping or JSON): ${range(ls.serviceMs, n1, ' ms')}.` : ''}${ls.note ? ` Note: ${ls.note}.` : ''}
+${ls.method}, ${n0(ls.tasksReturned)} tasks returned${ls.responseBytes ? ` (${n0(ls.responseBytes / 1024)} KiB of JSON)` : ''}, ${ls.params.calls} calls: first ${n1(ls.firstCallMs)} ms, then ${ls.ms.values.map(n1).join(', ')} ms.${ls.serviceMs ? ` The same listing through \`TaskManagerService.getTasks()\` inside the app (registry + one round trip reading the states, no HTTP, DTO mapping or JSON): ${range(ls.serviceMs, n1, ' ms')}.` : ''}${ls.note ? ` Note: ${ls.note}.` : ''}
 ${
   ls.paged && !ls.paged.error
     ? `

@@ -1,6 +1,6 @@
 // Scenario 9: GET /tasks with 10,000 tasks. When the library has its management API (an `api` option of
 // TaskManagerModule), an HTTP app is booted and GET <path>/tasks is timed over real HTTP; otherwise
-// TaskManagerService.getTasks() (what GET /tasks would do: the registry plus one pipelined state read)
+// TaskManagerService.getTasks() (what GET /tasks would do: the registry plus one round trip reading the states)
 // is timed inside the app and the figure is labelled as such. Then one page (`limit`, at offsets spread over
 // the list) of a larger app's tasks (`p.paged`: 100,000 tasks), timed the same way.
 import { existsSync, readFileSync } from 'node:fs';
