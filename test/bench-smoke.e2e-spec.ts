@@ -177,6 +177,9 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(hasMedian(s.ms)).toBe(true);
     expect(s.ms.median).toBeGreaterThan(0);
     expect(s.tasksReturned).toBe(200);
+    // One page of a larger app's tasks.
+    expect(hasMedian(s.paged.ms)).toBe(true);
+    expect(s.paged.tasksReturned).toBe(s.paged.params.limit);
   });
 
   it('10 startup: spawn -> ready -> leader, and the BullMQ upsert', () => {

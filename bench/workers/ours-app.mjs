@@ -105,9 +105,9 @@ serve({
   collect: () => recorder.drain(),
   marks: () => marks,
   trigger: async ({ name }) => (await service.trigger({ name })).length,
-  getTasks: async () => {
+  getTasks: async ({ offset, limit } = {}) => {
     const t0 = now();
-    const views = await service.getTasks();
+    const views = await service.getTasks({}, { offset, limit });
     return { ms: now() - t0, count: views.length };
   },
   health: () => service.health(),

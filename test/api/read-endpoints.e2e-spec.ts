@@ -222,6 +222,20 @@ describe('management API: read endpoints', () => {
       expect(await names({ offset: 10 })).toEqual([]);
       expect(await names({ tag: 'api', offset: 1, limit: 1 })).toEqual(['with_kwargs']);
     });
+
+    it('answers a page byte for byte as the same tasks in the whole listing, states included', async () => {
+      const whole = (await api.http.get(`${BASE}/tasks`).expect(200)).body as unknown[];
+      expect(whole.length).toBeGreaterThan(3);
+      for (const [offset, limit] of [
+        [0, 1],
+        [1, 2],
+        [3, 10],
+        [whole.length - 1, 1],
+      ]) {
+        const page = await api.http.get(`${BASE}/tasks`).query({ offset, limit }).expect(200);
+        expect(page.text, `offset ${offset}, limit ${limit}`).toBe(JSON.stringify(whole.slice(offset, offset + limit)));
+      }
+    });
   });
 
   describe('GET /tasks/{task_group_name}/{task_name}/statistics', () => {

@@ -18,7 +18,14 @@ export { RegisterFunction, type RegisterFunctionOptions } from './decorators/reg
 export type { TaskContext, TaskHandler } from './decorators/task-context.interface.js';
 
 export { TaskManagerService } from './task-manager.service.js';
-export type { TaskView, TaskRef, TaskFilter, TaskManagerHealth, TriggerOptions } from './task-manager.service.js';
+export type {
+  TaskView,
+  TaskRef,
+  TaskFilter,
+  TaskPage,
+  TaskManagerHealth,
+  TriggerOptions,
+} from './task-manager.service.js';
 export type { TaskDefinition, TaskGroupDefinition, RegisteredFunction } from './registry/task-definition.js';
 export type { CreateDynamicTaskInput, DynamicTaskRecord, UpdateDynamicTaskInput } from './registry/dynamic-task.js';
 export type { RunRecord, TaskState, WorkerInfo } from './engine/coordination.port.js';

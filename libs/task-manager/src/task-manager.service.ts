@@ -6,7 +6,7 @@ import type { WorkerIdentity } from './engine/worker-identity.js';
 import { TaskNotFoundError } from './errors/task-not-found.error.js';
 import type { TaskDefinition } from './registry/task-definition.js';
 import { encodeTaskId } from './registry/task-id.js';
-import { TaskRegistry, type TaskFilter } from './registry/task-registry.js';
+import { TaskRegistry, type TaskFilter, type TaskPage } from './registry/task-registry.js';
 import {
   TASK_MANAGER_COORDINATION,
   TASK_MANAGER_RESOLVED_OPTIONS,
@@ -20,7 +20,7 @@ import type { TaskKwargs } from './decorators/task.decorator.js';
 import { assertRunKwargs } from './registry/run-kwargs.js';
 import { messages } from './task-manager.messages.js';
 
-export type { TaskFilter } from './registry/task-registry.js';
+export type { TaskFilter, TaskPage } from './registry/task-registry.js';
 
 /** A task with its live state. */
 export interface TaskView {
@@ -102,12 +102,9 @@ export class TaskManagerService {
     return this.registry.listTasks(filter);
   }
 
-  /** Tasks matching `filter` with their state (optionally one page of them), read in one pipelined round trip. */
-  async getTasks(filter: TaskFilter = {}, page: { offset?: number; limit?: number } = {}): Promise<TaskView[]> {
-    const offset = page.offset ?? 0;
-    const all = this.registry.listTasks(filter);
-    const tasks = offset > 0 || page.limit !== undefined ? all.slice(offset, offset + (page.limit ?? all.length)) : all;
-    return this.views(tasks);
+  /** Tasks matching `filter` with their state (optionally one page of them: only its states are read), in one round trip. */
+  async getTasks(filter: TaskFilter = {}, page: TaskPage = {}): Promise<TaskView[]> {
+    return this.views(this.registry.listTasks(filter, page));
   }
 
   private async views(tasks: TaskDefinition[]): Promise<TaskView[]> {

@@ -38,6 +38,24 @@ describe('API mappers', () => {
     expect(isoTimeOrNull(Number.NaN)).toBeNull();
   });
 
+  it('writes every instant exactly as Date#toISOString does (without .000)', () => {
+    const reference = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    const day = 86_400_000;
+    const year10000 = Date.UTC(10000, 0, 1);
+    const instants = [0, -0, 0.4, 1, 999, 1000, 59_999, 60_000, day - 1, day, day + 0.999, Date.UTC(2026, 2, 8, 10, 5)];
+    instants.push(Date.UTC(2028, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 2, 1), year10000 - 1, year10000 - 0.5);
+    instants.push(year10000, -1, -day, -1.5, Date.UTC(-1, 0, 1), 8.64e15, -8.64e15);
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < 2000; i++)
+      instants.push(Math.floor(random() * year10000), random() * 4e12, Date.UTC(2027, 0, 1) + i * 7919);
+    for (const ms of instants) expect(isoTime(ms), String(ms)).toBe(reference(ms));
+    // The same day again, after other days: the cached day is the one asked for.
+    expect(isoTime(Date.UTC(2026, 2, 8, 10, 5, 1))).toBe('2026-03-08T10:05:01Z');
+    expect(isoTime(Date.UTC(2026, 2, 9))).toBe('2026-03-09T00:00:00Z');
+    expect(() => isoTime(8.64e15 + 1)).toThrow(RangeError);
+  });
+
   it('computes nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeNull();
     expect(percentile([3], 95)).toBe(3);

@@ -4,7 +4,7 @@ import { TaskManagerConfigurationError } from '../src/errors/task-manager-config
 import type { RegisteredFunction, TaskDefinition, TaskGroupDefinition } from '../src/registry/task-definition.js';
 import { encodeTaskId } from '../src/registry/task-id.js';
 import { makeTask } from './support/task-definition.fixture.js';
-import { TaskRegistry } from '../src/registry/task-registry.js';
+import { TaskRegistry, type TaskFilter, type TaskPage } from '../src/registry/task-registry.js';
 
 const SCHEDULE = CronSchedule.parse('* * * * *');
 
@@ -151,5 +151,46 @@ describe('TaskRegistry.listTasks', () => {
   it('returns nothing for unknown values', () => {
     expect(registry.listTasks({ groupName: 'nope' })).toEqual([]);
     expect(registry.listTasks({ tag: 'nope' })).toEqual([]);
+  });
+
+  it('lists one page of the matching tasks: from offset, at most limit', () => {
+    expect(names(registry.listTasks({}, { offset: 1, limit: 2 }))).toEqual(['billing/remind', 'shipping/invoice']);
+    expect(names(registry.listTasks({}, { offset: 3 }))).toEqual(['shipping/track']);
+    expect(names(registry.listTasks({}, { limit: 1 }))).toEqual(['billing/invoice']);
+    expect(names(registry.listTasks({ tag: 'daily' }, { offset: 1, limit: 5 }))).toEqual(['shipping/invoice']);
+    expect(names(registry.listTasks({ groupName: 'billing' }, { offset: 0, limit: 1 }))).toEqual(['billing/invoice']);
+    expect(registry.listTasks({}, { offset: 4 })).toEqual([]);
+    expect(registry.listTasks({}, { offset: 1, limit: 0 })).toEqual([]);
+  });
+
+  it('pages exactly as slice(offset, offset + limit) of the whole list, whatever the bounds', () => {
+    // What getTasks did before pages were found in the registry: list everything, then slice.
+    const sliced = (filter: TaskFilter, page: TaskPage) => {
+      const all = registry.listTasks(filter);
+      const offset = page.offset ?? 0;
+      return offset > 0 || page.limit !== undefined ? all.slice(offset, offset + (page.limit ?? all.length)) : all;
+    };
+    const bounds = [undefined, 0, 1, 2, 3, 4, 7, -1, -3, 1.5, Number.NaN, Infinity];
+    for (const filter of [{}, { tag: 'daily' }, { groupName: 'shipping' }, { name: 'invoice', tag: 'finance' }])
+      for (const offset of bounds)
+        for (const limit of bounds)
+          expect(registry.listTasks(filter, { offset, limit }), JSON.stringify({ filter, offset, limit })).toEqual(
+            sliced(filter, { offset, limit }),
+          );
+  });
+
+  it('lists the tasks added and removed since the last listing', () => {
+    const changing = new TaskRegistry();
+    changing.addTask(task('g', 'a'));
+    changing.addTask(task('g', 'b'));
+    expect(names(changing.listTasks({}, { offset: 1 }))).toEqual(['g/b']);
+    changing.addTask(task('g', 'c'));
+    expect(names(changing.listTasks({}, { offset: 1 }))).toEqual(['g/b', 'g/c']);
+    changing.removeTask(encodeTaskId('g', 'b'));
+    expect(names(changing.listTasks())).toEqual(['g/a', 'g/c']);
+    expect(names(changing.listTasks({ groupName: 'g' }, { limit: 5 }))).toEqual(['g/a', 'g/c']);
+    // A listing is the caller's own array.
+    changing.listTasks().pop();
+    expect(changing.listTasks()).toHaveLength(2);
   });
 });

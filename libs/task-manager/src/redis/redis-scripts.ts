@@ -20,6 +20,7 @@ const SCRIPT_FILES = {
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',
   clearHistory: 'clear-history-1.lua',
+  readStates: 'read-states-1.lua',
   requeueRun: 'requeue-run-2.lua',
   unreadRuns: 'unread-runs-1.lua',
   declareTaskSet: 'declare-task-set-3.lua',

@@ -10,6 +10,12 @@ export interface TaskFilter {
   tag?: string;
 }
 
+/** One page of a listing: the matching tasks from `offset` (default 0), at most `limit` (default all). */
+export interface TaskPage {
+  offset?: number;
+  limit?: number;
+}
+
 /** In-memory model of this instance's groups, tasks and registered functions. */
 @Injectable()
 export class TaskRegistry {
@@ -17,6 +23,8 @@ export class TaskRegistry {
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly functions = new Map<string, RegisteredFunction>();
   private readonly aliases = new Map<string, RegisteredFunction>();
+  /** The tasks in registration order, built on the first listing after a change (a page is then a slice). */
+  private ordered: TaskDefinition[] | undefined;
 
   addGroup(group: TaskGroupDefinition): void {
     const existing = this.groups.get(group.name);
@@ -34,11 +42,12 @@ export class TaskRegistry {
       );
     }
     this.tasks.set(task.id, task);
+    this.ordered = undefined;
   }
 
   removeTask(id: string): TaskDefinition | undefined {
     const task = this.tasks.get(id);
-    this.tasks.delete(id);
+    if (this.tasks.delete(id)) this.ordered = undefined;
     return task;
   }
 
@@ -81,14 +90,33 @@ export class TaskRegistry {
     return groupName === undefined ? all : all.filter((fn) => fn.groupName === groupName);
   }
 
-  /** Tasks matching every given filter, in registration order. */
-  listTasks(filter: TaskFilter = {}): TaskDefinition[] {
+  /**
+   * Tasks matching every given filter, in registration order; with `page`, only that page of them (as
+   * `slice(offset, offset + limit)` of the whole list). A page is found without listing the tasks after it.
+   */
+  listTasks(filter: TaskFilter = {}, page: TaskPage = {}): TaskDefinition[] {
+    const offset = page.offset ?? 0;
+    const { limit } = page;
+    if (isIndex(offset) && (limit === undefined || isIndex(limit)))
+      return this.matching(filter, offset, limit === undefined ? Infinity : offset + limit);
+    // Other bounds (negative, fractional): slice's own rules, on the whole list.
+    const all = this.matching(filter, 0, Infinity);
+    return offset > 0 || limit !== undefined ? all.slice(offset, offset + (limit ?? all.length)) : all;
+  }
+
+  /** The matching tasks from the `from`-th to before the `to`-th match (0-based). */
+  private matching(filter: TaskFilter, from: number, to: number): TaskDefinition[] {
+    const all = (this.ordered ??= [...this.tasks.values()]);
+    const { groupName, name, tag } = filter;
+    if (groupName === undefined && name === undefined && tag === undefined) return all.slice(from, to);
     const result: TaskDefinition[] = [];
-    for (const task of this.tasks.values()) {
-      if (filter.groupName !== undefined && task.groupName !== filter.groupName) continue;
-      if (filter.name !== undefined && task.name !== filter.name) continue;
-      if (filter.tag !== undefined && !task.tags.includes(filter.tag)) continue;
-      result.push(task);
+    let matched = 0;
+    for (const task of all) {
+      if (matched >= to) break;
+      if (groupName !== undefined && task.groupName !== groupName) continue;
+      if (name !== undefined && task.name !== name) continue;
+      if (tag !== undefined && !task.tags.includes(tag)) continue;
+      if (matched++ >= from) result.push(task);
     }
     return result;
   }
@@ -96,4 +124,9 @@ export class TaskRegistry {
   get size(): number {
     return this.tasks.size;
   }
+}
+
+/** A whole number ≥ 0. */
+function isIndex(value: number): boolean {
+  return Number.isInteger(value) && value >= 0;
 }

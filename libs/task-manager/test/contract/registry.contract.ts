@@ -3,10 +3,12 @@ import type { ChangeNotice, ScheduleEntry } from '../../src/engine/coordination.
 import { definitionVersion } from '../../src/registry/dynamic-task.js';
 import {
   CONTRACT_SETTINGS,
+  deliver,
   lead,
   LONG_TTL,
   runToCompletion,
   sleep,
+  startOne,
   outcome,
   stateOf,
   waitFor,
@@ -28,6 +30,39 @@ export function registryContract(ctx: ContractContext): void {
     expect(await ctx.port.state.readStates([])).toEqual([]);
     expect(await ctx.port.state.readStates(['g/none'])).toEqual([EMPTY_STATE]);
     expect(await ctx.port.state.readHistory('g/none', 10)).toEqual([]);
+  });
+
+  it('reads the states of many tasks at once, each its own, in order; a page reads as it does in the whole list', async () => {
+    // More tasks than one batch of a state read; every third is not scheduled, every fifth disabled.
+    const ids = Array.from({ length: 1201 }, (_, i) => `g/t-${i}`);
+    const base = Date.now() + 60_000;
+    await ctx.port.schedule.register(
+      ids.flatMap((taskId, i) =>
+        i % 3 === 2 ? [] : [{ taskId, signature: 's', firstSlot: base + i, dynamic: false }],
+      ),
+    );
+    await ctx.port.state.setDisabled(
+      ids.filter((_, i) => i % 5 === 0),
+      true,
+    );
+    const token = await lead(ctx.port);
+    await runToCompletion(ctx.port, token, ids[701], outcome('failed', 'boom')); // retry fields, last run
+    const running = await deliver(ctx.port, token, ids[1001], 'worker-a');
+    expect(await startOne(ctx.port, 'worker-a', running)).toBe('start'); // running until its lease ends
+
+    const all = await ctx.port.state.readStates(ids);
+    expect(all).toHaveLength(ids.length);
+    expect(all[1]).toEqual({ ...EMPTY_STATE, nextRun: base + 1 }); // scheduled, no state of its own
+    expect(all[2]).toEqual(EMPTY_STATE); // neither scheduled nor any state
+    expect(all[5]).toEqual({ ...EMPTY_STATE, disabled: true }); // a state, not scheduled
+    expect(all[10]).toEqual({ ...EMPTY_STATE, disabled: true, nextRun: base + 10 });
+    expect(all[701]).toMatchObject({ disabled: false, failures: 1, lastStatus: 'failed' });
+    for (const field of ['nextRun', 'retryAfter', 'retryDelay', 'lastRun'] as const)
+      expect(all[701][field], field).toEqual(expect.any(Number));
+    expect(all[1001].runningUntil).toBeGreaterThan(Date.now());
+    for (const [i, id] of ids.entries()) expect(all[i], id).toEqual(await stateOf(ctx.port, id));
+    expect(await ctx.port.state.readStates(ids.slice(450, 550))).toEqual(all.slice(450, 550));
+    expect(await ctx.port.state.readStates([ids[1001], ids[2], ids[701]])).toEqual([all[1001], all[2], all[701]]);
   });
 
   it('creates a dynamic task once: persisted and scheduled; a second create conflicts and changes nothing', async () => {
