@@ -37,6 +37,8 @@ export interface SimOptions {
   flags?: SimFlags;
   /** Keep the trace (for a violation report); off for bulk runs, on when replaying. */
   trace?: boolean;
+  /** Compute `digest` (a hash of the run's trajectory and outcome: to check that a change keeps every seed's run). */
+  digest?: boolean;
 }
 
 export interface Violation {
@@ -68,6 +70,8 @@ export interface SimResult {
   trace?: string[];
   /** A hash of the whole trace (with `trace`): two replays of a seed give the same. */
   fingerprint?: string;
+  /** With `digest`: every step's time, every handler execution, every recording, the violation and the stats. */
+  digest?: string;
   stats: SimStats;
 }
 
@@ -240,6 +244,7 @@ class Simulation {
       return libraryRandom.next();
     };
     process.on('unhandledRejection', unhandled);
+    world.hashing = this.options.digest === true;
     try {
       scenario.instances.forEach((spec, i) => world.at(ORIGIN + spec.startAtMs, () => this.boot(this.slots[i])));
       for (const fault of scenario.faults) world.at(ORIGIN + fault.at, () => this.inject(fault));
@@ -254,6 +259,16 @@ class Simulation {
       process.off('unhandledRejection', unhandled);
       for (const slot of this.slots) if (slot.host) slot.host.kill();
     }
+    const stats: SimStats = {
+      steps: world.steps,
+      instances: scenario.instances.length,
+      simulatedMs: world.now - ORIGIN,
+      executions: this.executions.length,
+      recorded: this.recorded.size,
+      published: this.publishedRuns.size,
+      faults: scenario.faults.length,
+      realClockReads: this.realClockReads,
+    };
     return {
       seed: scenario.seed,
       violation: this.violation,
@@ -265,17 +280,30 @@ class Simulation {
           )
         : undefined,
       fingerprint: this.options.trace ? this.trace.fingerprint() : undefined,
-      stats: {
-        steps: world.steps,
-        instances: scenario.instances.length,
-        simulatedMs: world.now - ORIGIN,
-        executions: this.executions.length,
-        recorded: this.recorded.size,
-        published: this.publishedRuns.size,
-        faults: scenario.faults.length,
-        realClockReads: this.realClockReads,
-      },
+      digest: this.options.digest ? this.digest(stats) : undefined,
+      stats,
     };
+  }
+
+  /** See SimResult.digest (realClockReads left out: it varies with the process's library caches). */
+  private digest(stats: SimStats): string {
+    const parts = [
+      JSON.stringify({ ...stats, realClockReads: 0 }),
+      // (A crash's message holds a stack, whose line numbers move with the code: its first line only.)
+      JSON.stringify(this.violation ? { ...this.violation, message: this.violation.message.split('\n')[0] } : null),
+      this.world.stepHash.toString(16),
+      String(this.rng.next()),
+      ...this.executions.map(
+        (e) =>
+          `${e.n} ${e.worker} ${e.taskId} ${e.slot} ${e.attempt} ${e.start} ${e.end} ${e.how} ${e.paused} ${e.wiped}`,
+      ),
+      ...[...this.recorded].map(([key, r]) => `${key} ${r.at} ${r.era} ${r.worker} ${r.startedAt}`),
+      ...[...this.publishedRuns].map(([key, r]) => `${key} ${r.at} ${r.era}`),
+    ];
+    let h = 0x811c9dc5;
+    for (const text of parts)
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return `${stats.steps}:${h.toString(16).padStart(8, '0')}`;
   }
 
   // ---------------------------------------------------------------- instances

@@ -7,6 +7,9 @@ const YIELD_EVERY = 256;
 /** Resolves once the microtask queue has been drained (see World). */
 const drained = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
+const stepBits = new Float64Array(1);
+const stepWords = new Uint32Array(stepBits.buffer);
+
 /** One scheduled happening of the simulated world. */
 interface SimEvent {
   at: number;
@@ -37,6 +40,9 @@ export class World {
   /** Simulated true time (ms since the epoch): the store's ("Redis server") clock. */
   now: number;
   steps = 0;
+  /** With `hashing`: FNV-1a of every step's simulated time, in order (a digest of the run's trajectory). */
+  hashing = false;
+  stepHash = 0x811c9dc5;
   private heap: SimEvent[] = [];
   private seq = 0;
 
@@ -75,6 +81,7 @@ export class World {
       if (event.cancelled) continue;
       this.now = event.at;
       this.steps++;
+      if (this.hashing) this.hashStep(event.at);
       event.fn();
       await (this.steps % YIELD_EVERY === 0 ? nextTurn() : drained());
       if (!observe()) {
@@ -86,6 +93,14 @@ export class World {
     this.now = Math.max(this.now, until);
     await nextTurn();
     return true;
+  }
+
+  private hashStep(at: number): void {
+    stepBits[0] = at;
+    let h = this.stepHash;
+    h = Math.imul(h ^ stepWords[0], 0x01000193) >>> 0;
+    h = Math.imul(h ^ stepWords[1], 0x01000193) >>> 0;
+    this.stepHash = h;
   }
 
   private less(x: SimEvent, y: SimEvent): boolean {
