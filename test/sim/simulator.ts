@@ -231,7 +231,15 @@ class Simulation {
     const { world, scenario } = this;
     const realNow = Date.now;
     const realRandom = Math.random;
-    const unhandled = (reason: unknown) => this.fail('unhandled-rejection', String((reason as Error)?.stack ?? reason));
+    // Reported at the world's real turns (see World), those still unhandled then, in the order they came.
+    const rejections = new Map<Promise<unknown>, unknown>();
+    const unhandled = (reason: unknown, promise: Promise<unknown>) => rejections.set(promise, reason);
+    const handled = (promise: Promise<unknown>) => rejections.delete(promise);
+    world.onTurn = () => {
+      for (const reason of rejections.values())
+        this.fail('unhandled-rejection', String((reason as Error)?.stack ?? reason));
+      rejections.clear();
+    };
     Date.now = () => {
       this.realClockReads++;
       return Math.floor(world.now);
@@ -244,6 +252,7 @@ class Simulation {
       return libraryRandom.next();
     };
     process.on('unhandledRejection', unhandled);
+    process.on('rejectionHandled', handled);
     world.hashing = this.options.digest === true;
     try {
       scenario.instances.forEach((spec, i) => world.at(ORIGIN + spec.startAtMs, () => this.boot(this.slots[i])));
@@ -257,6 +266,7 @@ class Simulation {
       Date.now = realNow;
       Math.random = realRandom;
       process.off('unhandledRejection', unhandled);
+      process.off('rejectionHandled', handled);
       for (const slot of this.slots) if (slot.host) slot.host.kill();
     }
     const stats: SimStats = {
