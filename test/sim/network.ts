@@ -114,7 +114,7 @@ export function networkPort(
     return runs;
   };
 
-  const call = (name: string, invoke: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> =>
+  const call = (name: string, obj: object, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> =>
     new Promise((resolve, reject) => {
       let settled = false;
       const fate = link.fate();
@@ -137,9 +137,9 @@ export function networkPort(
         if (blocking && rereadPending && options.rereadAfterReconnect) {
           rereadPending = false;
           const runs = pendingOf(args[0] as string);
-          pending = runs.length > 0 ? Promise.resolve(runs) : invoke(...args);
+          pending = runs.length > 0 ? Promise.resolve(runs) : (fn.apply(obj, args) as Promise<unknown>);
         } else {
-          pending = invoke(...args);
+          pending = fn.apply(obj, args) as Promise<unknown>;
         }
         pending.then(
           (result) => {
@@ -179,7 +179,7 @@ export function networkPort(
             });
           });
       }
-      return (...args: unknown[]) => call(name, (...a) => fn.apply(obj, a) as Promise<unknown>, args);
+      return (...args: unknown[]) => call(name, obj, fn, args);
     };
     return new Proxy(target, {
       get(obj, prop, receiver) {

@@ -21,7 +21,7 @@ import type { TaskContext } from '../../libs/task-manager/src/decorators/task-co
 import { encodeTaskId } from '../../libs/task-manager/src/registry/task-id.js';
 import { TaskRegistry } from '../../libs/task-manager/src/registry/task-registry.js';
 import { makeTask } from '../../libs/task-manager/test/support/task-definition.fixture.js';
-import { engineInternals } from './engine-internals.js';
+import { engineInternals, type EngineMaps } from './engine-internals.js';
 import { Link, networkPort, type AppliedCall } from './network.js';
 import { Rng } from './prng.js';
 import { revertLateCreate, type SimFlags } from './reverts.js';
@@ -116,6 +116,8 @@ interface Slot {
   inner?: CoordinationPort;
   port?: CoordinationPort;
   orchestrator?: TaskManagerOrchestrator;
+  /** Its orchestrator's internal maps (the memory invariant). */
+  maps?: EngineMaps;
   registry?: TaskRegistry;
   stoppingSince?: number;
   active: Set<Execution>;
@@ -369,7 +371,8 @@ class Simulation {
       events,
       timers,
     );
-    Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, registry });
+    const maps = engineInternals(orchestrator);
+    Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, maps, registry });
     slot.active = new Set();
     this.note(worker, () => `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
     // As EngineStartup: start, retried while the backend does not answer.
@@ -744,13 +747,15 @@ class Simulation {
       if (slot.status === 'down' || !slot.orchestrator) continue;
       if (slot.host?.state === 'running' && slot.orchestrator.runningCount > concurrentTasks)
         this.fail('concurrency', `${slot.worker} counts ${slot.orchestrator.runningCount} running runs`);
-      const size = engineInternals(slot.orchestrator);
+      const maps = slot.maps!;
       const timers = slot.timers!.size;
       if (timers > 40) this.fail('memory', `${slot.worker}: ${timers} timers armed (bound 40)`);
-      if (size.held > concurrentTasks * 2 + 8) this.fail('memory', `${slot.worker}: ${size.held} runs held`);
-      if (size.toHandBack > 64) this.fail('memory', `${slot.worker}: ${size.toHandBack} runs to hand back`);
-      if (size.finished > 2000) this.fail('memory', `${slot.worker}: ${size.finished} finished runs remembered`);
-      if (size.localChanges > 64) this.fail('memory', `${slot.worker}: ${size.localChanges} local dynamic changes`);
+      if (maps.held.size > concurrentTasks * 2 + 8) this.fail('memory', `${slot.worker}: ${maps.held.size} runs held`);
+      if (maps.toHandBack.size > 64) this.fail('memory', `${slot.worker}: ${maps.toHandBack.size} runs to hand back`);
+      if (maps.finished.size > 2000)
+        this.fail('memory', `${slot.worker}: ${maps.finished.size} finished runs remembered`);
+      if (maps.localChanges.size > 64)
+        this.fail('memory', `${slot.worker}: ${maps.localChanges.size} local dynamic changes`);
       if (slot.status === 'stopping' && now - slot.stoppingSince! > this.resolved.shutdownTimeoutMs + 15_000)
         this.fail(
           'shutdown',

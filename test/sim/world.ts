@@ -29,9 +29,9 @@ interface SimEvent {
 /** Handle of a scheduled event, to cancel it. */
 export type EventHandle = SimEvent;
 
-/** Whether `x` runs before `y`: by time, then by the seeded tie-break, then by scheduling order. */
-function before(x: SimEvent, y: SimEvent): boolean {
-  return x.at < y.at || (x.at === y.at && (x.tie < y.tie || (x.tie === y.tie && x.seq < y.seq)));
+/** Whether (at1, tie1, seq1) runs before (at2, tie2, seq2): by time, then by the seeded tie-break, then by scheduling order. */
+function before(at1: number, tie1: number, seq1: number, at2: number, tie2: number, seq2: number): boolean {
+  return at1 < at2 || (at1 === at2 && (tie1 < tie2 || (tie1 === tie2 && seq1 < seq2)));
 }
 
 /**
@@ -59,7 +59,14 @@ export class World {
   stepHash = 0x811c9dc5;
   /** Called at each real turn of the run (see World). */
   onTurn: () => void = () => undefined;
+  /**
+   * A binary heap of the events due, with each one's keys (at, tie, seq) beside it in flat arrays: comparing
+   * reads no event object (its numbers are boxed there).
+   */
   private heap: SimEvent[] = [];
+  private keyAt = new Float64Array(256);
+  private keyTie = new Float64Array(256);
+  private keySeq = new Float64Array(256);
   private seq = 0;
 
   constructor(
@@ -172,15 +179,23 @@ export class World {
   private push(event: SimEvent): void {
     const heap = this.heap;
     let i = heap.length;
+    if (i === this.keyAt.length) this.grow();
+    const { keyAt, keyTie, keySeq } = this;
+    const { at, tie, seq } = event;
     heap.push(event);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (!before(event, p)) break;
-      heap[i] = p;
+      if (!before(at, tie, seq, keyAt[parent], keyTie[parent], keySeq[parent])) break;
+      heap[i] = heap[parent];
+      keyAt[i] = keyAt[parent];
+      keyTie[i] = keyTie[parent];
+      keySeq[i] = keySeq[parent];
       i = parent;
     }
     heap[i] = event;
+    keyAt[i] = at;
+    keyTie[i] = tie;
+    keySeq[i] = seq;
   }
 
   private pop(): void {
@@ -188,21 +203,35 @@ export class World {
     const last = heap.pop()!;
     const n = heap.length;
     if (n === 0) return;
+    const { keyAt, keyTie, keySeq } = this;
+    const at = keyAt[n];
+    const tie = keyTie[n];
+    const seq = keySeq[n];
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      let m = l;
-      let child = heap[l];
-      if (r < n && before(heap[r], child)) {
-        m = r;
-        child = heap[r];
-      }
-      if (!before(child, last)) break;
-      heap[i] = child;
+      const m = r < n && before(keyAt[r], keyTie[r], keySeq[r], keyAt[l], keyTie[l], keySeq[l]) ? r : l;
+      if (!before(keyAt[m], keyTie[m], keySeq[m], at, tie, seq)) break;
+      heap[i] = heap[m];
+      keyAt[i] = keyAt[m];
+      keyTie[i] = keyTie[m];
+      keySeq[i] = keySeq[m];
       i = m;
     }
     heap[i] = last;
+    keyAt[i] = at;
+    keyTie[i] = tie;
+    keySeq[i] = seq;
+  }
+
+  private grow(): void {
+    const size = this.keyAt.length * 2;
+    for (const key of ['keyAt', 'keyTie', 'keySeq'] as const) {
+      const grown = new Float64Array(size);
+      grown.set(this[key]);
+      this[key] = grown;
+    }
   }
 }
