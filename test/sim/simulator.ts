@@ -83,6 +83,9 @@ const EARLY_TOLERANCE_MS = 250;
 const LIVENESS_BOUND_MS = 20_000;
 /** After the heal, slots from then on must be published or gated. */
 const HEAL_SETTLE_MS = 20_000;
+/** Kinds of run under one run id (Simulation.kinds): a trigger, anything else. */
+const TRIGGER = 1;
+const SCHEDULED = 2;
 const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** One handler execution, as the handler saw it. */
@@ -155,7 +158,8 @@ class Simulation {
    * run skipped by the leader while no definition of its task exists.
    */
   private readonly droppedRuns = new Map<string, number>();
-  private readonly kinds = new Map<string, Set<string>>();
+  /** Per run id: which kinds of run were put on a queue under it (bits: TRIGGER, SCHEDULED). */
+  private readonly kinds = new Map<string, number>();
   private readonly wipes: number[] = [];
   private era = 0;
   private healing = false;
@@ -183,10 +187,9 @@ class Simulation {
     this.store.enqueue = (highPriority, run) => {
       const key = `${run.taskId}|${run.slot}|${run.attempt}`;
       // A trigger never gets a slot's run id (finding 2, fixed: a trigger's slot is never a cron slot).
-      const kinds = this.kinds.get(key) ?? new Set<string>();
-      kinds.add(run.kind === 'trigger' ? 'trigger' : 'other');
+      const kinds = (this.kinds.get(key) ?? 0) | (run.kind === 'trigger' ? TRIGGER : SCHEDULED);
       this.kinds.set(key, kinds);
-      if (kinds.size > 1)
+      if (kinds === (TRIGGER | SCHEDULED))
         this.fail(
           'trigger-collision',
           `${run.taskId}@${this.at(run.slot)} #${run.attempt}: a trigger and a scheduled run share this run id`,
@@ -650,10 +653,9 @@ class Simulation {
       const earlier = this.recorded.get(key);
       // What the store holds, not what the reply says: a completion applied twice (an ioredis re-send) answers
       // "recorded" again but writes nothing the second time.
-      const records = this.store
-        .history(run.taskId)
-        ?.records.filter((r) => r.scheduledAt === run.slot && r.attempt === run.attempt).length;
-      if (earlier && (records ?? 0) > 1)
+      // (Read on every recording, as the store's expiry of a history happens on its reads.)
+      const records = this.recordsOf(run);
+      if (earlier && records > 1)
         this.fail(
           'recorded-twice',
           `${run.taskId}@${this.at(run.slot)} #${run.attempt} recorded by ${call.worker}, already recorded by ${earlier.worker} at ${this.at(earlier.at)}`,
@@ -699,6 +701,14 @@ class Simulation {
       for (const run of result.exhausted)
         this.note(call.worker, () => `exhausted ${run.taskId}@${this.at(run.slot)}`, run.taskId);
     }
+  }
+
+  /** How many times the store's history holds `run` (slot and attempt). */
+  private recordsOf(run: { taskId: string; slot: number; attempt: number }): number {
+    let n = 0;
+    for (const r of this.store.history(run.taskId)?.records ?? [])
+      if (r.scheduledAt === run.slot && r.attempt === run.attempt) n++;
+    return n;
   }
 
   private published(worker: string, token: string, items: PublishItem[], result: PublishResult): void {
