@@ -180,7 +180,8 @@ async function main(): Promise<void> {
   if (failed.length > 0) {
     const seed = failed[0].failed!;
     const first = failed[0].result ?? (await simulate(seed, { ...args.options, trace: true }));
-    const result = first.trace ? first : await simulate(seed, { ...args.options, trace: true });
+    // (A bulk run's result holds only the violation's line, and no stack traces: replayed with its trace.)
+    const result = first.fingerprint ? first : await simulate(seed, { ...args.options, trace: true });
     const shrunk = args.shrink
       ? await shrink(seed, result, args.options)
       : {

@@ -236,6 +236,11 @@ class Simulation {
     const { world, scenario } = this;
     const realNow = Date.now;
     const realRandom = Math.random;
+    // A bulk run captures no stack traces: nothing in a simulation reads one (a failed handler's error is kept
+    // as text in the store's history; a crash is reported by its replay, which traces), and capturing and
+    // formatting them (source-mapped under a test runner) cost up to a quarter of a run. A replay keeps them.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!this.tracing) Error.stackTraceLimit = 0;
     // Reported at the world's real turns (see World), those still unhandled then, in the order they came.
     const rejections = new Map<Promise<unknown>, unknown>();
     const unhandled = (reason: unknown, promise: Promise<unknown>) => rejections.set(promise, reason);
@@ -270,6 +275,7 @@ class Simulation {
     } finally {
       Date.now = realNow;
       Math.random = realRandom;
+      Error.stackTraceLimit = stackTraceLimit;
       process.off('unhandledRejection', unhandled);
       process.off('rejectionHandled', handled);
       for (const slot of this.slots) if (slot.host) slot.host.kill();
