@@ -9,9 +9,8 @@ import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions } from './simulator.js';
 
 /**
- * Seeds per CI run: as many as take the time 600 seeds took before the simulator was made faster (about 22 s
- * of CPU alone, under 50 s beside two CPU-bound processes), so that the suite is no slower. `SIM_FROM` moves
- * the range.
+ * Seeds per CI run: as many as take the time 600 seeds took before the simulator was made faster (about 22 s of
+ * CPU), so that the suite is no slower. `SIM_FROM` moves the range.
  */
 const SEEDS = Number(process.env.SIM_SEEDS ?? 900);
 const FROM = Number(process.env.SIM_FROM ?? 1);
