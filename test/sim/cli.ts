@@ -1,14 +1,16 @@
 /**
  * `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...] [--revert reread,late-create]
- * [--trace] [--no-shrink] [--jobs J] [--json FILE]`: runs seeds S .. S+N-1 (default 1000 from 1), stops at
- * the first violation, shrinks it and prints the report. See docs/simulation.md.
+ * [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]`: runs seeds S .. S+N-1 (default 1000 from 1),
+ * stops at the first violation, shrinks it and prints the report. `--digest FILE` writes each seed's digest
+ * (SimResult.digest; with `--trace`, its trace's fingerprint too) and runs on past violations: to check that a
+ * change of the simulator keeps what every seed does. See docs/simulation.md.
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { FAULT_KINDS, type FaultKind } from './scenario.js';
 import { flagsOf } from './reverts.js';
 import { report, shrink } from './shrink.js';
-import { simulate, type SimOptions } from './simulator.js';
+import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
 interface Args {
   from: number;
@@ -17,6 +19,7 @@ interface Args {
   trace: boolean;
   shrink: boolean;
   json?: string;
+  digest?: string;
   options: SimOptions;
 }
 
@@ -60,6 +63,10 @@ function parse(argv: string[]): Args {
       case '--json':
         args.json = value();
         break;
+      case '--digest':
+        args.digest = value();
+        args.options.digest = true;
+        break;
       default:
         throw new Error(`unknown argument ${argv[i]}`);
     }
@@ -84,28 +91,39 @@ async function runRange(from: number, count: number, options: SimOptions, trace:
   let steps = 0;
   let simulatedMs = 0;
   let instanceMs = 0;
+  const digests: string[] = [];
+  let first: { failed: number; result: SimResult } | undefined;
   for (let seed = from; seed < from + count; seed++) {
     const result = await simulate(seed, { ...options, trace });
     steps += result.stats.steps;
     simulatedMs += result.stats.simulatedMs;
     instanceMs += result.stats.simulatedMs * result.stats.instances;
+    if (options.digest)
+      digests.push(
+        `${seed} ${result.digest} ${result.violation?.invariant ?? 'ok'}` +
+          (result.fingerprint ? ` ${result.fingerprint}` : ''),
+      );
     if (trace && !result.violation) console.log(`seed ${seed}: ok ${JSON.stringify(result.stats)}`);
-    if (result.violation) return { done: seed - from + 1, steps, simulatedMs, instanceMs, failed: seed, result };
+    if (result.violation && !first) first = { failed: seed, result };
+    // (A digest run goes on past violations: every seed's digest is wanted.)
+    if (result.violation && !options.digest)
+      return { done: seed - from + 1, steps, simulatedMs, instanceMs, digests, ...first };
   }
-  return { done: count, steps, simulatedMs, instanceMs };
+  return { done: count, steps, simulatedMs, instanceMs, digests, ...first };
 }
 
 type RangeResult = Awaited<ReturnType<typeof runRange>>;
 
 async function main(): Promise<void> {
   if (process.env.SIM_CHILD) {
-    const { from, count, options } = JSON.parse(process.env.SIM_CHILD) as {
+    const { from, count, options, trace } = JSON.parse(process.env.SIM_CHILD) as {
       from: number;
       count: number;
       options: SimOptions;
+      trace: boolean;
     };
     options.knobs = { ...options.knobs, disabled: new Set(options.knobs?.disabled as unknown as FaultKind[]) };
-    process.send!(await runRange(from, count, options, false));
+    process.send!(await runRange(from, count, options, trace));
     return;
   }
   const args = parse(process.argv.slice(2));
@@ -125,7 +143,15 @@ async function main(): Promise<void> {
         const count = Math.max(0, Math.min(per, args.from + args.seeds - from));
         return new Promise<RangeResult>((resolve, reject) => {
           const child = fork(process.argv[1], [], {
-            env: { ...process.env, SIM_CHILD: JSON.stringify({ from, count, options: serial }) },
+            env: {
+              ...process.env,
+              SIM_CHILD: JSON.stringify({
+                from,
+                count,
+                options: serial,
+                trace: args.trace && args.digest !== undefined,
+              }),
+            },
           });
           child.once('message', (m) => resolve(m as RangeResult));
           child.once('exit', (code) => code !== 0 && reject(new Error(`worker ${j} exited with ${code}`)));
@@ -150,10 +176,12 @@ async function main(): Promise<void> {
       `${summary.steps} steps, ${summary.wallSeconds.toFixed(1)} s`,
   );
   if (args.json) writeFileSync(args.json, JSON.stringify(summary, null, 2));
+  if (args.digest) writeFileSync(args.digest, results.flatMap((r) => r.digests).join('\n') + '\n');
   if (failed.length > 0) {
     const seed = failed[0].failed!;
     const first = failed[0].result ?? (await simulate(seed, { ...args.options, trace: true }));
-    const result = first.trace ? first : await simulate(seed, { ...args.options, trace: true });
+    // (A bulk run's result holds only the violation's line, and no stack traces: replayed with its trace.)
+    const result = first.fingerprint ? first : await simulate(seed, { ...args.options, trace: true });
     const shrunk = args.shrink
       ? await shrink(seed, result, args.options)
       : {

@@ -114,7 +114,7 @@ export function networkPort(
     return runs;
   };
 
-  const call = (name: string, invoke: (...args: unknown[]) => Promise<unknown>, args: unknown[]): Promise<unknown> =>
+  const call = (name: string, obj: object, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> =>
     new Promise((resolve, reject) => {
       let settled = false;
       const fate = link.fate();
@@ -137,9 +137,9 @@ export function networkPort(
         if (blocking && rereadPending && options.rereadAfterReconnect) {
           rereadPending = false;
           const runs = pendingOf(args[0] as string);
-          pending = runs.length > 0 ? Promise.resolve(runs) : invoke(...args);
+          pending = runs.length > 0 ? Promise.resolve(runs) : (fn.apply(obj, args) as Promise<unknown>);
         } else {
-          pending = invoke(...args);
+          pending = fn.apply(obj, args) as Promise<unknown>;
         }
         pending.then(
           (result) => {
@@ -165,33 +165,34 @@ export function networkPort(
       );
     });
 
-  const wrap = <T extends object>(part: string, target: T): T => {
-    // (One wrapper per method, made on its first use: the engine reads a port's methods on every call.)
-    const wrappers = new Map<string, { fn: unknown; wrapper: unknown }>();
-    const wrapperOf = (obj: T, name: string, fn: (...args: unknown[]) => unknown): unknown => {
-      if (LOCAL_CALLS.has(name)) return fn.bind(obj);
-      if (name === 'notices.subscribe') {
-        return (listener: (notice: ChangeNotice) => void) =>
-          fn.call(obj, (notice: ChangeNotice) => {
-            if (link.frozen) return;
-            world.after(link.delay(), () => {
-              if (!link.frozen) host.deliver(() => listener(notice));
-            });
+  const wrapperOf = (obj: object, name: string, fn: (...args: unknown[]) => unknown): unknown => {
+    if (LOCAL_CALLS.has(name)) return fn.bind(obj);
+    if (name === 'notices.subscribe') {
+      return (listener: (notice: ChangeNotice) => void) =>
+        fn.call(obj, (notice: ChangeNotice) => {
+          if (link.frozen) return;
+          world.after(link.delay(), () => {
+            if (!link.frozen) host.deliver(() => listener(notice));
           });
+        });
+    }
+    return (...args: unknown[]) => call(name, obj, fn, args);
+  };
+
+  const wrap = <T extends object>(part: string, target: T): T => {
+    // (Every method wrapped once, up front, on a plain object: the engine reads a port's methods on every call.)
+    const wrapped: Record<string, unknown> = {};
+    for (let o: object | null = target; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+      for (const prop of Object.getOwnPropertyNames(o)) {
+        if (prop === 'constructor' || Object.hasOwn(wrapped, prop)) continue;
+        const value = Object.getOwnPropertyDescriptor(o, prop)!.value as unknown;
+        if (typeof value === 'function')
+          wrapped[prop] = wrapperOf(target, `${part}.${prop}`, value as (...args: unknown[]) => unknown);
+        else
+          Object.defineProperty(wrapped, prop, { get: () => Reflect.get(target, prop) as unknown, enumerable: true });
       }
-      return (...args: unknown[]) => call(name, (...a) => fn.apply(obj, a) as Promise<unknown>, args);
-    };
-    return new Proxy(target, {
-      get(obj, prop, receiver) {
-        const value = Reflect.get(obj, prop, receiver) as unknown;
-        if (typeof value !== 'function' || typeof prop !== 'string') return value;
-        const known = wrappers.get(prop);
-        if (known?.fn === value) return known.wrapper;
-        const wrapper = wrapperOf(obj, `${part}.${prop}`, value as (...args: unknown[]) => unknown);
-        wrappers.set(prop, { fn: value, wrapper });
-        return wrapper;
-      },
-    });
+    }
+    return wrapped as T;
   };
 
   return {

@@ -39,7 +39,8 @@ export async function shrink(seed: number, failed: SimResult, options: SimOption
     const knobs = { ...best, disabled: new Set([...best.disabled, kind]) };
     if (await stillFails(knobs)) best = knobs;
   }
-  if (!bestResult.trace) bestResult = await simulate(seed, { ...options, knobs: best, trace: true });
+  // (A bulk run's result holds only the violation's line, and no stack traces: replayed with its trace.)
+  if (!bestResult.fingerprint) bestResult = await simulate(seed, { ...options, knobs: best, trace: true });
   return { knobs: { instances: best.instances, disabled: [...best.disabled] }, result: bestResult, attempts };
 }
 

@@ -44,10 +44,15 @@ export class SimHost {
   }
 }
 
+/** One armed timer: its handle (the engine's TimerHandle is opaque). */
 interface Armed {
   event: EventHandle;
   fn: () => void;
   every?: number;
+  /** Not cleared, and (a timeout) not fired yet. */
+  live: boolean;
+  /** Its firing was handed to a paused host and waits there (coalesced: one firing per timer). */
+  waiting: boolean;
 }
 
 /**
@@ -58,10 +63,8 @@ interface Armed {
  */
 export class SimTimers implements EngineTimers {
   private readonly origin: number;
-  private seq = 0;
-  private readonly armed = new Map<number, Armed>();
-  /** Deferred firings of a paused host, coalesced per timer. */
-  private readonly waiting = new Set<number>();
+  /** Timers armed now. */
+  private armedCount = 0;
 
   constructor(
     private readonly world: World,
@@ -117,39 +120,42 @@ export class SimTimers implements EngineTimers {
 
   /** Timers armed now (a leak shows here). */
   get size(): number {
-    return this.armed.size;
+    return this.armedCount;
   }
 
   private arm(fn: () => void, ms: number, every?: number): TimerHandle {
-    const id = ++this.seq;
-    const armed: Armed = { fn, every, event: this.schedule(id, ms) };
-    this.armed.set(id, armed);
-    return id as unknown as TimerHandle;
+    const armed: Armed = { fn, every, live: true, waiting: false, event: undefined as unknown as EventHandle };
+    armed.event = this.schedule(armed, ms);
+    this.armedCount++;
+    return armed as unknown as TimerHandle;
   }
 
-  private schedule(id: number, ms: number): EventHandle {
+  private schedule(armed: Armed, ms: number): EventHandle {
     return this.world.after(this.trueMs(ms), () => {
-      if (!this.armed.has(id) || this.waiting.has(id)) return;
-      this.waiting.add(id);
-      this.host.deliver(() => this.fire(id));
+      if (!armed.live || armed.waiting) return;
+      armed.waiting = true;
+      this.host.deliver(() => this.fire(armed));
     });
   }
 
-  private fire(id: number): void {
-    this.waiting.delete(id);
-    const armed = this.armed.get(id);
-    if (!armed) return;
-    if (armed.every === undefined) this.armed.delete(id);
-    else armed.event = this.schedule(id, armed.every);
+  private fire(armed: Armed): void {
+    armed.waiting = false;
+    if (!armed.live) return;
+    if (armed.every === undefined) this.unarm(armed);
+    else armed.event = this.schedule(armed, armed.every);
     armed.fn();
   }
 
   private disarm(handle: TimerHandle | undefined): void {
-    const id = handle as unknown as number;
-    const armed = this.armed.get(id);
-    if (!armed) return;
+    const armed = handle as unknown as Armed | undefined;
+    if (!armed?.live) return;
     this.world.cancel(armed.event);
-    this.armed.delete(id);
-    this.waiting.delete(id);
+    this.unarm(armed);
+    armed.waiting = false;
+  }
+
+  private unarm(armed: Armed): void {
+    armed.live = false;
+    this.armedCount--;
   }
 }

@@ -21,7 +21,7 @@ import type { TaskContext } from '../../libs/task-manager/src/decorators/task-co
 import { encodeTaskId } from '../../libs/task-manager/src/registry/task-id.js';
 import { TaskRegistry } from '../../libs/task-manager/src/registry/task-registry.js';
 import { makeTask } from '../../libs/task-manager/test/support/task-definition.fixture.js';
-import { engineInternals } from './engine-internals.js';
+import { engineInternals, type EngineMaps } from './engine-internals.js';
 import { Link, networkPort, type AppliedCall } from './network.js';
 import { Rng } from './prng.js';
 import { revertLateCreate, type SimFlags } from './reverts.js';
@@ -37,6 +37,8 @@ export interface SimOptions {
   flags?: SimFlags;
   /** Keep the trace (for a violation report); off for bulk runs, on when replaying. */
   trace?: boolean;
+  /** Compute `digest` (a hash of the run's trajectory and outcome: to check that a change keeps every seed's run). */
+  digest?: boolean;
 }
 
 export interface Violation {
@@ -68,6 +70,8 @@ export interface SimResult {
   trace?: string[];
   /** A hash of the whole trace (with `trace`): two replays of a seed give the same. */
   fingerprint?: string;
+  /** With `digest`: every step's time, every handler execution, every recording, the violation and the stats. */
+  digest?: string;
   stats: SimStats;
 }
 
@@ -79,6 +83,9 @@ const EARLY_TOLERANCE_MS = 250;
 const LIVENESS_BOUND_MS = 20_000;
 /** After the heal, slots from then on must be published or gated. */
 const HEAL_SETTLE_MS = 20_000;
+/** Kinds of run under one run id (Simulation.kinds): a trigger, anything else. */
+const TRIGGER = 1;
+const SCHEDULED = 2;
 const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** One handler execution, as the handler saw it. */
@@ -112,6 +119,8 @@ interface Slot {
   inner?: CoordinationPort;
   port?: CoordinationPort;
   orchestrator?: TaskManagerOrchestrator;
+  /** Its orchestrator's internal maps (the memory invariant). */
+  maps?: EngineMaps;
   registry?: TaskRegistry;
   stoppingSince?: number;
   active: Set<Execution>;
@@ -149,7 +158,8 @@ class Simulation {
    * run skipped by the leader while no definition of its task exists.
    */
   private readonly droppedRuns = new Map<string, number>();
-  private readonly kinds = new Map<string, Set<string>>();
+  /** Per run id: which kinds of run were put on a queue under it (bits: TRIGGER, SCHEDULED). */
+  private readonly kinds = new Map<string, number>();
   private readonly wipes: number[] = [];
   private era = 0;
   private healing = false;
@@ -177,10 +187,9 @@ class Simulation {
     this.store.enqueue = (highPriority, run) => {
       const key = `${run.taskId}|${run.slot}|${run.attempt}`;
       // A trigger never gets a slot's run id (finding 2, fixed: a trigger's slot is never a cron slot).
-      const kinds = this.kinds.get(key) ?? new Set<string>();
-      kinds.add(run.kind === 'trigger' ? 'trigger' : 'other');
+      const kinds = (this.kinds.get(key) ?? 0) | (run.kind === 'trigger' ? TRIGGER : SCHEDULED);
       this.kinds.set(key, kinds);
-      if (kinds.size > 1)
+      if (kinds === (TRIGGER | SCHEDULED))
         this.fail(
           'trigger-collision',
           `${run.taskId}@${this.at(run.slot)} #${run.attempt}: a trigger and a scheduled run share this run id`,
@@ -227,7 +236,20 @@ class Simulation {
     const { world, scenario } = this;
     const realNow = Date.now;
     const realRandom = Math.random;
-    const unhandled = (reason: unknown) => this.fail('unhandled-rejection', String((reason as Error)?.stack ?? reason));
+    // A bulk run captures no stack traces: nothing in a simulation reads one (a failed handler's error is kept
+    // as text in the store's history; a crash is reported by its replay, which traces), and capturing and
+    // formatting them (source-mapped under a test runner) cost up to a quarter of a run. A replay keeps them.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!this.tracing) Error.stackTraceLimit = 0;
+    // Reported at the world's real turns (see World), those still unhandled then, in the order they came.
+    const rejections = new Map<Promise<unknown>, unknown>();
+    const unhandled = (reason: unknown, promise: Promise<unknown>) => rejections.set(promise, reason);
+    const handled = (promise: Promise<unknown>) => rejections.delete(promise);
+    world.onTurn = () => {
+      for (const reason of rejections.values())
+        this.fail('unhandled-rejection', String((reason as Error)?.stack ?? reason));
+      rejections.clear();
+    };
     Date.now = () => {
       this.realClockReads++;
       return Math.floor(world.now);
@@ -240,6 +262,8 @@ class Simulation {
       return libraryRandom.next();
     };
     process.on('unhandledRejection', unhandled);
+    process.on('rejectionHandled', handled);
+    world.hashing = this.options.digest === true;
     try {
       scenario.instances.forEach((spec, i) => world.at(ORIGIN + spec.startAtMs, () => this.boot(this.slots[i])));
       for (const fault of scenario.faults) world.at(ORIGIN + fault.at, () => this.inject(fault));
@@ -251,9 +275,21 @@ class Simulation {
     } finally {
       Date.now = realNow;
       Math.random = realRandom;
+      Error.stackTraceLimit = stackTraceLimit;
       process.off('unhandledRejection', unhandled);
+      process.off('rejectionHandled', handled);
       for (const slot of this.slots) if (slot.host) slot.host.kill();
     }
+    const stats: SimStats = {
+      steps: world.steps,
+      instances: scenario.instances.length,
+      simulatedMs: world.now - ORIGIN,
+      executions: this.executions.length,
+      recorded: this.recorded.size,
+      published: this.publishedRuns.size,
+      faults: scenario.faults.length,
+      realClockReads: this.realClockReads,
+    };
     return {
       seed: scenario.seed,
       violation: this.violation,
@@ -265,17 +301,30 @@ class Simulation {
           )
         : undefined,
       fingerprint: this.options.trace ? this.trace.fingerprint() : undefined,
-      stats: {
-        steps: world.steps,
-        instances: scenario.instances.length,
-        simulatedMs: world.now - ORIGIN,
-        executions: this.executions.length,
-        recorded: this.recorded.size,
-        published: this.publishedRuns.size,
-        faults: scenario.faults.length,
-        realClockReads: this.realClockReads,
-      },
+      digest: this.options.digest ? this.digest(stats) : undefined,
+      stats,
     };
+  }
+
+  /** See SimResult.digest (realClockReads left out: it varies with the process's library caches). */
+  private digest(stats: SimStats): string {
+    const parts = [
+      JSON.stringify({ ...stats, realClockReads: 0 }),
+      // (A crash's message holds a stack, whose line numbers move with the code: its first line only.)
+      JSON.stringify(this.violation ? { ...this.violation, message: this.violation.message.split('\n')[0] } : null),
+      this.world.stepHash.toString(16),
+      String(this.rng.next()),
+      ...this.executions.map(
+        (e) =>
+          `${e.n} ${e.worker} ${e.taskId} ${e.slot} ${e.attempt} ${e.start} ${e.end} ${e.how} ${e.paused} ${e.wiped}`,
+      ),
+      ...[...this.recorded].map(([key, r]) => `${key} ${r.at} ${r.era} ${r.worker} ${r.startedAt}`),
+      ...[...this.publishedRuns].map(([key, r]) => `${key} ${r.at} ${r.era}`),
+    ];
+    let h = 0x811c9dc5;
+    for (const text of parts)
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return `${stats.steps}:${h.toString(16).padStart(8, '0')}`;
   }
 
   // ---------------------------------------------------------------- instances
@@ -331,7 +380,8 @@ class Simulation {
       events,
       timers,
     );
-    Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, registry });
+    const maps = engineInternals(orchestrator);
+    Object.assign(slot, { status: 'up', worker, host, timers, link, inner, port, orchestrator, maps, registry });
     slot.active = new Set();
     this.note(worker, () => `boot (skew ${Math.round(spec.skewMs)} ms, drift ${(spec.drift * 100).toFixed(2)} %)`);
     // As EngineStartup: start, retried while the backend does not answer.
@@ -609,10 +659,9 @@ class Simulation {
       const earlier = this.recorded.get(key);
       // What the store holds, not what the reply says: a completion applied twice (an ioredis re-send) answers
       // "recorded" again but writes nothing the second time.
-      const records = this.store
-        .history(run.taskId)
-        ?.records.filter((r) => r.scheduledAt === run.slot && r.attempt === run.attempt).length;
-      if (earlier && (records ?? 0) > 1)
+      // (Read on every recording, as the store's expiry of a history happens on its reads.)
+      const records = this.recordsOf(run);
+      if (earlier && records > 1)
         this.fail(
           'recorded-twice',
           `${run.taskId}@${this.at(run.slot)} #${run.attempt} recorded by ${call.worker}, already recorded by ${earlier.worker} at ${this.at(earlier.at)}`,
@@ -660,6 +709,14 @@ class Simulation {
     }
   }
 
+  /** How many times the store's history holds `run` (slot and attempt). */
+  private recordsOf(run: { taskId: string; slot: number; attempt: number }): number {
+    let n = 0;
+    for (const r of this.store.history(run.taskId)?.records ?? [])
+      if (r.scheduledAt === run.slot && r.attempt === run.attempt) n++;
+    return n;
+  }
+
   private published(worker: string, token: string, items: PublishItem[], result: PublishResult): void {
     const epoch = Number(token.slice(token.lastIndexOf('|') + 1));
     const term = this.terms.get(this.era) ?? { last: 0, workers: new Map<number, string>() };
@@ -704,15 +761,22 @@ class Simulation {
     const { concurrentTasks } = this.scenario;
     for (const slot of this.slots) {
       if (slot.status === 'down' || !slot.orchestrator) continue;
-      if (slot.host?.state === 'running' && slot.orchestrator.runningCount > concurrentTasks)
+      const maps = slot.maps!;
+      // (Its running runs are among those it holds: counted only when they might exceed the bound.)
+      if (
+        slot.host?.state === 'running' &&
+        maps.held.size > concurrentTasks &&
+        slot.orchestrator.runningCount > concurrentTasks
+      )
         this.fail('concurrency', `${slot.worker} counts ${slot.orchestrator.runningCount} running runs`);
-      const size = engineInternals(slot.orchestrator);
       const timers = slot.timers!.size;
       if (timers > 40) this.fail('memory', `${slot.worker}: ${timers} timers armed (bound 40)`);
-      if (size.held > concurrentTasks * 2 + 8) this.fail('memory', `${slot.worker}: ${size.held} runs held`);
-      if (size.toHandBack > 64) this.fail('memory', `${slot.worker}: ${size.toHandBack} runs to hand back`);
-      if (size.finished > 2000) this.fail('memory', `${slot.worker}: ${size.finished} finished runs remembered`);
-      if (size.localChanges > 64) this.fail('memory', `${slot.worker}: ${size.localChanges} local dynamic changes`);
+      if (maps.held.size > concurrentTasks * 2 + 8) this.fail('memory', `${slot.worker}: ${maps.held.size} runs held`);
+      if (maps.toHandBack.size > 64) this.fail('memory', `${slot.worker}: ${maps.toHandBack.size} runs to hand back`);
+      if (maps.finished.size > 2000)
+        this.fail('memory', `${slot.worker}: ${maps.finished.size} finished runs remembered`);
+      if (maps.localChanges.size > 64)
+        this.fail('memory', `${slot.worker}: ${maps.localChanges.size} local dynamic changes`);
       if (slot.status === 'stopping' && now - slot.stoppingSince! > this.resolved.shutdownTimeoutMs + 15_000)
         this.fail(
           'shutdown',
