@@ -97,29 +97,6 @@ async function pagedHttpTimings(ctx, p, prefix) {
   }
 }
 
-/** One page of `p.limit` tasks out of `p.tasks` through TaskManagerService.getTasks() in-process. */
-async function pagedServiceTimings(ctx, p, prefix) {
-  const proc = new WorkerProc(
-    'ours',
-    { redisUrl: ctx.redisUrl, prefix, tasks: p.tasks, cron: '0 0 1 1 *' },
-    { label: 'ours' },
-  );
-  try {
-    await proc.ready(300_000);
-    const timings = [];
-    let count = 0;
-    await proc.request('getTasks', { offset: 0, limit: p.limit });
-    for (const offset of pageOffsets(p.tasks, p.limit, p.calls)) {
-      const r = await proc.request('getTasks', { offset, limit: p.limit });
-      timings.push(r.ms);
-      count = r.count;
-    }
-    return { method: `TaskManagerService.getTasks({}, { offset, limit: ${p.limit} }) in-process`, timings, count };
-  } finally {
-    await proc.stop();
-  }
-}
-
 async function paged(ctx, p) {
   const prefix = await ctx.fresh('list-paged');
   try {
@@ -133,7 +110,7 @@ async function paged(ctx, p) {
         await ctx.cleanup();
       }
     }
-    result ??= await pagedServiceTimings(ctx, p, prefix);
+    result ??= await serviceTimings(ctx, p, prefix, true);
     return {
       params: p,
       method: result.method,
@@ -146,22 +123,34 @@ async function paged(ctx, p) {
   }
 }
 
-async function serviceTimings(ctx, p, prefix) {
+/**
+ * TaskManagerService.getTasks() in-process, `p.calls` times: the whole listing, or with `paged` one page of
+ * `p.limit` tasks out of `p.tasks` at spread offsets (after one call that warms the page path up).
+ */
+async function serviceTimings(ctx, p, prefix, paged = false) {
   const proc = new WorkerProc(
     'ours',
     { redisUrl: ctx.redisUrl, prefix, tasks: p.tasks, cron: '0 0 1 1 *' },
     { label: 'ours' },
   );
   try {
-    await proc.ready(120_000);
+    await proc.ready(paged ? 300_000 : 120_000);
     const timings = [];
     let count = 0;
+    const pages = paged ? pageOffsets(p.tasks, p.limit, p.calls).map((offset) => ({ offset, limit: p.limit })) : [];
+    if (paged) await proc.request('getTasks', { offset: 0, limit: p.limit });
     for (let i = 0; i < p.calls; i++) {
-      const r = await proc.request('getTasks');
+      const r = await proc.request('getTasks', pages[i]);
       timings.push(r.ms);
       count = r.count;
     }
-    return { method: 'TaskManagerService.getTasks() in-process (no HTTP API in the library yet)', timings, count };
+    return {
+      method: paged
+        ? `TaskManagerService.getTasks({}, { offset, limit: ${p.limit} }) in-process`
+        : 'TaskManagerService.getTasks() in-process (no HTTP API in the library yet)',
+      timings,
+      count,
+    };
   } finally {
     await proc.stop();
   }
