@@ -56,15 +56,24 @@ end
 local start, count = tonumber(ARGV[3]), tonumber(ARGV[4])
 local entries = rcall('ZRANGE', KEYS[2], start, start + count - 1)
 local removed = {}
+-- A few commands per step, not per entry (an idle deployment sweeps all the time): the step's entries are
+-- looked up in each declared set at once (SMISMEMBER), in the dynamic definitions only when no set declares
+-- them, and in the orphan notes only when there are some.
+local declared = {}
+if #entries > 0 then
+  for s = 1, #sets do
+    local found = rcall('SMISMEMBER', sets[s], unpack(entries))
+    for i = 1, #entries do
+      if found[i] == 1 then declared[i] = true end
+    end
+  end
+end
+local noted = #entries > 0 and rcall('ZCARD', KEYS[7]) > 0
 for i = 1, #entries do
   local id = entries[i]
-  local declared = rcall('HEXISTS', KEYS[8], id) == 1
-  for s = 1, #sets do
-    if declared then break end
-    declared = rcall('SISMEMBER', sets[s], id) == 1
-  end
-  if declared then
-    rcall('ZREM', KEYS[7], id)
+  if not declared[i] and rcall('HEXISTS', KEYS[8], id) == 1 then declared[i] = true end
+  if declared[i] then
+    if noted then rcall('ZREM', KEYS[7], id) end
   else
     local since = rcall('ZSCORE', KEYS[7], id)
     if not since then
