@@ -4,19 +4,18 @@
  * list to the thread at each start and end took a third of the engine's CPU (bench profile, `postMessage`).
  * And what it renews is still exactly what is held, a run started after its delivery included.
  */
-import type { LoggerService } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import type { HeartbeatLoad, HeartbeatReport } from '../libs/task-manager/src/engine/heartbeat.js';
 import { resolveOptions } from '../libs/task-manager/src/options/resolve-options.js';
 import { worker } from '../libs/task-manager/test/contract/helpers.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
+import { silentLogger } from './support/redis-port.js';
 
 // The built library: the thread's script is compiled next to dist/redis/heartbeat-thread.js.
 const { createRedisCoordination } = (await import(
   '../libs/task-manager/dist/redis/redis-coordination.js' as string
 )) as typeof import('../libs/task-manager/src/redis/redis-coordination.js');
 
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 type HeldEntry = HeartbeatLoad['runs'][number];
 
 const held = (n: number, started = true): HeldEntry => ({
@@ -36,7 +35,7 @@ const held = (n: number, started = true): HeldEntry => ({
 
 describe('heartbeat thread', () => {
   const keyPrefix = uniquePrefix('hbthread');
-  const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), 'w1', silent);
+  const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), 'w1', silentLogger);
   const reports: HeartbeatReport[] = [];
   const thread = port.heartbeatThread!({ intervalMs: 100, leaseTtlMs: 3000 })!;
   afterAll(async () => {

@@ -2,14 +2,12 @@
  * The coordination contract against the Redis driver, on the shared test Redis (a unique key prefix per
  * test, every key removed afterwards).
  */
-import type { LoggerService } from '@nestjs/common';
 import type { CoordinationPort } from '../libs/task-manager/src/engine/coordination.port.js';
 import { resolveOptions } from '../libs/task-manager/src/options/resolve-options.js';
 import { createRedisCoordination } from '../libs/task-manager/src/redis/redis-coordination.js';
 import { describeCoordinationContract } from '../libs/task-manager/test/coordination-contract.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from './support/redis.js';
-
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import { silentLogger } from './support/redis-port.js';
 
 describeCoordinationContract('redis', async (settings) => {
   const keyPrefix = uniquePrefix('contract');
@@ -21,7 +19,7 @@ describeCoordinationContract('redis', async (settings) => {
   });
   const ports: CoordinationPort[] = [];
   const build = async (workerId: string) => {
-    const port = createRedisCoordination(options, workerId, silent);
+    const port = createRedisCoordination(options, workerId, silentLogger);
     ports.push(port);
     await port.lifecycle.connect();
     return port;

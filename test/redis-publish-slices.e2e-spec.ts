@@ -6,25 +6,18 @@
  * same as one call's (a status per item in order, the earliest due after all) is the coordination contract's
  * "publishes a batch of hundreds in one call".
  */
-import type { LoggerService } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { resolveOptions } from '../libs/task-manager/src/options/resolve-options.js';
-import { createRedisCoordination } from '../libs/task-manager/src/redis/redis-coordination.js';
 import { PUBLISH_SLICE } from '../libs/task-manager/src/redis/redis-schedule.js';
 import { itemFor, lead } from '../libs/task-manager/test/contract/helpers.js';
-import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
-
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import { waitFor } from './support/redis.js';
+import { monitorCommands, redisTestPort } from './support/redis-port.js';
 
 describe('publish of a large batch (Redis driver)', () => {
-  const keyPrefix = uniquePrefix('slices');
-  const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), 'w1', silent);
-  let monitor: Redis | undefined;
+  const { port, close } = redisTestPort('slices');
+  let stopMonitor = () => {};
 
   afterAll(async () => {
-    monitor?.disconnect();
-    await port.lifecycle.close();
-    await cleanupPrefix(keyPrefix);
+    stopMonitor();
+    await close();
   });
 
   it(`sends it as pipelined script calls of at most ${PUBLISH_SLICE} items`, async () => {
@@ -40,13 +33,12 @@ describe('publish of a large batch (Redis driver)', () => {
     expect(due).toHaveLength(count);
 
     // The task ids each publish-runs call carries (a call is recognised by this test's task ids in it).
-    const calls: number[] = [];
-    monitor = await new Redis(redisUrl()).monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (!/^(evalsha|eval)$/i.test(args[0])) return;
-      const carried = args.filter((arg) => arg.startsWith('slices/t')).length;
-      if (carried > 0) calls.push(carried);
-    });
+    const carried = ({ args }: { args: string[] }) => args.filter((arg) => arg.startsWith('slices/t')).length;
+    const monitor = await monitorCommands(
+      (command) => !command.fromScript && /^(evalsha|eval)$/i.test(command.args[0]) && carried(command) > 0,
+    );
+    stopMonitor = monitor.stop;
+    const calls = () => monitor.seen.map(carried);
     // (MONITOR starts with its reply: commands after it are seen.)
     const result = await port.schedule.publish(
       token,
@@ -54,8 +46,8 @@ describe('publish of a large batch (Redis driver)', () => {
       due.map((d) => itemFor(d)),
     );
     expect(result.statuses.filter((s) => s === 'published')).toHaveLength(count);
-    await waitFor(() => calls.reduce((sum, n) => sum + n, 0) >= count, { message: 'every call seen by MONITOR' });
-    expect(Math.max(...calls)).toBeLessThanOrEqual(PUBLISH_SLICE);
-    expect(calls).toHaveLength(Math.ceil(count / PUBLISH_SLICE));
+    await waitFor(() => calls().reduce((sum, n) => sum + n, 0) >= count, { message: 'every call seen by MONITOR' });
+    expect(Math.max(...calls())).toBeLessThanOrEqual(PUBLISH_SLICE);
+    expect(calls()).toHaveLength(Math.ceil(count / PUBLISH_SLICE));
   });
 });

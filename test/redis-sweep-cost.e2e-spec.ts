@@ -6,24 +6,17 @@
  * (docs/benchmarks.md, idle row; target ≤ 2). Seen with MONITOR (a script's commands are shown as they run),
  * filtered by this test's keys.
  */
-import type { LoggerService } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { resolveOptions } from '../libs/task-manager/src/options/resolve-options.js';
-import { createRedisCoordination } from '../libs/task-manager/src/redis/redis-coordination.js';
 import { lead, worker } from '../libs/task-manager/test/contract/helpers.js';
-import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from './support/redis.js';
-
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import { waitFor } from './support/redis.js';
+import { monitorCommands, redisTestPort } from './support/redis-port.js';
 
 describe('sweep of undeclared tasks (Redis driver)', () => {
-  const keyPrefix = uniquePrefix('sweepcost');
-  const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), 'w1', silent);
-  let monitor: Redis | undefined;
+  const { port, keyPrefix, close } = redisTestPort('sweepcost');
+  let stopMonitor = () => {};
 
   afterAll(async () => {
-    monitor?.disconnect();
-    await port.lifecycle.close();
-    await cleanupPrefix(keyPrefix);
+    stopMonitor();
+    await close();
   });
 
   it('runs a constant number of commands per step over 500 declared tasks', async () => {
@@ -35,18 +28,18 @@ describe('sweep of undeclared tasks (Redis driver)', () => {
     await port.workers.announce(worker('w1'));
     await port.taskSets.declare('w1', 'set-1', taskIds);
 
-    const commands: string[] = [];
-    monitor = await new Redis(redisUrl()).monitor();
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source.includes('lua') && args.some((arg) => arg.includes(keyPrefix))) commands.push(args[0].toLowerCase());
-    });
+    const monitor = await monitorCommands(
+      ({ args, fromScript }) => fromScript && args.some((arg) => arg.includes(keyPrefix)),
+    );
+    stopMonitor = monitor.stop;
+    const commands = () => monitor.seen.map(({ args }) => args[0].toLowerCase());
     const step = await port.taskSets.sweep(token, 60_000, '0', 500);
     expect(step.removed).toEqual([]);
     // The step ends with its last command (ZRANGE of the next rank's entries is not needed: the pass ended).
-    await waitFor(() => commands.includes('zrange'), { message: 'the step seen by MONITOR' });
+    await waitFor(() => commands().includes('zrange'), { message: 'the step seen by MONITOR' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const counts = new Map<string, number>();
-    for (const command of commands) counts.set(command, (counts.get(command) ?? 0) + 1);
-    expect(commands.length, [...counts].map(([command, n]) => `${command} ${n}`).join(', ')).toBeLessThanOrEqual(15);
+    for (const command of commands()) counts.set(command, (counts.get(command) ?? 0) + 1);
+    expect(commands().length, [...counts].map(([command, n]) => `${command} ${n}`).join(', ')).toBeLessThanOrEqual(15);
   });
 });

@@ -4,7 +4,6 @@
  * `running_by`, the one-off queue entries (requeue, retry, trigger), the run message fields, the leader
  * token, the server time.
  */
-import type { LoggerService } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { CoordinationPort } from '../libs/task-manager/src/engine/coordination.port.js';
@@ -19,8 +18,7 @@ import { serverTimeMs } from '../libs/task-manager/src/wire/server-time.js';
 import { triggerSlot } from '../libs/task-manager/src/wire/trigger-slot.js';
 import { BACKOFF, deliver, outcome, startOne, worker } from '../libs/task-manager/test/contract/helpers.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from './support/redis.js';
-
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import { silentLogger } from './support/redis-port.js';
 
 describe('wire formats written by the Lua scripts = the TypeScript codecs', () => {
   let prefix: string;
@@ -31,7 +29,7 @@ describe('wire formats written by the Lua scripts = the TypeScript codecs', () =
   beforeEach(async () => {
     prefix = uniquePrefix('wire');
     keys = new TaskManagerKeys(prefix);
-    port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix: prefix }), 'w-main', silent);
+    port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix: prefix }), 'w-main', silentLogger);
     await port.lifecycle.connect();
     client = new Redis(redisUrl());
   });

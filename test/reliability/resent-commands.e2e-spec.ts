@@ -7,7 +7,6 @@
  * (or recognise their own lease), so a second run answers what the first did. Issue 10, open item "ioredis
  * re-sends in-flight commands after a quick reconnect", confirmed with the proxy below.
  */
-import type { LoggerService } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoordinationPort } from '../../libs/task-manager/src/engine/coordination.port.js';
 import { resolveOptions } from '../../libs/task-manager/src/options/resolve-options.js';
@@ -16,8 +15,7 @@ import { TaskManagerKeys } from '../../libs/task-manager/src/redis/task-manager-
 import { startTcpProxy, type TcpProxy } from '../../tools/faults/tcp-proxy.mjs';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 import { deliver, lead, readRuns } from '../../libs/task-manager/test/contract/helpers.js';
-
-const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
+import { silentLogger } from '../support/redis-port.js';
 
 const entry = (taskId: string) => ({
   taskId,
@@ -41,7 +39,11 @@ describe('a script whose reply is lost with its connection (ioredis re-sends it)
    * the swallowed reply is its result (EVALSHA), not NOSCRIPT. */
   async function connect(): Promise<CoordinationPort> {
     proxy = await startTcpProxy(redisUrl());
-    port = createRedisCoordination(resolveOptions({ redis: proxy.urlFor(redisUrl()), keyPrefix: prefix }), 'w', silent);
+    port = createRedisCoordination(
+      resolveOptions({ redis: proxy.urlFor(redisUrl()), keyPrefix: prefix }),
+      'w',
+      silentLogger,
+    );
     await port.lifecycle.connect();
     return port;
   }
