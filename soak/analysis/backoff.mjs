@@ -38,7 +38,7 @@ export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, wipes) {
         from: Math.min(e.end - 300, e.slot + 1),
         to: Math.min(e.end + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
       });
-      // A success recorded after this failure clears the backoff (complete-run deletes retry_after).
+      // A success recorded after this failure clears the backoff (complete-runs deletes retry_after).
       const cleared = list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity;
       const early = (perTask.get(name) ?? []).find(
         (r) =>

@@ -23,7 +23,7 @@ export function backoffPolicyOf(
 
 /**
  * The delay (s) a failure applies: the first delay after a success (`previous` absent), else the previous delay
- * times the multiplier; capped. The same rule is written in Lua in `complete-run-4.lua`, which cannot import it.
+ * times the multiplier; capped. The same rule is written in Lua in `complete-runs-5.lua`, which cannot import it.
  */
 export function nextBackoffDelay(
   previous: number | null | undefined,

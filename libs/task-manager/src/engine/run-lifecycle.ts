@@ -34,7 +34,7 @@ export interface RunLifecycleSettings {
 
 /**
  * One started run, from its handler to its recorded outcome: the run events, the handler (RunExecutor), and
- * `complete-run`, retried through short Redis outages. A run no longer this worker's (lost, given up, or
+ * `complete-runs`, retried through short Redis outages. A run no longer this worker's (lost, given up, or
  * aborted by shutdown and handed back) is not recorded.
  */
 export class RunLifecycle {

@@ -14,7 +14,7 @@ export interface HistoryLimits {
 }
 
 /**
- * Records the outcome of a run and releases it in one step, like `complete-run`: acknowledges its
+ * Records the outcome of a run and releases it in one step, like `complete-runs`: acknowledges its
  * delivery, releases its running marker and in-flight mark, appends a capped, expiring history entry,
  * and updates the backoff state (a success clears it; a failure grows the delay by the multiplier, capped,
  * and queues a retry while attempts remain).

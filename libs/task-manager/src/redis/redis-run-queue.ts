@@ -14,13 +14,13 @@ import type {
 import type { RedisScripts } from './redis-scripts.js';
 import type { ReplicaWait } from './replica-wait.js';
 import { runFromFields } from '../wire/run-message.codec.js';
-import { recordedStack } from '../wire/history-entry.js';
 import { encodeRunKwargs } from '../wire/one-off-entry.js';
 import { priorityOf } from '../wire/run-tag.js';
 import { flag, HAND_BACK_RUNS_ARGS, RENEW_RUNS_ARGS, START_RUNS_ARGS } from '../wire/script-args.js';
 import { encodeWorkerDescription } from '../wire/worker-description.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import type { RedisConnections } from './redis-connections.js';
+import { RedisCompletions } from './redis-completions.js';
 
 type StreamReply = Array<[string, Array<[string, string[] | null]>]> | null;
 
@@ -35,17 +35,20 @@ export class RedisRunQueue implements RunQueuePort {
   private rereadPending = false;
   private connectionLost = false;
   private watching = false;
+  private readonly completions: RedisCompletions;
 
   constructor(
     private readonly connections: RedisConnections,
     private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly group: string,
-    private readonly history: { maxRuns: number; ttlSeconds: number },
+    history: { maxRuns: number; ttlSeconds: number },
     private readonly ensureGroups: () => Promise<void>,
     /** Waits for replicas after a recorded outcome (option `waitForReplicas`). */
-    private readonly replicas?: ReplicaWait,
-  ) {}
+    replicas?: ReplicaWait,
+  ) {
+    this.completions = new RedisCompletions(scripts, keys, group, history, replicas);
+  }
 
   /**
    * Up to `count` runs, high priority first. While runs keep coming it reads without blocking, high stream
@@ -215,52 +218,14 @@ export class RedisRunQueue implements RunQueuePort {
     return { lost: lost.map((index) => index - 1), vanished: vanished.map((index) => index - 1), serverTime };
   }
 
-  async complete(
+  complete(
     consumer: string,
     run: RunMessage,
     outcome: RunOutcome,
     backoff: BackoffPolicy,
     dynamic = false,
   ): Promise<CompletionResult> {
-    const reply = await this.scripts.run<number>(
-      'completeRun',
-      [
-        this.keys.stream(run.highPriority),
-        this.keys.taskState(run.taskId),
-        this.keys.history(run.taskId),
-        this.keys.oneOff,
-        this.keys.generation,
-        this.keys.dynamic,
-      ],
-      [
-        this.group,
-        run.messageId,
-        priorityOf(run.highPriority),
-        outcome.status,
-        outcome.startedAt,
-        outcome.durationSeconds,
-        outcome.error ?? '',
-        consumer,
-        run.slot,
-        run.attempt,
-        this.history.maxRuns,
-        this.history.ttlSeconds,
-        backoff.retryBackoff,
-        backoff.retryBackoffMax,
-        backoff.retryBackoffMultiplier,
-        backoff.maxAttempts,
-        run.taskId,
-        run.kind,
-        run.generation,
-        flag(dynamic),
-        run.leaseUntil ?? '',
-        encodeRunKwargs(run.kwargs),
-        outcome.status === 'failed' ? recordedStack(outcome.stack) : '',
-      ],
-    );
-    const result = COMPLETION_RESULTS[reply] ?? 'lost';
-    if (result === 'recorded' || result === 'recordedAfterLoss') await this.replicas?.after('recorded outcome');
-    return result;
+    return this.completions.complete(consumer, run, outcome, backoff, dynamic);
   }
 
   async requeue(run: RunMessage, delayMs: number): Promise<void> {
@@ -302,10 +267,3 @@ export class RedisRunQueue implements RunQueuePort {
 }
 
 const START_DECISIONS: Record<number, StartDecision> = { 1: 'start', 0: 'busy', [-1]: 'deleted', [-2]: 'lost' };
-
-const COMPLETION_RESULTS: Record<number, CompletionResult> = {
-  1: 'recorded',
-  2: 'recordedAfterLoss',
-  0: 'lost',
-  3: 'deleted',
-};

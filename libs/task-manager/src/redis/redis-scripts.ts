@@ -16,7 +16,7 @@ const SCRIPT_FILES = {
   reclaimRuns: 'reclaim-runs-3.lua',
   startRuns: 'start-runs-5.lua',
   renewRuns: 'renew-runs-6.lua',
-  completeRun: 'complete-run-6.lua',
+  completeRuns: 'complete-runs-5.lua',
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',
   clearHistory: 'clear-history-1.lua',

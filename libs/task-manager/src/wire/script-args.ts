@@ -80,6 +80,33 @@ export const HAND_BACK_RUNS_ARGS = new ScriptArgs(
   ['priority', 'messageId', 'taskId', 'slot', 'attempt', 'kind', 'generation', 'leaseUntil', 'kwargs'],
 );
 
+export const COMPLETE_RUNS_ARGS = new ScriptArgs(
+  'complete-runs-5.lua',
+  ['group', 'taskStatePrefix', 'historyPrefix', 'historyMax', 'historyTtlSeconds'],
+  [
+    'workerId',
+    'priority',
+    'messageId',
+    'taskId',
+    'status',
+    'startedAt',
+    'duration',
+    'error',
+    'slot',
+    'attempt',
+    'kind',
+    'generation',
+    'dynamic',
+    'leaseUntil',
+    'kwargs',
+    'stack',
+    'backoffStart',
+    'backoffMax',
+    'backoffMultiplier',
+    'maxAttempts',
+  ],
+);
+
 export const PUBLISH_RUNS_ARGS = new ScriptArgs(
   'publish-runs-6.lua',
   ['token', 'nowMs', 'taskStatePrefix'],
@@ -110,6 +137,7 @@ export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   START_RUNS_ARGS,
   RENEW_RUNS_ARGS,
   HAND_BACK_RUNS_ARGS,
+  COMPLETE_RUNS_ARGS,
   PUBLISH_RUNS_ARGS,
   REGISTER_TASKS_ARGS,
   TRIGGER_TASKS_ARGS,

@@ -72,6 +72,43 @@ export function completionContract(ctx: ContractContext): void {
     expect(await ctx.port.state.readHistory('g/t', 10)).toHaveLength(1);
   });
 
+  // Completions that finish together are recorded together (the Redis driver sends them in one script call):
+  // each keeps its own result and effects, whatever the others' are.
+  it('records completions sent together, each with its own result', async () => {
+    const token = await lead(ctx.port);
+    const ok = await deliver(ctx.port, token, 'g/ok', 'c1');
+    const failed = await deliver(ctx.port, token, 'g/failed', 'c1');
+    const twice = await deliver(ctx.port, token, 'g/twice', 'c1');
+    const gone = await deliverDynamic(ctx.port, token, 'g/gone', 'c1');
+    for (const run of [ok, failed, twice]) expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    expect(await startOne(ctx.port, 'c1', gone, { dynamic: true })).toBe('start');
+    await ctx.port.dynamicTasks.remove('g/gone');
+    const first = outcome('success');
+    const retried = { ...BACKOFF, maxAttempts: 2 };
+    const results = await Promise.all([
+      ctx.port.runs.complete('c1', ok, outcome('success'), BACKOFF),
+      ctx.port.runs.complete('c1', failed, outcome('failed', 'boom'), retried),
+      ctx.port.runs.complete('c1', twice, first, BACKOFF),
+      // The same run completed again in the same batch, by another outcome: refused.
+      ctx.port.runs.complete('c1', twice, { ...first, startedAt: first.startedAt + 1 }, BACKOFF),
+      ctx.port.runs.complete('c1', gone, outcome('success'), BACKOFF, true),
+    ]);
+    expect(results).toEqual(['recorded', 'recorded', 'recorded', 'lost', 'deleted']);
+    expect(await stateOf(ctx.port, 'g/ok')).toMatchObject({ lastStatus: 'success', failures: 0 });
+    expect(await stateOf(ctx.port, 'g/failed')).toMatchObject({ lastStatus: 'failed', failures: 1 });
+    expect((await stateOf(ctx.port, 'g/failed')).retryAfter).toEqual(expect.any(Number));
+    expect(await ctx.port.state.readHistory('g/twice', 10)).toHaveLength(1);
+    expect(await ctx.port.state.readHistory('g/gone', 10)).toEqual([]);
+    // Every message is released: nothing pending is left behind.
+    const held = [ok, failed, twice, gone].map((run) => ({ run, started: false }));
+    expect((await ctx.port.runs.renew(worker('c1'), held, LONG_TTL)).lost).toEqual([0, 1, 2, 3]);
+    // The failure's retry is queued, attempt 2.
+    const retry = (await ctx.port.schedule.fetchDue(Date.now() + 3_600_000, 100)).find(
+      (d) => d.taskId === 'g/failed' && d.source === 'oneOff',
+    );
+    expect(retry).toMatchObject({ attempt: 2 });
+  });
+
   it('caps the history at statisticsHistoryRuns, keeping the latest, oldest first', async () => {
     const token = await lead(ctx.port);
     const max = CONTRACT_SETTINGS.statisticsHistoryRuns;

@@ -79,7 +79,7 @@ describe('LeaseKeeper', () => {
     keeper.start(); // the first beat is now in flight
     try {
       await timers.advance(5);
-      // The consumer records the outcome meanwhile: complete-run acknowledges the message, the run is released.
+      // The consumer records the outcome meanwhile: complete-runs acknowledges the message, the run is released.
       held.completing = true;
       list = [];
       release();

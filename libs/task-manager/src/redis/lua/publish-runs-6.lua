@@ -59,6 +59,29 @@ for i, item in ipairs(items) do
 end
 for _, i in ipairs(normal) do order[#order + 1] = i end
 
+-- The schedule's scores of the scheduled items, read at once (ZMSCORE), and their advances, written at once
+-- at the end (one ZADD): two commands per batch, not two per item. `advanced` holds the scores written
+-- meanwhile, so an item whose task came earlier in the batch is checked against its new score.
+local scheduled = {}
+for _, item in ipairs(items) do
+  if item.source == 's' then scheduled[#scheduled + 1] = item.taskId end
+end
+local scores = {}
+for first = 1, #scheduled, 1000 do
+  local last = math.min(first + 999, #scheduled)
+  local read = rcall('ZMSCORE', KEYS[2], unpack(scheduled, first, last))
+  for j = first, last do
+    local taskId = scheduled[j]
+    if scores[taskId] == nil then scores[taskId] = read[j - first + 1] end
+  end
+end
+local advances = {}
+local function advance(taskId, nextSlot)
+  scores[taskId] = nextSlot
+  advances[#advances + 1] = nextSlot
+  advances[#advances + 1] = taskId
+end
+
 local statuses = {}
 for _, i in ipairs(order) do
   local item = items[i]
@@ -69,7 +92,7 @@ for _, i in ipairs(order) do
   local stateKey = prefix .. taskId
   local status
   if source == 's' then
-    if rcall('ZSCORE', KEYS[2], taskId) ~= expected then
+    if scores[taskId] ~= expected then
       status = 'moved'
     else
       local state = rcall('HMGET', stateKey, 'disabled', 'retry_after')
@@ -95,7 +118,7 @@ for _, i in ipairs(order) do
           end
         end
       end
-      rcall('ZADD', KEYS[2], nextSlot, taskId)
+      advance(taskId, nextSlot)
     end
   else
     if not rcall('ZSCORE', KEYS[3], expected) then
@@ -122,6 +145,11 @@ for _, i in ipairs(order) do
     end
   end
   statuses[i] = status
+end
+
+-- (Both in slices: unpack's stack is bounded.)
+for first = 1, #advances, 2000 do
+  rcall('ZADD', KEYS[2], unpack(advances, first, math.min(first + 1999, #advances)))
 end
 
 local earliest = -1
