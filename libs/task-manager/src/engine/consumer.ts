@@ -40,8 +40,13 @@ export interface ConsumerDeps {
   events: Pick<TaskManagerEvents, 'emit'>;
   logger: LoggerService;
   clock?: ClusterClock;
-  /** Called whenever the held runs change (the lease keeper renews the new set). */
+  /** Called when runs are taken or started (the lease keeper renews the new set, before any handler runs). */
   heldChanged?: () => void;
+  /**
+   * Called when runs leave (finished, forgotten): the lease keeper may learn it a moment later, once for all
+   * that left together (renewing a released run once more is harmless). Default: `heldChanged`.
+   */
+  heldReleased?: () => void;
   /** Brings the dynamic task definitions held here up to date when they may be stale (a notice missed). */
   refreshDefinitions?: () => Promise<void>;
   timers?: EngineTimers;
@@ -75,6 +80,7 @@ export class Consumer {
   private readonly workerId: string;
   private readonly logger: LoggerService;
   private readonly heldChanged: () => void;
+  private readonly heldReleased: () => void;
   private readonly refreshDefinitions?: () => Promise<void>;
   private readonly timers: EngineTimers;
   private readonly runsDeferred: () => void;
@@ -88,6 +94,7 @@ export class Consumer {
     this.workerId = deps.workerId;
     this.logger = deps.logger;
     this.heldChanged = deps.heldChanged ?? (() => undefined);
+    this.heldReleased = deps.heldReleased ?? this.heldChanged;
     this.refreshDefinitions = deps.refreshDefinitions;
     this.timers = deps.timers ?? realTimers;
     this.runsDeferred = deps.runsDeferred ?? (() => undefined);
@@ -203,7 +210,7 @@ export class Consumer {
     for (const h of this.held.values()) {
       if (h.started || !h.lost) continue;
       this.leave(h);
-      this.heldChanged();
+      this.heldReleased();
     }
   }
 
@@ -302,7 +309,7 @@ export class Consumer {
       await this.lifecycle.run(held);
     } finally {
       this.leave(held);
-      this.heldChanged();
+      this.heldReleased();
       await this.startQueued().catch((error: Error) =>
         this.logger.warn(`Could not start queued runs: ${error.message}`),
       );

@@ -133,6 +133,7 @@ export class EngineParts {
         workerId: worker.id,
         events,
         heldChanged: () => this.leaseKeeper.refresh(),
+        heldReleased: () => this.leaseKeeper.refreshSoon(),
         refreshDefinitions,
         runsDeferred,
         readRetryAfter: async (taskId) => (await port.state.readStates([taskId]))[0]?.retryAfter ?? null,
