@@ -66,6 +66,13 @@ describe('deterministic simulation', () => {
     expect(result.stats.recorded).toBeGreaterThan(0);
   });
 
+  it('seeds 25490 and 35291 (finding 3: a start after a FLUSHALL, before the groups are back) hold', async () => {
+    // A worker paused or cut off while it holds a delivered run; the leader recovers the run and another worker
+    // runs it; FLUSHALL; the first worker's start reaches the store before anything recreated the consumer
+    // groups. The in-process driver started it (a missing group taken for "nobody else has it"): recorded twice.
+    for (const seed of [25490, 35291]) expect((await simulate(seed, {})).violation).toBeUndefined();
+  });
+
   it('seed 2945 holds: a run of a dynamic task deleted meanwhile is dropped, not lost', async () => {
     // d0's run of 6 s is held by a worker that is SIGKILLed; d0 is deleted meanwhile; the leader recovers the
     // run, the next worker does not know d0 any more and re-queues it, and the leader drops it (its one-off

@@ -97,7 +97,9 @@ export class MemoryRunQueue implements RunQueuePort {
       if (delivery) {
         delivery.consumer = consumer;
         delivery.touchedAt = now;
-      } else if (this.store.groupsExist && !this.store.keptThroughWipe(run, leaseTtlMs)) {
+      } else if (!this.store.keptThroughWipe(run, leaseTtlMs)) {
+        // (Also while the consumer groups are gone after a wipe: a missing group says nothing about whether
+        // the run was recovered elsewhere before it. Like start-runs, whose XCLAIM fails then.)
         return 'lost';
       }
       // (No delivery, and its data was wiped under it before anyone could recover it: nobody else has it; it

@@ -364,6 +364,27 @@ export function runQueueContract(ctx: ContractContext): void {
     expect(await readRuns(ctx.port, 'c3')).toEqual([]);
   });
 
+  // Simulator seeds 25490 and 35291: as above, but the first worker's start reached the store after the wipe
+  // and before anything recreated the consumer groups. The in-process driver started the run (a missing
+  // group was taken for "nobody else can have it"), and it was recorded twice; Redis answered lost.
+  it('a run recovered elsewhere before its data was wiped stays lost while the consumer groups are gone', async () => {
+    const token = await lead(ctx.port);
+    const run = await deliver(ctx.port, token, 'g/s', 'c1');
+    await sleep(SHORT_TTL + 100);
+    expect((await reclaim(ctx.port, token, { leaseTtlMs: SHORT_TTL, limit: 10 })).taskIds).toEqual(['g/s']);
+    const recovered = (await readRuns(ctx.port, 'c2'))[0];
+    expect(await startOne(ctx.port, 'c2', recovered, { leaseTtlMs: LONG_TTL })).toBe('start');
+    await ctx.harness.wipe();
+    expect(await startOne(ctx.port, 'c1', run, { leaseTtlMs: SHORT_TTL })).toBe('lost');
+    const beat = await ctx.port.runs.renew(worker('c1', 1), [{ run, started: false }], SHORT_TTL);
+    expect([beat.lost, beat.vanished]).toEqual([[0], []]);
+    expect(await ctx.port.runs.complete('c1', run, outcome('success'), BACKOFF)).toBe('lost');
+    // The worker that recovered it before the wipe still has it: its outcome is the one recorded.
+    recovered.leaseUntil = Date.now() + LONG_TTL;
+    expect(await ctx.port.runs.complete('c2', recovered, outcome('success'), BACKOFF)).toBe('recordedAfterLoss');
+    expect(await ctx.port.state.readHistory('g/s', 10)).toHaveLength(1);
+  });
+
   it('handBack re-publishes a held run whose data was wiped', async () => {
     const token = await lead(ctx.port);
     const run = await deliver(ctx.port, token, 'g/t', 'c1', { attempt: 2, kind: 'retry' });
