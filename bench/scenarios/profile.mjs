@@ -15,7 +15,7 @@ import { round } from '../lib/stats.mjs';
 const luaDir = fileURLToPath(new URL('../../libs/task-manager/dist/redis/lua/', import.meta.url));
 
 /** sha1 -> script file name, for the scripts of the built library. */
-function scriptNames() {
+export function scriptNames() {
   const names = {};
   try {
     for (const file of readdirSync(luaDir)) {
