@@ -68,6 +68,9 @@ export function perExecutionRows(S) {
   return rows;
 }
 
+/** What a capacity search sustained: "≥ N/s" when no probe failed (the search stopped at its bound). */
+const sustained = (r) => `${r.firstFailed === null ? '≥ ' : ''}${n0(r.sustained)}/s`;
+
 /** The slowest burst run of `summary` entries of `system`, by a summary field. */
 const worst = (bu, system, field) =>
   Object.values(bu.summary)
@@ -167,9 +170,9 @@ export function loadRows(S) {
     const firstFail = (r) => r.probes.filter((x) => !x.ok).sort((x, y) => x.tasks - y.tasks)[0];
     rows.push({
       scenario: `highest per-second task count sustained with 0 missed and p99 ≤ ${cap.params.p99Ms} ms (${cap.params.windowS} s window): ${ours.map((r) => r.instances).join(', ')} instances`,
-      bullmq: bull.map((r) => `${n0(r.sustained)}/s (${r.instances} worker)`).join(', ') || '—',
+      bullmq: bull.map((r) => `${sustained(r)} (${r.instances} worker)`).join(', ') || '—',
       cron: 'n/a',
-      ours: `**${ours.map((r) => `${r.instances}: ${n0(r.sustained)}/s`).join(', ')}** (${cap.scaling?.instances ?? '—'}/1 = ${scaling === null ? '—' : `${n2(scaling)}×`})`,
+      ours: `**${ours.map((r) => `${r.instances}: ${sustained(r)}`).join(', ')}** (${cap.scaling?.instances ?? '—'}/1 = ${scaling === null ? '—' : `${n2(scaling)}×`})`,
       target: '3 instances ≥ 1.3 × 1 instance',
       ratio: ratio(ours.find((r) => r.instances === 1)?.sustained, bull[0]?.sustained),
       ok: capOk,
@@ -182,9 +185,7 @@ export function loadRows(S) {
                 ? `${r.instances} instance(s) at ${n0(f.tasks)}/s: ${f.error ? f.error : `missed ${n0(f.missedRuns)}, p99 ${n0(f.p99Ms)} ms, engine CPU ${f.cpuPercent.map((x) => `${n0(x)} %`).join(' + ')}, Redis CPU ${n0(f.redisCpuPercent)} %, other processes ${n0(f.otherCpuPercent)} %`}`
                 : `${r.instances} instance(s): none failed up to ${n0(r.sustained)}/s`;
             })
-            .join(
-              '; ',
-            )} (100 % = one of the 2 cores: the instances and Redis share them, so more instances add no CPU).`,
+            .join('; ')} (100 % = one of the 2 cores; the instances, Redis and the harness share them).`,
     });
   }
   return rows;
@@ -222,7 +223,7 @@ export function burstDetails(bu) {
   }
   return `### 13. Aligned burst
 
-${n0(p.tasks)} tasks on \`${p.cron}\` (all due at the same second), ours with ${p.instances.join(' and ')} instances (\`concurrentTasks: ${p.concurrency}\` each), BullMQ with ${p.instances.join(' and ')} worker processes (job schedulers upserted by the first; Worker \`concurrency: ${p.concurrency}\` each); ${p.runs} run(s) of each. Each run: fresh key prefix, start, at least ${p.warmupS} s of warm-up, then the next slot (a minute boundary), a ${p.windowS} s window from 200 ms before it, and the runs of the slot collected until all started (or none for ${p.graceMs} ms, at most ${n0(p.maxGraceMs / 1000)} s). Start times are handler start − slot. The longest single Redis call: SLOWLOG with \`slowlog-log-slower-than ${p.slowlogThresholdUs}\` (µs) and the latency monitor (\`latency-monitor-threshold 1\` ms, LATENCY LATEST, events \`command\` and \`fast-command\`), both reset 200 ms before the slot and read once every run of the slot started; a script's inner commands are inside its EVALSHA time. When no call reached the threshold, the longest is below it. CPU in % of one core over the window; per execution = CPU ÷ runs started in the window.
+${n0(p.tasks)} tasks on \`${p.cron}\` (all due at the same second), ours with ${p.instances.join(' and ')} instances (\`concurrentTasks: ${p.concurrency}\` each), BullMQ with ${p.instances.join(' and ')} worker processes (job schedulers upserted by the first; Worker \`concurrency: ${p.concurrency}\` each); ${p.runs} run(s) of each. Each run: fresh key prefix, start, at least ${p.warmupS} s of warm-up, then the next slot (a multiple of ${p.periodS} s: ${p.periodS === 60 ? 'a minute boundary, so a run costs its start-up and at most a minute' : 'smoke sizes'}), a ${p.windowS} s window from 200 ms before it, and the runs of the slot collected until all started (or none for ${p.graceMs} ms, at most ${n0(p.maxGraceMs / 1000)} s). Start times are handler start − slot. The longest single Redis call: SLOWLOG with \`slowlog-log-slower-than ${p.slowlogThresholdUs}\` (µs) and the latency monitor (\`latency-monitor-threshold 1\` ms, LATENCY LATEST, events \`command\` and \`fast-command\`), both reset 200 ms before the slot and read once every run of the slot started; a script's inner commands are inside its EVALSHA time. When no call reached the threshold, the longest is below it. CPU in % of one core over the window; per execution = CPU ÷ runs started in the window.
 
 ${table(
   [
@@ -268,7 +269,7 @@ export function capacityDetails(cap) {
   }
   return `### 14. Capacity
 
-The highest number of per-second tasks (\`* * * * * *\`, concurrency ${p.concurrency} per process) a setup sustains over a ${p.windowS} s window (after ${p.warmupS} s of warm-up) with 0 missed and lateness p99 ≤ ${p.p99Ms} ms. Search: from ${n0(p.start)} tasks (more instances of ours start from what fewer sustained), × ${p.factor} while it holds (÷ while it fails), then ${p.refineSteps} bisection step(s) between the highest that held and the lowest that failed; at most ${n0(p.budgetS / p.systems.length)} s per setup. Each probe is a fresh start. Sustained: ${cap.results.map((r) => `${r.key} ${n0(r.sustained)}/s (first failed ${r.firstFailed === null ? '—' : `${n0(r.firstFailed)}/s`})`).join(', ')}; ours ${cap.scaling?.instances ?? '—'} instances / 1 instance = ${cap.scaling?.ratio === null || cap.scaling?.ratio === undefined ? '—' : `${n2(cap.scaling.ratio)}×`}.
+The highest number of per-second tasks (\`* * * * * *\`, concurrency ${p.concurrency} per process) a setup sustains over a ${p.windowS} s window (after ${p.warmupS} s of warm-up) with 0 missed and lateness p99 ≤ ${p.p99Ms} ms. Search: from ${n0(p.start)} tasks (more instances of ours start from what fewer sustained), × ${p.factor} while it holds (÷ while it fails), then ${p.refineSteps} bisection step(s) between the highest that held and the lowest that failed; at most ${n0(p.budgetS / p.systems.length)} s per setup. Each probe is a fresh start. Sustained: ${cap.results.map((r) => `${r.key} ${sustained(r)} (first failed ${r.firstFailed === null ? '—' : `${n0(r.firstFailed)}/s`})`).join(', ')}; ours ${cap.scaling?.instances ?? '—'} instances / 1 instance = ${cap.scaling?.ratio === null || cap.scaling?.ratio === undefined ? '—' : `${n2(cap.scaling.ratio)}×`}.
 
 ${table(['setup', 'tasks/s', 'result', 'runs/s', 'missed', 'lateness p50 / p99 (ms)', 'CPU per process', 'Redis CPU'], lines)}
 `;
