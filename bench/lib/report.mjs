@@ -705,7 +705,7 @@ so that INFO commandstats and used_memory deltas only see the benchmark, and FLU
 
 \`\`\`sh
 npm ci
-npm run bench                      # every scenario (~12–14 min on 2 cores); rewrites docs/benchmarks.md and .json
+npm run bench                      # every scenario (~22–25 min on 2 cores); rewrites docs/benchmarks.md and .json
 npm run bench -- <scenario> ...    # some scenarios, by name or number; merged into the existing JSON
 node bench/run.mjs --smoke --out /tmp/bench-smoke   # tiny sizes, ~1 min (what test/bench-smoke.e2e-spec.ts runs)
 \`\`\`
