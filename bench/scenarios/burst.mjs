@@ -32,7 +32,7 @@ async function one(ctx, p, { system, instances }) {
     onWindow: async () => {
       stopWatch = await watchSlowCalls(ctx.redis, { thresholdUs: p.slowlogThresholdUs });
     },
-    onCollected: async () => ({ slowCalls: stopWatch ? await stopWatch(scriptNames()) : null }),
+    onCollected: async () => ({ slowCalls: stopWatch ? await stopWatch(await scriptNames()) : null }),
   });
   return {
     system,
