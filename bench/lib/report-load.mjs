@@ -68,8 +68,14 @@ export function perExecutionRows(S) {
   return rows;
 }
 
-/** What a capacity search sustained: "≥ N/s" when no probe failed (the search stopped at its bound). */
-const sustained = (r) => `${r.firstFailed === null ? '≥ ' : ''}${n0(r.sustained)}/s`;
+/**
+ * What a capacity search sustained: "≥ N/s" when no probe failed (the search stopped at its bound), "< N/s"
+ * when none held (down to its lower bound).
+ */
+const sustained = (r) =>
+  r.sustained === 0 && r.firstFailed !== null
+    ? `< ${n0(r.firstFailed)}/s`
+    : `${r.firstFailed === null ? '≥ ' : ''}${n0(r.sustained)}/s`;
 
 /** The slowest burst run of `summary` entries of `system`, by a summary field. */
 const worst = (bu, system, field) =>
@@ -116,7 +122,7 @@ export function loadRows(S) {
                 .filter((r) => r.slowCalls)
                 .map(
                   (r) =>
-                    `${k}: ${r.slowCalls.top.map((c) => `${c.command} ${n2(c.usec / 1000)} ms`).join(', ')} (${n0(r.slowCalls.overThreshold)} calls ≥ ${n0(p.slowlogThresholdUs)} µs)`,
+                    `${k}: ${r.slowCalls.top.map((c) => `${c.command} ${n2(c.usec / 1000)} ms`).join(', ')} (${n0(r.slowCalls.overThreshold)} calls ≥ ${n0(p.slowlogThresholdUs)} µs, not counting ${n0(r.slowCalls.insideScripts ?? 0)} inside scripts)`,
                 ),
             )
             .join('; ')}.`,
@@ -174,7 +180,7 @@ export function loadRows(S) {
       cron: 'n/a',
       ours: `**${ours.map((r) => `${r.instances}: ${sustained(r)}`).join(', ')}** (${cap.scaling?.instances ?? '—'}/1 = ${scaling === null ? '—' : `${n2(scaling)}×`})`,
       target: '3 instances ≥ 1.3 × 1 instance',
-      ratio: ratio(ours.find((r) => r.instances === 1)?.sustained, bull[0]?.sustained),
+      ratio: ratio(ours.find((r) => r.instances === 1)?.sustained, bull[0]?.sustained || null),
       ok: capOk,
       evidence: capOk
         ? null
@@ -223,7 +229,7 @@ export function burstDetails(bu) {
   }
   return `### 13. Aligned burst
 
-${n0(p.tasks)} tasks on \`${p.cron}\` (all due at the same second), ours with ${p.instances.join(' and ')} instances (\`concurrentTasks: ${p.concurrency}\` each), BullMQ with ${p.instances.join(' and ')} worker processes (job schedulers upserted by the first; Worker \`concurrency: ${p.concurrency}\` each); ${p.runs} run(s) of each. Each run: fresh key prefix, start, at least ${p.warmupS} s of warm-up, then the next slot (a multiple of ${p.periodS} s: ${p.periodS === 60 ? 'a minute boundary, so a run costs its start-up and at most a minute' : 'smoke sizes'}), a ${p.windowS} s window from 200 ms before it, and the runs of the slot collected until all started (or none for ${p.graceMs} ms, at most ${n0(p.maxGraceMs / 1000)} s). Start times are handler start − slot. The longest single Redis call: SLOWLOG with \`slowlog-log-slower-than ${p.slowlogThresholdUs}\` (µs) and the latency monitor (\`latency-monitor-threshold 1\` ms, LATENCY LATEST, events \`command\` and \`fast-command\`), both reset 200 ms before the slot and read once every run of the slot started; a script's inner commands are inside its EVALSHA time. When no call reached the threshold, the longest is below it. CPU in % of one core over the window; per execution = CPU ÷ runs started in the window.
+${n0(p.tasks)} tasks on \`${p.cron}\` (all due at the same second), ours with ${p.instances.join(' and ')} instances (\`concurrentTasks: ${p.concurrency}\` each), BullMQ with ${p.instances.join(' and ')} worker processes (job schedulers upserted by the first; Worker \`concurrency: ${p.concurrency}\` each); ${p.runs} run(s) of each. Each run: fresh key prefix, start, at least ${p.warmupS} s of warm-up, then the next slot (a multiple of ${p.periodS} s: ${p.periodS === 60 ? 'a minute boundary, so a run costs its start-up and at most a minute' : 'smoke sizes'}), a ${p.windowS} s window from 200 ms before it, and the runs of the slot collected until all started (or none for ${p.graceMs} ms, at most ${n0(p.maxGraceMs / 1000)} s). Start times are handler start − slot. The longest single Redis call: SLOWLOG (top-level calls: a script's inner commands, logged by its unnamed script client, are inside its EVALSHA time) with \`slowlog-log-slower-than ${p.slowlogThresholdUs}\` (µs) and the latency monitor (\`latency-monitor-threshold 1\` ms, LATENCY LATEST, events \`command\` and \`fast-command\`), both reset 200 ms before the slot and read once every run of the slot started. Both time a call on the wall clock: on a busy machine a call during which the OS preempted Redis counts long. When no call reached the threshold, the longest is below it. CPU in % of one core over the window; per execution = CPU ÷ runs started in the window.
 
 ${table(
   [
