@@ -29,6 +29,8 @@ import { list } from './scenarios/list.mjs';
 import { startup } from './scenarios/startup.mjs';
 import { profile } from './scenarios/profile.mjs';
 import { sweep } from './scenarios/sweep.mjs';
+import { burst } from './scenarios/burst.mjs';
+import { capacity } from './scenarios/capacity.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -38,6 +40,8 @@ export const SCENARIOS = [
   throughput,
   commands,
   cluster,
+  burst,
+  capacity,
   idle,
   memory,
   failover,

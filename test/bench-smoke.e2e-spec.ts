@@ -16,8 +16,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Scenarios of each group; the groups run in parallel. */
 const GROUPS = [
-  ['lateness', 'throughput', 'commands', 'cluster'],
-  ['idle', 'memory', 'failover'],
+  ['lateness', 'throughput', 'commands', 'cluster', 'capacity'],
+  ['idle', 'memory', 'failover', 'burst'],
   ['recovery', 'list', 'startup', 'profile'],
 ];
 
@@ -125,6 +125,55 @@ describe('benchmark harness (smoke sizes)', () => {
     if (id === 'lateness') expect(s.runs.ours[0].publishLatenessMs.n).toBeGreaterThan(0);
   });
 
+  it('3 throughput: engine and Redis CPU per execution, ours and BullMQ', () => {
+    const s = scenario('throughput');
+    for (const system of ['ours', 'bullmq']) {
+      const summary = s.summary[system];
+      const why = `${system}: ${JSON.stringify(s.runs[system]).slice(0, 2000)}`;
+      expect(hasMedian(summary.engineCpuUsPerExecution), why).toBe(true);
+      expect(summary.engineCpuUsPerExecution.median, why).toBeGreaterThan(0);
+      expect(hasMedian(summary.redisCpuUsPerExecution), why).toBe(true);
+      expect(summary.redisCpuUsPerExecution.median, why).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('13 burst: slot -> last start, missed, duplicates and the longest Redis call, per setup', () => {
+    const s = scenario('burst');
+    const keys = Object.keys(s.summary);
+    expect(keys.sort()).toEqual(['bullmq×1', 'bullmq×2', 'ours×1', 'ours×2']);
+    for (const key of keys) {
+      const summary = s.summary[key];
+      const why = `${key}: ${JSON.stringify(s.runs[key]).slice(0, 2000)}`;
+      expect(summary.errors, why).toBe(0);
+      expect(hasMedian(summary.lastStartMs), why).toBe(true);
+      expect(summary.lastStartMs.median, why).toBeGreaterThanOrEqual(summary.p50StartMs.median);
+      expect(hasMedian(summary.longestCallUs), why).toBe(true);
+      // A 0 µs SLOWLOG threshold at smoke sizes: every call of the burst is logged.
+      expect(s.runs[key][0].slowCalls.overThreshold, why).toBeGreaterThan(0);
+      if (key.startsWith('ours')) {
+        expect(summary.missedRuns.max, why).toBe(0);
+        expect(summary.duplicateRuns.max, why).toBe(0);
+      }
+    }
+  });
+
+  it('14 capacity: the highest load each setup sustained, and the scaling of ours', () => {
+    const s = scenario('capacity');
+    const why = JSON.stringify(s.results).slice(0, 3000);
+    expect(s.results.map((r: Json) => r.key)).toEqual(['ours×1', 'ours×2', 'bullmq×1']);
+    for (const r of s.results) {
+      expect(r.probes.length, why).toBeGreaterThan(0);
+      expect(
+        r.probes.filter((x: Json) => x.error),
+        why,
+      ).toEqual([]);
+    }
+    // The smoke loads are far below what one instance handles.
+    expect(s.results[0].sustained, why).toBeGreaterThan(0);
+    expect(s.scaling.instances).toBe(2);
+    expect(isNumber(s.scaling.ratio), why).toBe(true);
+  });
+
   it('5 commands: per-execution breakdown for ours and BullMQ', () => {
     const s = scenario('commands');
     for (const k of ['lateness', 'throughput']) {
@@ -210,6 +259,11 @@ describe('benchmark harness (smoke sizes)', () => {
       'leader failover',
       'GET /tasks',
       'startup with',
+      'engine CPU per execution',
+      'Redis CPU per execution',
+      'longest single Redis call',
+      'aligned burst',
+      'highest per-second task count',
     ]) {
       expect(all).toContain(fragment);
     }

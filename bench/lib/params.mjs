@@ -1,4 +1,4 @@
-// Sizes and durations of each scenario: `full` (npm run bench, ~12-14 min on 2 cores) and `smoke`
+// Sizes and durations of each scenario: `full` (npm run bench, ~22-25 min on 2 cores) and `smoke`
 // (test/bench-smoke.e2e-spec.ts: tiny sizes, a few seconds each).
 
 export const PARAMS = {
@@ -28,6 +28,42 @@ export const PARAMS = {
       graceMs: 3000,
     },
     profile: { tasks: 5000, concurrency: 200, warmupS: 3, windowS: 10, slowlogDelayMs: 1000, slowlogSampleMs: 1500 },
+    // Each run: start-up, ≥ 3 s of warm-up, then the next minute boundary (≤ 1 min in all), a 10 s window.
+    burst: {
+      tasks: 50_000,
+      cron: '0 * * * * *',
+      periodS: 60,
+      systems: ['ours', 'bullmq'],
+      instances: [1, 3],
+      concurrency: 500,
+      runs: 1,
+      warmupS: 3,
+      // Long enough to hold the whole burst: CPU and commands are read over the window.
+      windowS: 10,
+      graceMs: 3000,
+      maxGraceMs: 60_000,
+      slowlogThresholdUs: 500,
+    },
+    capacity: {
+      systems: [
+        { system: 'ours', instances: 1 },
+        { system: 'ours', instances: 2 },
+        { system: 'ours', instances: 3 },
+        { system: 'bullmq', instances: 1 },
+      ],
+      start: 2000,
+      factor: 1.5,
+      minTasks: 100,
+      maxTasks: 40_000,
+      refineSteps: 2,
+      budgetS: 240,
+      p99Ms: 250,
+      concurrency: 200,
+      warmupS: 2,
+      windowS: 4,
+      graceMs: 1000,
+      maxGraceMs: 3000,
+    },
   },
   smoke: {
     lateness: { tasks: 5, runs: 1, warmupS: 0.5, windowS: 1, concurrency: 5, graceMs: 300, observeStream: true },
@@ -51,5 +87,39 @@ export const PARAMS = {
     startup: { sizes: [50], runs: 1, bullmqTasks: 50 },
     sweep: { tasks: 20, concurrency: [5, 20], systems: ['ours'], warmupS: 0.5, windowS: 1, graceMs: 300 },
     profile: { tasks: 20, concurrency: 20, warmupS: 0.5, windowS: 2, slowlogDelayMs: 0, slowlogSampleMs: 1200 },
+    // Per-second tasks instead of a minute's (no wait for a minute boundary); the same machinery.
+    burst: {
+      tasks: 20,
+      cron: '* * * * * *',
+      periodS: 1,
+      systems: ['ours', 'bullmq'],
+      instances: [1, 2],
+      concurrency: 20,
+      runs: 1,
+      warmupS: 0.5,
+      windowS: 1,
+      graceMs: 300,
+      maxGraceMs: 5000,
+      slowlogThresholdUs: 0,
+    },
+    capacity: {
+      systems: [
+        { system: 'ours', instances: 1 },
+        { system: 'ours', instances: 2 },
+        { system: 'bullmq', instances: 1 },
+      ],
+      start: 5,
+      factor: 2,
+      minTasks: 5,
+      maxTasks: 10,
+      refineSteps: 1,
+      budgetS: 30,
+      p99Ms: 250,
+      concurrency: 20,
+      warmupS: 0.5,
+      windowS: 1,
+      graceMs: 300,
+      maxGraceMs: 2000,
+    },
   },
 };

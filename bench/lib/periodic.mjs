@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { WorkerProc, usageDelta } from './proc.mjs';
+import { perExecutionCpu } from './per-execution.mjs';
+import { WorkerProc, procCpuMicros, usageDelta } from './proc.mjs';
 import { diff, snapshot, topCommands } from './redis.mjs';
 import { distribution, round } from './stats.mjs';
 
@@ -14,17 +15,23 @@ export async function sleepUntil(t) {
 }
 
 /**
- * Starts the processes of `system` with `tasks` per-second tasks, lets them warm up, measures a window of
- * whole seconds and tears everything down.
+ * Starts the processes of `system` with `tasks` tasks on `cron` (default every second), lets them warm up,
+ * measures a window of whole seconds and tears everything down. With `periodS` (the cron's period, e.g. 60
+ * for `0 * * * * *`) the window starts on a multiple of it, and holds ceil(windowS / periodS) slots.
  *
  * @param ctx the harness context (redis client, url, log)
  * @param {{ system: 'ours'|'bullmq'|'cron', tasks: number, instances?: number, concurrency: number,
- *           warmupS: number, windowS: number, graceMs: number, execArgv?: string[],
- *           onWindow?: (info) => Promise<void> }} p
+ *           warmupS: number, windowS: number, graceMs: number, maxGraceMs?: number, execArgv?: string[],
+ *           cron?: string, periodS?: number,
+ *           onWindow?: (info) => Promise<void>, onCollected?: (info) => Promise<object> }} p
+ *   `instances`: processes of ours, or BullMQ worker processes (the first also upserts the schedulers);
+ *   `onCollected`: called once the window's runs are collected, before teardown; its result is `extra`.
  */
 export async function measurePeriodic(ctx, p) {
   const { system, tasks, concurrency, warmupS, windowS, graceMs } = p;
   const instances = p.instances ?? 1;
+  const cron = p.cron ?? '* * * * * *';
+  const periodMs = (p.periodS ?? 1) * 1000;
   const prefix = await ctx.fresh(`${system}-${tasks}`);
   const procs = [];
   const setupStart = Date.now();
@@ -38,7 +45,7 @@ export async function measurePeriodic(ctx, p) {
               redisUrl: ctx.redisUrl,
               prefix,
               tasks,
-              cron: '* * * * * *',
+              cron,
               options: { concurrentTasks: concurrency, ...p.options },
             },
             { label: `ours#${i + 1}`, execArgv: p.execArgv },
@@ -47,17 +54,20 @@ export async function measurePeriodic(ctx, p) {
       }
       await Promise.all(procs.map((w) => w.ready()));
     } else if (system === 'bullmq') {
-      const w = new WorkerProc(
-        'bullmq',
-        { redisUrl: ctx.redisUrl, prefix, queue: 'bench', concurrency },
-        { label: 'bullmq' },
-      );
-      procs.push(w);
-      await w.ready();
-      await w.request('upsert', { count: tasks, pattern: '* * * * * *' }, 300_000);
-      await w.request('startWorker');
+      for (let i = 0; i < instances; i++) {
+        procs.push(
+          new WorkerProc(
+            'bullmq',
+            { redisUrl: ctx.redisUrl, prefix, queue: 'bench', concurrency },
+            { label: instances > 1 ? `bullmq#${i + 1}` : 'bullmq' },
+          ),
+        );
+      }
+      await Promise.all(procs.map((w) => w.ready()));
+      await procs[0].request('upsert', { count: tasks, pattern: cron }, 300_000);
+      await Promise.all(procs.map((w) => w.request('startWorker')));
     } else {
-      const w = new WorkerProc('cron', { tasks, cron: '* * * * * *' }, { label: 'cron' });
+      const w = new WorkerProc('cron', { tasks, cron }, { label: 'cron' });
       procs.push(w);
       await w.ready();
     }
@@ -66,20 +76,24 @@ export async function measurePeriodic(ctx, p) {
     // before the window are filtered out by slot): connecting as the window began, a loaded machine missed the
     // publishes of a short window (their entries are deleted once their runs complete).
     const reader = p.observeStream && system === 'ours' ? await publishReader(ctx.redisUrl) : null;
-    const windowStart = Math.ceil((Date.now() + warmupS * 1000) / 1000) * 1000;
+    const windowStart = Math.ceil((Date.now() + warmupS * 1000) / periodMs) * periodMs;
     const windowEnd = windowStart + windowS * 1000;
+    const expected = tasks * Math.ceil((windowS * 1000) / periodMs);
     const observer = reader ? observePublishes(reader, prefix, windowEnd) : null;
     // Snapshots 200 ms before the first and the last+1 burst: the interval holds exactly windowS bursts.
     await sleepUntil(windowStart - 200);
     const cpuA = machineCpu();
+    const procCpuA = procs.map((w) => procCpuMicros(w.pid));
     const [snapA, ...usageA] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
     await Promise.all(procs.map((w) => w.request('collect'))); // drops the warm-up executions
     if (p.onWindow) await p.onWindow({ procs, windowStart, windowEnd, prefix });
     await sleepUntil(windowEnd - 200);
     const cpuB = machineCpu();
+    const procCpuB = procs.map((w) => procCpuMicros(w.pid));
     const [snapB, ...usageB] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
     // Late runs of the window's slots still count as executed (their lateness says how late): collect until
-    // every expected run started, or none of the window's slots started for `graceMs` (at most 30 s).
+    // every expected run started, or none of the window's slots started for `graceMs` (at most `maxGraceMs`,
+    // default 30 s).
     const collected = [];
     const inWindow = (c) => {
       let n = 0;
@@ -88,7 +102,7 @@ export async function measurePeriodic(ctx, p) {
     };
     let seen = 0;
     let lastGrowth = Date.now();
-    const graceDeadline = Date.now() + 30_000;
+    const graceDeadline = Date.now() + (p.maxGraceMs ?? 30_000);
     for (;;) {
       await sleep(Math.min(graceMs, 500));
       const batch = await Promise.all(procs.map((w) => w.request('collect', {}, 120_000)));
@@ -96,9 +110,10 @@ export async function measurePeriodic(ctx, p) {
       const added = batch.reduce((a, c) => a + inWindow(c), 0);
       seen += added;
       if (added > 0) lastGrowth = Date.now();
-      if (seen >= tasks * windowS || Date.now() - lastGrowth >= graceMs || Date.now() >= graceDeadline) break;
+      if (seen >= expected || Date.now() - lastGrowth >= graceMs || Date.now() >= graceDeadline) break;
     }
     const published = observer ? await observer : null;
+    const extra = p.onCollected ? await p.onCollected({ procs, windowStart, windowEnd, prefix }) : undefined;
 
     // Executions: by slot for lateness / missed / duplicates, by start time for runs/s.
     const lateness = [];
@@ -121,11 +136,17 @@ export async function measurePeriodic(ctx, p) {
     }
     let distinct = 0;
     for (const counts of perSlot.values()) for (const n of counts) if (n > 0) distinct++;
-    const expected = tasks * windowS;
     const intervalS = (snapB.t - snapA.t) / 1000;
     const redis = system === 'cron' ? null : diff(snapA, snapB);
     const processes = procs.map((w, i) => ({ label: w.label, ...usageDelta(usageA[i], usageB[i]) }));
     const machineBusy = cpuA && cpuB ? ((cpuB.busy - cpuA.busy) / ((cpuB.t - cpuA.t) / 1000)) * 100 : null;
+    const perExecution = perExecutionCpu({
+      processMicros: procs.map((w, i) =>
+        procCpuA[i] === null || procCpuB[i] === null ? null : procCpuB[i] - procCpuA[i],
+      ),
+      redisCpuSeconds: redis ? redis.cpuSeconds : null,
+      executions: executionsInInterval,
+    });
     const ownCpu = processes.reduce((a, b) => a + b.cpuPercent, 0) + (redis ? redis.redisCpuPercent : 0);
     return {
       system,
@@ -141,6 +162,11 @@ export async function measurePeriodic(ctx, p) {
       duplicateRuns: total - distinct,
       runsPerSecond: round(executionsInInterval / intervalS, 1),
       latenessMs: distribution(lateness),
+      // CPU µs per execution started in the window: the processes under test (/proc) and Redis (INFO).
+      cpuUsPerExecution: {
+        engine: perExecution.engineCpuUs,
+        redis: system === 'cron' ? null : perExecution.redisCpuUs,
+      },
       ...(published
         ? {
             publishLatenessMs: distribution(
@@ -171,6 +197,7 @@ export async function measurePeriodic(ctx, p) {
         perExecution: executionsInInterval > 0 ? topCommands(redis, 60, executionsInInterval, 'perExecution') : [],
         totalCommands: redis.totalCommands,
       },
+      ...(extra !== undefined ? { extra } : {}),
     };
   } finally {
     await Promise.all(procs.map((w) => w.stop()));

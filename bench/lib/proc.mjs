@@ -1,5 +1,6 @@
 // Worker processes of the systems under test, driven over IPC by the harness.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -159,4 +160,30 @@ export function usageDelta(before, after) {
     maxRssMB: Math.round((after.maxRss / 1024) * 10) / 10,
     heapUsedMB: Math.round((after.heapUsed / 1048576) * 10) / 10,
   };
+}
+
+let clockTicks;
+
+/**
+ * CPU time (user + system, µs) a process has used so far, read by the harness from /proc/<pid>/stat (so a
+ * busy worker's event loop does not delay the reading); null off Linux or once the process is gone.
+ */
+export function procCpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= ticksPerSecond();
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1e6;
+  } catch {
+    return null;
+  }
+}
+
+function ticksPerSecond() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }

@@ -110,6 +110,7 @@ export function diff(before, after) {
     scriptCalls,
     commandsPerSecond: total / seconds,
     perCommand,
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     redisCpuPercent: ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100,
     usedMemory: after.usedMemory,
     usedMemoryDataset: after.usedMemoryDataset,

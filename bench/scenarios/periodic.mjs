@@ -20,6 +20,7 @@ async function interleaved(ctx, systems, p) {
         ctx.log(
           `    runs/s ${result.runsPerSecond}, missed ${result.missedRuns}/${result.expectedRuns}, lateness p50 ${result.latenessMs.p50} p99 ${result.latenessMs.p99} ms` +
             (result.redis ? `, ${result.redis.commandsPerExecution} cmds/exec` : '') +
+            `, CPU/exec ${result.cpuUsPerExecution.engine} µs + Redis ${result.cpuUsPerExecution.redis} µs` +
             `, CPU ${result.cpuPercentTotal}% (others on the machine ${result.otherCpuPercent}%)`,
         );
       } catch (error) {
@@ -44,6 +45,8 @@ async function interleaved(ctx, systems, p) {
       rssMBTotal: summarize(ok.map((r) => r.rssMBTotal)),
       commandsPerExecution: summarize(ok.map((r) => pick(r, 'redis.commandsPerExecution'))),
       redisCpuPercent: summarize(ok.map((r) => pick(r, 'redis.cpuPercent'))),
+      engineCpuUsPerExecution: summarize(ok.map((r) => pick(r, 'cpuUsPerExecution.engine'))),
+      redisCpuUsPerExecution: summarize(ok.map((r) => pick(r, 'cpuUsPerExecution.redis'))),
       redisUsedMemoryMB: summarize(ok.map((r) => pick(r, 'redis.usedMemoryMB'))),
       errors: runs[system].filter((r) => r.error).length,
     };

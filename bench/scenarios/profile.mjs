@@ -12,18 +12,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { measurePeriodic, sleepUntil } from '../lib/periodic.mjs';
 import { round } from '../lib/stats.mjs';
 
-const luaDir = fileURLToPath(new URL('../../libs/task-manager/dist/redis/lua/', import.meta.url));
+const luaModule = new URL('../../libs/task-manager/dist/redis/lua-scripts.generated.js', import.meta.url).href;
 
-/** sha1 -> script file name, for the scripts of the built library. */
-function scriptNames() {
+/**
+ * sha1 -> script file name, for the scripts of the built library (embedded in its dist by embed-assets.mjs;
+ * ioredis runs them by EVALSHA of their source).
+ */
+export async function scriptNames() {
   const names = {};
   try {
-    for (const file of readdirSync(luaDir)) {
-      if (!file.endsWith('.lua')) continue;
-      const sha = createHash('sha1')
-        .update(readFileSync(join(luaDir, file), 'utf8'))
-        .digest('hex');
-      names[sha] = file.replace(/-\d+\.lua$/, '');
+    const { LUA_SCRIPTS } = await import(luaModule);
+    for (const [file, lua] of Object.entries(LUA_SCRIPTS)) {
+      names[createHash('sha1').update(lua).digest('hex')] = file.replace(/-\d+\.lua$/, '');
     }
   } catch {
     // no built scripts: shas stay unnamed
@@ -33,7 +33,7 @@ function scriptNames() {
 
 /** Every command Redis ran during `ms`, grouped by command (and script for EVALSHA). */
 async function sampleCommands(redis, ms) {
-  const names = scriptNames();
+  const names = await scriptNames();
   const [[, threshold], [, maxLen]] = await Promise.all([
     redis.config('GET', 'slowlog-log-slower-than'),
     redis.config('GET', 'slowlog-max-len'),
