@@ -8,6 +8,7 @@
  */
 import { BACKOFF, itemFor, lead, outcome, readRuns } from '../libs/task-manager/test/contract/helpers.js';
 import { COMPLETE_SLICE } from '../libs/task-manager/src/redis/redis-completions.js';
+import { START_SLICE } from '../libs/task-manager/src/redis/redis-run-queue.js';
 import { waitFor } from './support/redis.js';
 import { monitorCommands, redisTestPort, type SeenCommand } from './support/redis-port.js';
 
@@ -50,23 +51,31 @@ describe('per-run Redis commands (Redis driver)', () => {
     );
   });
 
-  it(`records runs finished together in one call per ${COMPLETE_SLICE}, one XDEL per stream`, async () => {
+  const scriptCalls = (seen: SeenCommand[]) =>
+    seen.filter((command) => !command.fromScript && /^eval(sha)?$/i.test(command.args[0]));
+
+  it(`starts runs in calls of at most ${START_SLICE}, records runs finished together in one call per ${COMPLETE_SLICE}, one XDEL per stream`, async () => {
     const runs = (await readRuns(port, 'c1', count)).filter((run) => run.taskId.startsWith('cost/'));
     expect(runs).toHaveLength(count);
+    const starts = await monitorCommands((command) => ours(command));
+    stopMonitor = starts.stop;
     const decisions = await port.runs.start(
       'c1',
       runs.map((run) => ({ run, allowParallel: true, dynamic: false })),
       30_000,
     );
     expect(decisions.every((d) => d === 'start')).toBe(true);
+    // (No script call holds Redis for a whole burst: aligned bursts start up to `concurrentTasks` runs at once.)
+    await waitFor(() => named(starts.seen, 'hset').length >= count, { message: 'every start seen by MONITOR' });
+    expect(scriptCalls(starts.seen)).toHaveLength(Math.ceil(count / START_SLICE));
+    await starts.stop();
     const monitor = await monitorCommands((command) => ours(command));
     stopMonitor = monitor.stop;
     const results = await Promise.all(runs.map((run) => port.runs.complete('c1', run, outcome('success'), BACKOFF)));
     expect(results.every((r) => r === 'recorded')).toBe(true);
     await waitFor(() => named(monitor.seen, 'hset').length >= count, { message: 'every completion seen by MONITOR' });
     await waitFor(() => named(monitor.seen, 'xdel').length >= 1, { message: 'the end of the script seen' });
-    const calls = monitor.seen.filter((command) => !command.fromScript && /^eval(sha)?$/i.test(command.args[0]));
-    expect(calls).toHaveLength(Math.ceil(count / COMPLETE_SLICE));
+    expect(scriptCalls(monitor.seen)).toHaveLength(Math.ceil(count / COMPLETE_SLICE));
     expect(named(monitor.seen, 'xack')).toHaveLength(count);
     expect(named(monitor.seen, 'xdel')).toHaveLength(Math.ceil(count / COMPLETE_SLICE));
   });
