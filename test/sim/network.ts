@@ -7,7 +7,7 @@ import type { MemoryStore } from '../../libs/task-manager/src/memory/memory-stor
 import { toRunMessage } from '../../libs/task-manager/src/memory/memory-store.js';
 import type { Rng } from './prng.js';
 import type { SimHost } from './sim-host.js';
-import type { World } from './world.js';
+import type { EventHandle, World } from './world.js';
 
 /** Calls answered at once, without a round trip (local state of the driver). */
 const LOCAL_CALLS = new Set(['lifecycle.isHealthy', 'runs.interrupt', 'lifecycle.close']);
@@ -79,6 +79,114 @@ export interface NetworkOptions {
   rereadAfterReconnect: boolean;
 }
 
+/** What a port's calls share: its process, link and store, and whether its connection dropped. */
+interface PortContext {
+  world: World;
+  host: SimHost;
+  link: Link;
+  store: MemoryStore;
+  worker: string;
+  options: NetworkOptions;
+  onApplied: (call: AppliedCall) => void;
+  onReply: (name: string, fate: string) => void;
+}
+
+/** A port's connection state: after a lost reply (a reconnection), its next read re-reads its pending runs. */
+interface Connection {
+  rereadPending: boolean;
+}
+
+/** The runs pending for `consumer` in the store (what XREADGROUP with id 0 returns). */
+function pendingOf(store: MemoryStore, consumer: string): RunMessage[] {
+  const runs: RunMessage[] = [];
+  for (const stream of [store.high, store.normal])
+    for (const delivery of stream.pending.values())
+      if (delivery.consumer === consumer) {
+        delivery.touchedAt = store.now();
+        runs.push(toRunMessage(delivery.entry, stream.highPriority));
+      }
+  return runs;
+}
+
+/**
+ * One port call in flight: a request that reaches the store after a delay, a reply that comes back after
+ * another (or is lost, or the call is applied twice), and the command timeout. One object per call, its steps
+ * methods (before: a closure per step and per callback).
+ */
+class PortCall {
+  private settled = false;
+  private readonly fate: 'ok' | 'lost' | 'duplicated';
+  private readonly blocking: boolean;
+  private readonly timeout: EventHandle | undefined;
+  /** Applied a second time (an ioredis re-send): its outcome is replied whatever the fate. */
+  private again = false;
+
+  constructor(
+    private readonly ctx: PortContext,
+    private readonly connection: Connection,
+    private readonly name: string,
+    private readonly obj: object,
+    private readonly fn: (...args: unknown[]) => unknown,
+    private readonly args: unknown[],
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.fate = ctx.link.fate();
+    this.blocking = name === 'runs.read';
+    this.timeout = this.blocking
+      ? undefined
+      : ctx.world.after(ctx.options.commandTimeoutMs, () =>
+          ctx.host.deliver(() => this.settle(false, new Error(`Command timed out (${name})`))),
+        );
+    ctx.link.send(() => this.apply());
+  }
+
+  private settle(ok: boolean, value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.ctx.world.cancel(this.timeout);
+    if (ok) this.resolve(value);
+    else this.reject(value);
+  }
+
+  private reply(ok: boolean, value: unknown): void {
+    this.ctx.link.send(() => this.ctx.host.deliver(() => this.settle(ok, value)));
+  }
+
+  private apply(): void {
+    const { ctx, connection, obj, fn, args } = this;
+    let pending: Promise<unknown>;
+    if (this.blocking && connection.rereadPending && ctx.options.rereadAfterReconnect) {
+      connection.rereadPending = false;
+      const runs = pendingOf(ctx.store, args[0] as string);
+      pending = runs.length > 0 ? Promise.resolve(runs) : (fn.apply(obj, args) as Promise<unknown>);
+    } else {
+      pending = fn.apply(obj, args) as Promise<unknown>;
+    }
+    pending.then(
+      (result) => {
+        ctx.onApplied({ worker: ctx.worker, name: this.name, args, result });
+        this.applied(true, result);
+      },
+      (error: unknown) => {
+        ctx.onApplied({ worker: ctx.worker, name: this.name, args, error });
+        this.applied(false, error);
+      },
+    );
+  }
+
+  private applied(ok: boolean, value: unknown): void {
+    if (this.again || this.fate === 'ok') return this.reply(ok, value);
+    // The connection dropped before the reply: the driver reconnects (and re-reads its pending runs).
+    this.connection.rereadPending = true;
+    this.ctx.onReply(this.name, this.fate);
+    if (this.fate === 'lost') return this.reply(false, new Error(`Connection lost (${this.name})`));
+    // ioredis re-sends the command on the new connection: it runs a second time.
+    this.again = true;
+    this.ctx.link.send(() => this.apply());
+  }
+}
+
 /**
  * Wraps one process's coordination port (a memory driver on the shared store) in a simulated network: each
  * call is a request that reaches the store after a delay and a reply that comes back after another, both
@@ -86,84 +194,12 @@ export interface NetworkOptions {
  * second time) and the host (a dead process gets nothing, a paused one later). Change notices reach the
  * process through the link too (lost while it is frozen, as pub/sub messages during a disconnect).
  */
-export function networkPort(
-  inner: CoordinationPort,
-  ctx: {
-    world: World;
-    host: SimHost;
-    link: Link;
-    store: MemoryStore;
-    worker: string;
-    options: NetworkOptions;
-    onApplied: (call: AppliedCall) => void;
-    onReply: (name: string, fate: string) => void;
-  },
-): CoordinationPort {
-  const { world, host, link, options } = ctx;
-  let rereadPending = false;
-
-  /** The runs pending for `consumer` in the store (what XREADGROUP with id 0 returns). */
-  const pendingOf = (consumer: string): RunMessage[] => {
-    const runs: RunMessage[] = [];
-    for (const stream of [ctx.store.high, ctx.store.normal])
-      for (const delivery of stream.pending.values())
-        if (delivery.consumer === consumer) {
-          delivery.touchedAt = ctx.store.now();
-          runs.push(toRunMessage(delivery.entry, stream.highPriority));
-        }
-    return runs;
-  };
+export function networkPort(inner: CoordinationPort, ctx: PortContext): CoordinationPort {
+  const { world, host, link } = ctx;
+  const connection: Connection = { rereadPending: false };
 
   const call = (name: string, obj: object, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      let settled = false;
-      const fate = link.fate();
-      const blocking = name === 'runs.read';
-      const timeout = blocking
-        ? undefined
-        : world.after(options.commandTimeoutMs, () =>
-            host.deliver(() => settle(false, new Error(`Command timed out (${name})`))),
-          );
-      const settle = (ok: boolean, value: unknown) => {
-        if (settled) return;
-        settled = true;
-        world.cancel(timeout);
-        if (ok) resolve(value);
-        else reject(value);
-      };
-      const reply = (ok: boolean, value: unknown) => link.send(() => host.deliver(() => settle(ok, value)));
-      const apply = (then: (ok: boolean, value: unknown) => void) => {
-        let pending: Promise<unknown>;
-        if (blocking && rereadPending && options.rereadAfterReconnect) {
-          rereadPending = false;
-          const runs = pendingOf(args[0] as string);
-          pending = runs.length > 0 ? Promise.resolve(runs) : (fn.apply(obj, args) as Promise<unknown>);
-        } else {
-          pending = fn.apply(obj, args) as Promise<unknown>;
-        }
-        pending.then(
-          (result) => {
-            ctx.onApplied({ worker: ctx.worker, name, args, result });
-            then(true, result);
-          },
-          (error: unknown) => {
-            ctx.onApplied({ worker: ctx.worker, name, args, error });
-            then(false, error);
-          },
-        );
-      };
-      link.send(() =>
-        apply((ok, value) => {
-          if (fate === 'ok') return reply(ok, value);
-          // The connection dropped before the reply: the driver reconnects (and re-reads its pending runs).
-          rereadPending = true;
-          ctx.onReply(name, fate);
-          if (fate === 'lost') return reply(false, new Error(`Connection lost (${name})`));
-          // ioredis re-sends the command on the new connection: it runs a second time.
-          link.send(() => apply(reply));
-        }),
-      );
-    });
+    new Promise((resolve, reject) => new PortCall(ctx, connection, name, obj, fn, args, resolve, reject));
 
   const wrapperOf = (obj: object, name: string, fn: (...args: unknown[]) => unknown): unknown => {
     if (LOCAL_CALLS.has(name)) return fn.bind(obj);

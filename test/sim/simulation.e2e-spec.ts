@@ -9,10 +9,12 @@ import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions } from './simulator.js';
 
 /**
- * Seeds per CI run: as many as take the time 600 seeds took before the simulator was made faster (about 22 s of
- * CPU), so that the suite is no slower. `SIM_FROM` moves the range.
+ * Seeds per CI run: as many as fit about 35 s of one core for this whole file (issue 17 asked for 2,000 in
+ * ≤ 60 s of CI). Measured 2026-12-03 on 2 shared cores under load 5–7: 1,500 seeds 38.6 s of CPU (49 s wall),
+ * 2,000 seeds 43.8 s of CPU (67 s wall); 1,300 seeds: the file in 34.7 s (29 s of CPU, load 5.5). `SIM_SEEDS`
+ * changes it, `SIM_FROM` moves the range.
  */
-const SEEDS = Number(process.env.SIM_SEEDS ?? 900);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 1300);
 const FROM = Number(process.env.SIM_FROM ?? 1);
 /** Every fault kind, FLUSHALL included. */
 const budget: SimOptions = {};

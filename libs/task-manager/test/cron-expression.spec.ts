@@ -2,7 +2,8 @@
  * The one cron input rule (`cron/cron-expression.ts`), as every entry point applies it: `@Task`, dynamic tasks
  * through the service and through the API all call `CronSchedule.validate`, which delegates to it.
  */
-import { describe, expect, it } from 'vitest';
+import { CronExpressionParser } from 'cron-parser';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CRON_NICKNAMES, cronExpressionProblem, toCronFields } from '../src/cron/cron-expression.js';
 import { CronSchedule } from '../src/cron/cron-schedule.js';
 
@@ -96,5 +97,37 @@ describe('the cron rule is one rule', () => {
     expect(cronExpressionProblem('* * *')).toMatch(
       /has 3 field\(s\); expected 5 \(minute hour day month weekday\) or 6/,
     );
+  });
+});
+
+describe('accepted expressions are remembered (issue 17: a dynamic task is checked again at every sync)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('parses an accepted expression once, and a refused one every time (same message)', () => {
+    const parse = vi.spyOn(CronExpressionParser, 'parse');
+    expect(cronExpressionProblem('7 3 * * 2')).toBeUndefined();
+    expect(cronExpressionProblem('7 3 * * 2')).toBeUndefined();
+    expect(cronExpressionProblem('7 3 * * 2')).toBeUndefined();
+    expect(parse).toHaveBeenCalledTimes(1);
+    const refused = cronExpressionProblem('7 3 30 2 *');
+    expect(refused).toMatch(/invalid cron expression "7 3 30 2 \*"/);
+    expect(cronExpressionProblem('7 3 30 2 *')).toBe(refused);
+    expect(parse).toHaveBeenCalledTimes(3);
+  });
+
+  it('remembers at most 10,000 expressions, the oldest dropped first', () => {
+    expect(cronExpressionProblem('11 4 * * 3')).toBeUndefined();
+    // 10,000 others (minute, hour and day of month), the last one "39 22 7 * *".
+    const others = Array.from(
+      { length: 10_000 },
+      (_, i) => `${i % 60} ${Math.floor(i / 60) % 24} ${Math.floor(i / 1440) + 1} * *`,
+    );
+    expect(others.filter((expression) => cronExpressionProblem(expression) !== undefined)).toEqual([]);
+    expect(others.at(-1)).toBe('39 22 7 * *');
+    const parse = vi.spyOn(CronExpressionParser, 'parse');
+    expect(cronExpressionProblem('11 4 * * 3')).toBeUndefined();
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(cronExpressionProblem('39 22 7 * *')).toBeUndefined();
+    expect(parse).toHaveBeenCalledTimes(1);
   });
 });

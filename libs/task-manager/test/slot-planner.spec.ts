@@ -210,6 +210,31 @@ describe('planDueItem: one-off items (trigger, retry)', () => {
   });
 });
 
+describe('planDueItem: one shape (issue 17)', () => {
+  it('builds every item with the same fields in the same order, whatever the case', () => {
+    const task = makeTask({ misfirePolicy: 'runAll' });
+    const slot = at('2026-01-01T10:05:00Z');
+    const oneOff: DueItem = { source: 'oneOff', taskId: task.id, slot, attempt: 2, kind: 'retry', member: 'm' };
+    const plans = [
+      planDueItem(task, scheduled(task, slot), slot, SETTINGS),
+      planDueItem(task, scheduled(task, slot), slot + 3_600_000, SETTINGS),
+      planDueItem(makeTask({ misfirePolicy: 'skip' }), scheduled(task, slot), slot + 3_600_000, SETTINGS),
+      planDueItem(makeTask(), scheduled(task, slot), slot + 3_600_000, SETTINGS),
+      planDueItem(task, oneOff, slot, SETTINGS),
+    ];
+    for (const plan of plans)
+      expect(Object.keys(plan)).toEqual([
+        'due',
+        'highPriority',
+        'allowParallel',
+        'nextSlot',
+        'slots',
+        'attempt',
+        'kind',
+      ]);
+  });
+});
+
 describe('planUnknown', () => {
   it('publishes nothing and postpones the entry', () => {
     const due: DueItem = {

@@ -39,11 +39,31 @@ export function toCronFields(expression: string): string {
 }
 
 /**
+ * Expressions found acceptable, as given (bounded, oldest dropped first: dynamic tasks may bring many). A
+ * dynamic task's definition is checked again at every sync of every instance: a parse by cron-parser (and its
+ * luxon dates) each time was most of the cost of a sync. Only accepted expressions are kept; a refused one is
+ * checked again, so its message is always computed the same way.
+ */
+const accepted = new Set<string>();
+const MAX_ACCEPTED = 10_000;
+
+/**
  * Why `expression` is not an acceptable cron expression, or undefined: 5 fields (minute hour day month weekday),
  * 6 with seconds first, or a nickname (`@daily`...); every value and step within its field (a minute step of 61
  * is refused rather than silently meaning "once an hour").
  */
 export function cronExpressionProblem(expression: unknown): string | undefined {
+  if (typeof expression === 'string' && accepted.has(expression)) return undefined;
+  const problem = expressionProblem(expression);
+  if (problem === undefined) {
+    if (accepted.size >= MAX_ACCEPTED) accepted.delete(accepted.values().next().value!);
+    accepted.add(expression as string);
+  }
+  return problem;
+}
+
+/** `cronExpressionProblem` without the cache. */
+function expressionProblem(expression: unknown): string | undefined {
   if (typeof expression !== 'string' || expression.trim() === '') return 'cron expression is empty';
   if (expression.length > MAX_CRON_LENGTH) return `cron expression must be at most ${MAX_CRON_LENGTH} characters`;
   const trimmed = expression.trim();

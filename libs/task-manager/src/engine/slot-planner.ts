@@ -14,51 +14,49 @@ export interface PlannerSettings {
  * missed) and the task's next slot. Pure: no I/O, so it is unit-tested directly.
  */
 export function planDueItem(task: TaskDefinition, due: DueItem, nowMs: number, settings: PlannerSettings): PublishItem {
-  const base = {
-    due,
-    highPriority: task.highPriority,
-    allowParallel: task.allowParallel,
-  };
-  if (due.source === 'oneOff') {
-    return {
-      ...base,
-      nextSlot: 0,
-      slots: [due.slot],
-      attempt: due.attempt,
-      kind: due.kind,
-    };
-  }
-  if (due.slot >= nowMs - settings.misfireToleranceMs) {
-    return {
-      ...base,
-      nextSlot: task.schedule.nextAfterSlot(due.slot),
-      slots: [due.slot],
-      attempt: 1,
-      kind: 'scheduled',
-    };
-  }
+  if (due.source === 'oneOff') return item(task, due, 0, [due.slot], due.attempt, due.kind);
+  if (due.slot >= nowMs - settings.misfireToleranceMs)
+    return item(task, due, task.schedule.nextAfterSlot(due.slot), [due.slot], 1, 'scheduled');
   // Missed: nobody published this slot in time (no leader, or Redis unreachable).
   const nextSlot = task.schedule.nextAfter(nowMs);
   switch (task.misfirePolicy) {
     case 'skip':
-      return { ...base, nextSlot, slots: [], attempt: 1, kind: 'misfire' };
+      return item(task, due, nextSlot, [], 1, 'misfire');
     case 'runAll':
-      return {
-        ...base,
+      return item(
+        task,
+        due,
         nextSlot,
-        slots: task.schedule.latestSlots(due.slot, nowMs, settings.misfireMaxRuns),
-        attempt: 1,
-        kind: 'misfire',
-      };
+        task.schedule.latestSlots(due.slot, nowMs, settings.misfireMaxRuns),
+        1,
+        'misfire',
+      );
     default:
-      return {
-        ...base,
-        nextSlot,
-        slots: task.schedule.latestSlots(due.slot, nowMs, 1),
-        attempt: 1,
-        kind: 'misfire',
-      };
+      return item(task, due, nextSlot, task.schedule.latestSlots(due.slot, nowMs, 1), 1, 'misfire');
   }
+}
+
+/**
+ * A publish item of `task`, built as one literal (one object shape for every item; the leader plans one per
+ * due run, and spreading a shared base object cost more than the plan itself).
+ */
+function item(
+  task: TaskDefinition,
+  due: DueItem,
+  nextSlot: number,
+  slots: number[],
+  attempt: number,
+  kind: PublishItem['kind'],
+): PublishItem {
+  return {
+    due,
+    highPriority: task.highPriority,
+    allowParallel: task.allowParallel,
+    nextSlot,
+    slots,
+    attempt,
+    kind,
+  };
 }
 
 /** Item that drops or postpones a due entry of a task this instance does not know (e.g. mid rolling deploy). */

@@ -12,7 +12,7 @@ import type {
 } from '../engine/coordination.port.js';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import { definitionVersion } from '../registry/dynamic-task.js';
-import { toRunMessage, type MemoryStore, type MemoryStream } from './memory-store.js';
+import { toRunMessage, type MemoryDelivery, type MemoryStore, type MemoryStream } from './memory-store.js';
 import { decodeOneOffEntry } from '../wire/one-off-entry.js';
 import { parseRunTag, runTag } from '../wire/run-tag.js';
 
@@ -182,10 +182,7 @@ export class MemorySchedule implements SchedulePort {
     const exhausted: RunMessage[] = [];
     const next = { high: '0-0', normal: '0-0' };
     for (const stream of [this.store.high, this.store.normal]) {
-      const from = stream.highPriority ? cursor.high : cursor.normal;
-      const scan = [...stream.pending.values()]
-        .filter((delivery) => compareIds(delivery.entry.id, from) >= 0)
-        .sort((a, b) => compareIds(a.entry.id, b.entry.id));
+      const scan = inIdOrder(stream.pending.values(), stream.highPriority ? cursor.high : cursor.normal);
       let claimed = 0;
       for (const [index, delivery] of scan.entries()) {
         if (claimed >= limit) {
@@ -229,9 +226,22 @@ export class MemorySchedule implements SchedulePort {
   }
 }
 
-/** Orders `<ms>-<seq>` ids. */
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am - bm || as - bs;
+/**
+ * The deliveries whose id is `from` or later, in id order (`<ms>-<seq>`). Each id is read once: the sort
+ * compares numbers, not strings split at every comparison.
+ */
+function inIdOrder(deliveries: Iterable<MemoryDelivery>, from: string): MemoryDelivery[] {
+  const [fromMs, fromSeq] = idParts(from);
+  const keyed: Array<{ ms: number; seq: number; delivery: MemoryDelivery }> = [];
+  for (const delivery of deliveries) {
+    const [ms, seq] = idParts(delivery.entry.id);
+    if (ms > fromMs || (ms === fromMs && seq >= fromSeq)) keyed.push({ ms, seq, delivery });
+  }
+  return keyed.sort((a, b) => a.ms - b.ms || a.seq - b.seq).map(({ delivery }) => delivery);
+}
+
+/** The two numbers of a `<ms>-<seq>` id. */
+function idParts(id: string): [number, number] {
+  const dash = id.indexOf('-');
+  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
 }
