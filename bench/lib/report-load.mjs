@@ -29,6 +29,30 @@ function redisSampleEvidence(p) {
     .join(', ')}.`;
 }
 
+/**
+ * What a wave of `runs` runs costs in CPU, and what a time target asks of each run: the engine and Redis spend
+ * `perRunUs` µs of CPU per run (engine + Redis), on `cores` cores shared by them, so the last run of the wave
+ * cannot start before `runs × perRunUs / cores` even with every core busy; a target of `targetMs` needs each
+ * run to cost at most `targetMs × cores / runs`.
+ */
+export function waveFloor({ runs, perRunUs, cores, targetMs }) {
+  if (!(perRunUs > 0) || !(runs > 0) || !(cores > 0)) return '';
+  const floorMs = (runs * perRunUs) / cores / 1000;
+  const budgetUs = (targetMs * 1000 * cores) / runs;
+  return (
+    ` CPU floor: ${n0(runs)} runs × ${n1(perRunUs)} µs (engine + Redis CPU per run, measured) on ${cores} cores = ` +
+    `${n0(floorMs)} ms before the last run can start, with every core busy and nothing else running; ` +
+    `${n0(targetMs)} ms asks for ≤ ${n1(budgetUs)} µs per run in all.`
+  );
+}
+
+/** Medians of a summary's engine and Redis µs per execution, summed (null when either is unknown). */
+export function perRunUs(summary) {
+  const engine = med(summary?.engineCpuUsPerExecution);
+  const redis = med(summary?.redisCpuUsPerExecution);
+  return engine === null || redis === null ? null : engine + redis;
+}
+
 /** Engine and Redis CPU per execution at the scenario-3 load (targets ≤ 40 µs and ≤ 30 µs). */
 export function perExecutionRows(S) {
   const thr = S.throughput;
@@ -49,7 +73,13 @@ export function perExecutionRows(S) {
     ok: engineOk,
     evidence: engineOk
       ? null
-      : `Engine CPU ${range(o.cpuPercentTotal, n0, ' %')} of one core at ${range(o.runsPerSecond, n0, ' runs/s')}. ${profileEvidence(S.profile)}`,
+      : `Engine CPU ${range(o.cpuPercentTotal, n0, ' %')} of one core at ${range(o.runsPerSecond, n0, ' runs/s')}. ${profileEvidence(S.profile)} ` +
+        'What it would take: the rest is spread thin (no library function holds more than a few % of self time): ' +
+        "ioredis building each script call's arguments as strings (`writeUtf8String`, `Command`), garbage " +
+        'collection of the objects each run allocates (its held record and AbortController, the handler context, ' +
+        'the run events) and the messages to the heartbeat thread. Halving it needs script arguments written as ' +
+        'prebuilt buffers and per-run objects created only when used (a signal only for a handler that reads it), ' +
+        'not another batch: the round trips are batched already.',
   });
   const redis = med(o.redisCpuUsPerExecution);
   const redisOk = redis === null ? null : redis <= 30;
@@ -63,7 +93,12 @@ export function perExecutionRows(S) {
     ok: redisOk,
     evidence: redisOk
       ? null
-      : `Redis CPU ${range(o.redisCpuPercent, n0, ' %')} of one core, ${range(o.commandsPerExecution, n2)} commands per execution.${redisSampleEvidence(S.profile)}`,
+      : `Redis CPU ${range(o.redisCpuPercent, n0, ' %')} of one core, ${range(o.commandsPerExecution, n2)} commands per execution.${redisSampleEvidence(S.profile)} ` +
+        'What it would take: publish, start and completion are each one script call per batch already, so what ' +
+        "is left is the commands a run needs inside them: the stream entry and its gates' read (publish), the " +
+        'running marker (start), the acknowledgement, state, marker and history entry (completion). Below 30 µs ' +
+        'needs fewer writes per run: the running marker only for `allowParallel: false` tasks, state and history ' +
+        'in fewer commands, or no history entry for tasks that opt out.',
   });
   return rows;
 }
@@ -85,8 +120,16 @@ const worst = (bu, system, field) =>
     .filter((v) => v !== null && v !== undefined)
     .reduce((a, v) => Math.max(a, v), -Infinity);
 
+/** The burst's CPU floor, from its 1-instance run's own cost per run. */
+function burstFloor(bu, instances, cores) {
+  const run = bu.runs[`ours×${instances}`]?.find((r) => !r.error && r.cpuUsPerExecution);
+  const c = run?.cpuUsPerExecution;
+  if (!c || c.engine === null || c.redis === null) return '';
+  return waveFloor({ runs: bu.params.tasks, perRunUs: c.engine + c.redis, cores, targetMs: 2500 });
+}
+
 /** The burst's rows (longest Redis call; slot → last start with 1 and 3 instances) and capacity's row. */
-export function loadRows(S) {
+export function loadRows(S, cores = 2) {
   const rows = [];
   const bu = S.burst;
   if (bu && !bu.error) {
@@ -164,7 +207,9 @@ export function loadRows(S) {
                     `${k}: last start ${n0(r.lastStartMs)} ms, p50 ${n0(r.p50StartMs)} ms, engine CPU ${r.processes.map((x) => `${n0(x.cpuPercent)} %`).join(' + ')}, Redis CPU ${n0(r.redisCpuPercent)} %, other processes ${n0(r.otherCpuPercent)} %, ${n2(r.commandsPerExecution)} commands and ${n1(r.cpuUsPerExecution?.engine)} + ${n1(r.cpuUsPerExecution?.redis)} µs CPU (engine + Redis) per execution`,
                 ),
             )
-            .join('; ')} (100 % = one of the 2 cores). ${profileEvidence(S.profile)}`,
+            .join('; ')} (100 % = one of the 2 cores). ${profileEvidence(S.profile)}` +
+          burstFloor(bu, few, cores) +
+          ` What it would take: the floor above is most of a burst's time (each instance reads, starts and records hundreds of runs per call, so round trips are few; the harness, which observes every start, shares the cores too); with ${many} instances on ${cores} cores the instances share the same cores, so they cannot drain faster than one: the per-run cost itself has to halve (engine and Redis CPU per execution, rows above). On a machine with a core per instance and Redis, ${many} instances divide the engine's share.`,
     });
   }
   const cap = S.capacity;
@@ -191,7 +236,8 @@ export function loadRows(S) {
                 ? `${r.instances} instance(s) at ${n0(f.tasks)}/s: ${f.error ? f.error : `missed ${n0(f.missedRuns)}, p99 ${n0(f.p99Ms)} ms, engine CPU ${f.cpuPercent.map((x) => `${n0(x)} %`).join(' + ')}, Redis CPU ${n0(f.redisCpuPercent)} %, other processes ${n0(f.otherCpuPercent)} %`}`
                 : `${r.instances} instance(s): none failed up to ${n0(r.sustained)}/s`;
             })
-            .join('; ')} (100 % = one of the 2 cores; the instances, Redis and the harness share them).`,
+            .join('; ')} (100 % = one of the 2 cores; the instances, Redis and the harness share them). ` +
+          `What it would take: on ${cores} cores, more instances add no CPU, only more consumers for a wave's round trips; the capacity they add is what those round trips cost, so the ratio shows on machines with a core per instance and a Redis core to spare.`,
     });
   }
   return rows;

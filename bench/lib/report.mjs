@@ -3,11 +3,20 @@
 // machine and versions, and how to reproduce.
 
 import { mark, med, n0, n1, n2, range, ratio, sec, table } from './format.mjs';
-import { burstDetails, capacityDetails, loadRows, perExecutionRows, profileEvidence } from './report-load.mjs';
+import {
+  burstDetails,
+  capacityDetails,
+  loadRows,
+  perExecutionRows,
+  perRunUs,
+  profileEvidence,
+  waveFloor,
+} from './report-load.mjs';
 
 /** Each row of the main table: cells, target check and the evidence of a miss. */
 function rows(report) {
   const S = report.scenarios ?? {};
+  const cores = report.environment?.machine?.nproc ?? 2;
   const out = [];
 
   // 1. idle
@@ -91,7 +100,8 @@ function rows(report) {
       ok,
       evidence: ok
         ? null
-        : `${profileEvidence(S.profile)} During the windows: engine CPU ${range(o.cpuPercentTotal, n0, ' %')}, Redis CPU ${range(o.redisCpuPercent, n0, ' %')}, other processes on the machine ${range(o.otherCpuPercent, n0, ' %')} (100 % = one of the 2 cores).`,
+        : `${profileEvidence(S.profile)} During the windows: engine CPU ${range(o.cpuPercentTotal, n0, ' %')}, Redis CPU ${range(o.redisCpuPercent, n0, ' %')}, other processes on the machine ${range(o.otherCpuPercent, n0, ' %')} (100 % = one of the 2 cores).` +
+          `${waveFloor({ runs: tasks, perRunUs: perRunUs(o), cores, targetMs: 250 })} What it would take: every second's ${n0(tasks)} runs are one wave, and its last runs wait for the CPU the earlier ones use; the wave also waits on round trips (publish, read, start), so the per-run cost (engine and Redis CPU per execution, rows below) has to fall well under that budget.`,
     });
   }
 
@@ -117,7 +127,7 @@ function rows(report) {
     });
   }
 
-  out.push(...loadRows(S));
+  out.push(...loadRows(S, cores));
 
   // 5. commands
   const cmd = S.commands;
