@@ -9,6 +9,9 @@ import type { EventLoopWatchSettings } from './event-loop-watch.js';
 import type { LeaseKeeperSettings } from './lease-keeper.js';
 import type { RetryPace } from './retry-pace.js';
 
+/** How often an idle leader reads the server's clock (ms). */
+const CLOCK_SAMPLE_MS = 30_000;
+
 /** The orchestrator's and start-up's own bounds (ms). */
 export interface EngineLifecycleSettings {
   /** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
@@ -87,6 +90,12 @@ export function engineSettings(
       retryJitterMs: 50,
       // After a failed renewal, 3 more tries within the heartbeat, so that the lease is renewed in time.
       renewRetryMs: heartbeatMs / 3,
+      // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
+      // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the cost.
+      checkWorkersEvery: 2,
+      // The server's clock is read about every 30 s (and at every acquisition): clocks drift by far less
+      // meanwhile; the other renewals record the leader's heartbeat at its estimate of the cluster time.
+      clockSampleEvery: Math.max(1, Math.round(CLOCK_SAMPLE_MS / heartbeatMs)),
     },
     scheduler: {
       // Due items per Lua call: bounds one script's run time.
@@ -144,6 +153,9 @@ export function engineSettings(
       leaseGiveUpMs,
       // Four looks per heartbeat (at least 25 ms apart): a run is given up within a quarter beat of its deadline.
       watchdogMs: Math.max(25, runHeartbeatMs / 4),
+      // The leader's renewals record its worker heartbeat at least as often as its own heartbeat would: while it
+      // leads and holds no run, its idle heartbeat is skipped (when the driver's renewal records it).
+      leaderCoversIdleBeat: heartbeatMs <= runHeartbeatMs,
     },
     loopWatch: {
       // A third of the shorter lease: reported well before a blocked loop can lose one.

@@ -1,0 +1,10 @@
+import { Redis } from 'ioredis';
+const m = await new Redis().monitor();
+m.on('monitor', (t, args, src) => console.log(src, args.join(' ').slice(0,80)));
+const r = new Redis();
+await r.eval("redis.call('TIME'); return redis.call('GET', KEYS[1])", 1, 'zzmon:k');
+await r.xgroup('CREATE','zzmon:s','g','$','MKSTREAM').catch(()=>{});
+const p = r.duplicate(); p.xreadgroup('GROUP','g','c','BLOCK',500,'STREAMS','zzmon:s','>').then(()=>console.log('read done'));
+await new Promise(r=>setTimeout(r,1000));
+await r.del('zzmon:s');
+m.disconnect(); r.disconnect(); p.disconnect();
