@@ -1,13 +1,11 @@
 /**
- * What an idle deployment (one instance, the leader, tasks registered, none due) costs in Redis commands per
- * second, a script's own commands included. Issue 14 (target ≤ 2): it cost 4.1 — an idle worker touch and a
- * leader renewal every heartbeat, an orphan-run sweep of both streams every lease TTL, a scheduler look at
- * every 30 s pass; now ≈ 3 (the leader's renewals stand for its idle heartbeat and read the server clock
- * every ~30 s, the sweep reads the pending summaries first, the pass wakes the scheduler only on a change).
- * The bound is ≤ 3.3 until the remaining cuts land (docs/architecture.md, idle cost). Seen with
- * MONITOR over 30 s at the default intervals (every periodic pass runs at least once in the window): the
- * instance's own commands are those naming its keys, and the commands a script runs are shown right after the
- * script, before any other client's.
+ * An idle deployment (one instance, the leader, tasks registered, none due) costs at most 2 Redis commands per
+ * second, a script's own commands included (issue 14; it cost 4.1: an idle worker heartbeat and a leader
+ * renewal every 3 s, an orphan-run sweep script every lease TTL, a scheduler look and an orphan-task sweep
+ * step every 30 s pass, a blocking read every 5 s). Seen with MONITOR over 30 s at the default intervals,
+ * from 5 s after the instance became the leader (as the idle benchmark does): the instance's own commands are
+ * those naming its keys, and the commands a script runs are shown right after the script, before any other
+ * client's.
  */
 import { Injectable } from '@nestjs/common';
 import { Task, TaskGroup } from 'nestjs-task-manager';
@@ -33,12 +31,12 @@ describe('idle Redis cost (one instance, nothing due)', () => {
     await app?.dispose();
   });
 
-  it('runs at most 3.3 commands/s (was 4.1)', { timeout: 90_000 }, async () => {
+  it('runs at most 2 commands/s', { timeout: 90_000 }, async () => {
     app = await startTaskApp({ groups: [YearlyTasks], label: 'idlecost' });
     const { prefix, service } = app;
     await waitFor(() => service.health().isLeader, { timeoutMs: 20_000, message: 'leadership' });
     // Start-up is over (registration, the new leader's first recoveries).
-    await sleep(3_000);
+    await sleep(5_000);
 
     let ours = false;
     const monitor = await monitorCommands(({ args, fromScript }) => {
@@ -58,6 +56,6 @@ describe('idle Redis cost (one instance, nothing due)', () => {
       .map(([command, n]) => `${command} ${n}`)
       .join(', ');
     const perSecond = monitor.seen.length / (WINDOW_MS / 1000);
-    expect(perSecond, `${perSecond.toFixed(2)} commands/s: ${breakdown}`).toBeLessThanOrEqual(3.3);
+    expect(perSecond, `${perSecond.toFixed(2)} commands/s: ${breakdown}`).toBeLessThanOrEqual(2);
   });
 });

@@ -45,7 +45,7 @@ describe('resolveOptions: defaults', () => {
       allowParallel: true,
       pollInterval: 0.1,
       workerServiceName: 'nest-task-manager',
-      streamBlockMs: 5000,
+      streamBlockMs: 30_000,
       leaderHeartbeatInterval: 3,
       leaderRetryInterval: 5,
       reconciliationInterval: 30,

@@ -85,8 +85,9 @@ export interface LeadershipPort {
     clusterNow?: number,
   ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null } & ServerTimed>;
   /**
-   * Whether a successful renewal also records the leader's worker heartbeat (at the cluster time), so that
-   * the leader's idle worker heartbeat can be skipped while it leads. Undefined: it does not.
+   * Whether a successful renewal with `checkWorkers` also records the leader's worker heartbeat (at the
+   * cluster time), so that the leader's idle worker heartbeat can be skipped while it leads. Undefined: it
+   * does not.
    */
   readonly renewalRecordsLeader?: boolean;
   release(token: string): Promise<void>;

@@ -93,11 +93,13 @@ export class EngineSequence {
       throw error;
     }
     // Dynamic tasks follow change notices at once; this pass catches a notice missed during a disconnect. The
-    // static task set is declared again then too (e.g. after FLUSHALL), and the deployment checked.
+    // static task set is declared again then too (e.g. after FLUSHALL), and every few passes (about 5 min) the
+    // deployment checked.
+    let passes = 0;
     this.syncTimer = parts.timers.setInterval(() => {
       void this.syncDynamicTasks(false);
       void parts.sweeper.declare().catch(() => undefined);
-      void this.checkDeployment();
+      if (++passes % this.settings.deploymentCheckEvery === 0) void this.checkDeployment();
     }, this.settings.syncIntervalMs);
     await this.port.notices.publish({
       type: 'schedule',

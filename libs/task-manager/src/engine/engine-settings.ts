@@ -9,6 +9,9 @@ import type { EventLoopWatchSettings } from './event-loop-watch.js';
 import type { LeaseKeeperSettings } from './lease-keeper.js';
 import type { RetryPace } from './retry-pace.js';
 
+/** Every how many lease renewals the leader checks the workers (and records its own heartbeat). */
+const CHECK_WORKERS_EVERY = 2;
+
 /** How often an idle leader reads the server's clock (ms). */
 const CLOCK_SAMPLE_MS = 30_000;
 
@@ -18,8 +21,10 @@ export interface EngineLifecycleSettings {
   connectDeadlineMs: number;
   /** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
   shutdownStepMs: number;
-  /** Pass that catches a missed change notice and checks the deployment. */
+  /** Pass that catches a missed change notice and declares the static task set again. */
   syncIntervalMs: number;
+  /** Every how many of those passes the deployment is checked (e.g. a foreign consumer group). */
+  deploymentCheckEvery: number;
   /** Pause between two start attempts while Redis does not answer. */
   startRetry: RetryPace;
 }
@@ -75,6 +80,8 @@ export function engineSettings(
   // The leader lease too.
   const leaderLeaseTtlMs = heartbeatMs * 3;
   const reconciliationMs = options.reconciliationInterval * 1000;
+  // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
+  const staleWorkerMs = Math.max(leaseTtlMs * 2, 30_000);
   const backoff: BackoffDefaults = {
     retryBackoff: options.retryBackoff,
     retryBackoffMax: options.retryBackoffMax,
@@ -92,7 +99,7 @@ export function engineSettings(
       renewRetryMs: heartbeatMs / 3,
       // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
       // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the cost.
-      checkWorkersEvery: 2,
+      checkWorkersEvery: CHECK_WORKERS_EVERY,
       // The server's clock is read about every 30 s (and at every acquisition): clocks drift by far less
       // meanwhile; the other renewals record the leader's heartbeat at its estimate of the cluster time.
       clockSampleEvery: Math.max(1, Math.round(CLOCK_SAMPLE_MS / heartbeatMs)),
@@ -111,11 +118,13 @@ export function engineSettings(
     },
     reconciler: {
       reconciliationMs,
+      // The net under the recovery on events (a silent worker, a new leader): catches a run nobody renews
+      // whose owner is alive (a lost reply, a graceful stop) within 3 lease TTLs.
+      sweepMs: leaseTtlMs * 2,
       // Half a heartbeat of slack before a worker counts as silent.
       workerSilentMs: runHeartbeatMs * 1.5,
       leaseTtlMs,
-      // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
-      staleWorkerMs: Math.max(leaseTtlMs * 2, 30_000),
+      staleWorkerMs,
       // Pending runs re-published per reclaim call, and calls per pass: bounds one pass.
       reclaimBatch: 100,
       maxReclaimCalls: 10,
@@ -125,6 +134,9 @@ export function engineSettings(
     },
     sweeper: {
       intervalMs: reconciliationMs,
+      // A task removed from the code is removed up to a pause later than the grace period: a quarter of it, at
+      // most 5 min (an idle deployment's schedule fits one step: one step per pause, not per interval).
+      passPauseMs: Math.max(reconciliationMs, Math.min(options.orphanedTaskGracePeriod * 250, 300_000)),
       graceMs: options.orphanedTaskGracePeriod * 1000,
       // Schedule entries looked at per step: bounds one step.
       batch: 1000,
@@ -153,9 +165,11 @@ export function engineSettings(
       leaseGiveUpMs,
       // Four looks per heartbeat (at least 25 ms apart): a run is given up within a quarter beat of its deadline.
       watchdogMs: Math.max(25, runHeartbeatMs / 4),
-      // The leader's renewals record its worker heartbeat at least as often as its own heartbeat would: while it
-      // leads and holds no run, its idle heartbeat is skipped (when the driver's renewal records it).
-      leaderCoversIdleBeat: heartbeatMs <= runHeartbeatMs,
+      // The leader's renewals that check the workers record its own heartbeat, often enough that its entry is
+      // never pruned while it lives (a successor may find it silent sooner: that only times a reclaim, which
+      // takes runs whose lease expired in Redis). While it leads and holds no run, its idle heartbeat is
+      // skipped (when the driver's renewal records it).
+      leaderCoversIdleBeat: heartbeatMs * CHECK_WORKERS_EVERY <= staleWorkerMs / 2,
     },
     loopWatch: {
       // A third of the shorter lease: reported well before a blocked loop can lose one.
@@ -166,6 +180,8 @@ export function engineSettings(
       connectDeadlineMs: 8000,
       shutdownStepMs: 1000,
       syncIntervalMs: reconciliationMs,
+      // About every 5 min (2 commands a check, nothing that changes often).
+      deploymentCheckEvery: Math.max(1, Math.round(300_000 / reconciliationMs)),
       // 200 ms doubling up to 2 s: ioredis' own reconnection pace.
       startRetry: { baseMs: 100, maxMs: 2000 },
     },

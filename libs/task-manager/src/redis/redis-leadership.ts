@@ -20,7 +20,7 @@ export class RedisLeadership implements LeadershipPort {
     return { retryInMs: ttl > 0 ? ttl : 0, serverTime };
   }
 
-  /** Also records the leader's worker heartbeat (its idle heartbeat is skipped while it leads). */
+  /** With `checkWorkers`, also records the leader's worker heartbeat (its idle heartbeat is skipped while it leads). */
   readonly renewalRecordsLeader = true;
 
   async renew(token: string, ttlMs: number, checkWorkers = true, clusterNow?: number) {

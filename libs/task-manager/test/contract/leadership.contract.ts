@@ -167,8 +167,11 @@ export function leadershipContract(ctx: ContractContext): void {
     expect((await ctx.port.leadership.renew(token, LONG_TTL, true, at)).oldestWorkerSeen).toBe(at);
     expect((await ctx.port.workers.list()).map((w) => [w.id, w.lastSeen, w.isLeader])).toEqual([['w1', at, true]]);
     // Without an estimate, the server's clock is read and reported.
-    const sampled = await ctx.port.leadership.renew(token, LONG_TTL, false);
+    const sampled = await ctx.port.leadership.renew(token, LONG_TTL, true);
     expect(sampled.serverTime).toBeGreaterThan(0);
+    expect((await ctx.port.workers.list())[0].lastSeen).toBe(sampled.serverTime);
+    // Only the renewals that check the workers record it.
+    await ctx.port.leadership.renew(token, LONG_TTL, false, at + 5);
     expect((await ctx.port.workers.list())[0].lastSeen).toBe(sampled.serverTime);
     // A stale token records nothing.
     await ctx.port.leadership.release(token);

@@ -1,12 +1,12 @@
 --[[
-  Extends the leader lease if it is still ours (compare-and-set), records the leader's own worker heartbeat
-  (its idle heartbeat is skipped while it leads: engineSettings, leaseKeeper.leaderCoversIdleBeat), and
-  reports the oldest worker heartbeat, so the leader learns of a dead worker (whose runs must be recovered)
-  without polling for it.
+  Extends the leader lease if it is still ours (compare-and-set); when asked, records the leader's own worker
+  heartbeat (its idle heartbeat is skipped while it leads: engineSettings, leaseKeeper.leaderCoversIdleBeat)
+  and reports the oldest worker heartbeat, so the leader learns of a dead worker (whose runs must be
+  recovered) without polling for it.
   KEYS[1] leader    KEYS[2] workers ZSET
   ARGV[1] lease token "<workerId>|<epoch>"
   ARGV[2] lease TTL (ms)
-  ARGV[3] '1' to report the oldest worker heartbeat
+  ARGV[3] '1' to record the leader's heartbeat and report the oldest worker heartbeat
   ARGV[4] the leader's worker id
   ARGV[5] the leader's estimate of the cluster time (ms, from earlier server times), or '' to read the
     server time (TIME) and return it: an idle leader samples the clock every few renewals only
@@ -24,9 +24,9 @@ if rcall('GET', KEYS[1]) ~= ARGV[1] then
   return { 0, -1, reported }
 end
 rcall('PEXPIRE', KEYS[1], ARGV[2])
-rcall('ZADD', KEYS[2], now, ARGV[4])
 if ARGV[3] ~= '1' then
   return { 1, -1, reported }
 end
+rcall('ZADD', KEYS[2], now, ARGV[4])
 local oldest = rcall('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 return { 1, oldest[2] and tonumber(oldest[2]) or -1, reported }
