@@ -21,7 +21,7 @@ describe('engineSettings', () => {
       commandTimeoutMs: 3000,
       reconciler: {
         reconciliationMs: 30_000,
-        sweepMs: 18_000,
+        sweepMs: 13_500,
         workerSilentMs: 4500,
         leaseTtlMs: 9000,
         staleWorkerMs: 30_000,

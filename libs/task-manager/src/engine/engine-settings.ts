@@ -119,8 +119,8 @@ export function engineSettings(
     reconciler: {
       reconciliationMs,
       // The net under the recovery on events (a silent worker, a new leader): catches a run nobody renews
-      // whose owner is alive (a lost reply, a graceful stop) within 3 lease TTLs.
-      sweepMs: leaseTtlMs * 2,
+      // whose owner is alive (a lost reply, a graceful stop) within 2.5 lease TTLs.
+      sweepMs: leaseTtlMs * 1.5,
       // Half a heartbeat of slack before a worker counts as silent.
       workerSilentMs: runHeartbeatMs * 1.5,
       leaseTtlMs,

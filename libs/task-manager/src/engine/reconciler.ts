@@ -45,7 +45,7 @@ export interface ReconcilerDeps {
 /**
  * The leader's maintenance. Recovery: when the leader's lease renewal reports a silent worker, runs whose
  * lease expired (their owner died) are re-published right when that worker's leases can have expired. A
- * sweep every two lease TTLs (one pipelined read of the pending summaries when nothing is pending) catches every other orphan, whether or not a death was noticed (a graceful stop, a
+ * sweep every 1.5 lease TTLs (one pipelined read of the pending summaries when nothing is pending) catches every other orphan, whether or not a death was noticed (a graceful stop, a
  * reply lost with its connection, a run a worker forgot): live workers renew every run they hold, so it
  * only takes runs nobody renews. It follows the pending-entries cursor across passes, so every pending run
  * is looked at however many there are. Every `reconciliationMs`: recreates missing consumer groups, puts
