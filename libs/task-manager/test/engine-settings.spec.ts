@@ -28,7 +28,7 @@ describe('engineSettings', () => {
         reclaimBatch: 100,
         maxDeliveries: 3,
       },
-      consumer: { concurrency: 2, blockMs: 30_000, leaseTtlMs: 9000, leaseGiveUpMs: 6000 },
+      consumer: { concurrency: 2, blockMs: 5000, leaseTtlMs: 9000, leaseGiveUpMs: 6000 },
       leaseKeeper: {
         intervalMs: 3000,
         leaseTtlMs: 9000,
@@ -39,7 +39,7 @@ describe('engineSettings', () => {
       loopWatch: { thresholdMs: 3000 },
       scheduler: { batchSize: 1000, maxSleepMs: 300_000, errorRetryMs: 100, unknownTaskPostponeMs: 30_000 },
       sweeper: { intervalMs: 30_000, passPauseMs: 300_000, batch: 1000 },
-      lifecycle: { syncIntervalMs: 30_000, deploymentCheckEvery: 10 },
+      lifecycle: { syncIntervalMs: 30_000 },
     });
   });
 

@@ -45,7 +45,7 @@ describe('resolveOptions: defaults', () => {
       allowParallel: true,
       pollInterval: 0.1,
       workerServiceName: 'nest-task-manager',
-      streamBlockMs: 30_000,
+      streamBlockMs: 5000,
       leaderHeartbeatInterval: 3,
       leaderRetryInterval: 5,
       reconciliationInterval: 30,

@@ -93,13 +93,11 @@ export class EngineSequence {
       throw error;
     }
     // Dynamic tasks follow change notices at once; this pass catches a notice missed during a disconnect. The
-    // static task set is declared again then too (e.g. after FLUSHALL), and every few passes (about 5 min) the
-    // deployment checked.
-    let passes = 0;
+    // static task set is declared again then too (e.g. after FLUSHALL), and the deployment checked.
     this.syncTimer = parts.timers.setInterval(() => {
       void this.syncDynamicTasks(false);
       void parts.sweeper.declare().catch(() => undefined);
-      if (++passes % this.settings.deploymentCheckEvery === 0) void this.checkDeployment();
+      void this.checkDeployment();
     }, this.settings.syncIntervalMs);
     await this.port.notices.publish({
       type: 'schedule',

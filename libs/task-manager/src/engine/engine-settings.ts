@@ -21,10 +21,8 @@ export interface EngineLifecycleSettings {
   connectDeadlineMs: number;
   /** Longest wait for one Redis step of shutdown (release, notice, deregistration). */
   shutdownStepMs: number;
-  /** Pass that catches a missed change notice and declares the static task set again. */
+  /** Pass that catches a missed change notice and checks the deployment. */
   syncIntervalMs: number;
-  /** Every how many of those passes the deployment is checked (e.g. a foreign consumer group). */
-  deploymentCheckEvery: number;
   /** Pause between two start attempts while Redis does not answer. */
   startRetry: RetryPace;
 }
@@ -180,8 +178,6 @@ export function engineSettings(
       connectDeadlineMs: 8000,
       shutdownStepMs: 1000,
       syncIntervalMs: reconciliationMs,
-      // About every 5 min (2 commands a check, nothing that changes often).
-      deploymentCheckEvery: Math.max(1, Math.round(300_000 / reconciliationMs)),
       // 200 ms doubling up to 2 s: ioredis' own reconnection pace.
       startRetry: { baseMs: 100, maxMs: 2000 },
     },

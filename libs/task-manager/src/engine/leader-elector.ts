@@ -202,7 +202,9 @@ export class LeaderElector {
       // server's clock: the others record the leader's heartbeat at its estimate of the cluster time.
       const turn = this.renewals++;
       const checkWorkers = turn % this.settings.checkWorkersEvery === 0;
-      const sampleClock = turn % this.settings.clockSampleEvery === 0;
+      // (Every renewal until the clock's estimate rests on a full set of samples: one taken on a slow reply
+      // would otherwise stand for long.)
+      const sampleClock = !this.clock.settled || turn % this.settings.clockSampleEvery === 0;
       const { renewed, oldestWorkerSeen, serverTime } = await this.port.renew(
         token,
         this.ttlMs,

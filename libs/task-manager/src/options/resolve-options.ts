@@ -65,7 +65,7 @@ export function resolveOptions(
     allowParallel: bool('allowParallel', true),
     pollInterval: num('pollInterval', 0.1),
     workerServiceName,
-    streamBlockMs: num('streamBlockMs', 30_000, 'int'),
+    streamBlockMs: num('streamBlockMs', 5000, 'int'),
     leaderHeartbeatInterval: num('leaderHeartbeatInterval', 3),
     leaderRetryInterval: num('leaderRetryInterval', 5),
     reconciliationInterval: num('reconciliationInterval', 30, 'int'),
