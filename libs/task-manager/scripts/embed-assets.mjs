@@ -24,8 +24,7 @@ const LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..');
 function renderLua(file, read) {
   return read(file).replace(/^--- @include "([\w-]+)"$/gm, (_, name) => {
     const fragment = join(dirname(file), 'includes', `${name}.lua`);
-    if (!existsSync(fragment))
-      throw new Error(`${relative(LIBRARY, file)} includes "${name}": no ${relative(LIBRARY, fragment)}`);
+    if (!existsSync(fragment)) throw new Error(`${relative(LIBRARY, file)} includes "${name}": no ${relative(LIBRARY, fragment)}`);
     return read(fragment).trimEnd();
   });
 }
