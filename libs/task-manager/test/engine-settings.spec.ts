@@ -10,10 +10,18 @@ const settingsOf = (options: TaskManagerModuleOptions = {}) =>
 describe('engineSettings', () => {
   it('derives every duration from the options once (defaults)', () => {
     expect(settingsOf()).toMatchObject({
-      election: { heartbeatMs: 3000, retryMs: 5000, leaseTtlMs: 9000, renewRetryMs: 1000 },
+      election: {
+        heartbeatMs: 3000,
+        retryMs: 5000,
+        leaseTtlMs: 9000,
+        renewRetryMs: 1000,
+        checkWorkersEvery: 2,
+        clockSampleEvery: 10,
+      },
       commandTimeoutMs: 3000,
       reconciler: {
         reconciliationMs: 30_000,
+        sweepMs: 13_500,
         workerSilentMs: 4500,
         leaseTtlMs: 9000,
         staleWorkerMs: 30_000,
@@ -21,12 +29,27 @@ describe('engineSettings', () => {
         maxDeliveries: 3,
       },
       consumer: { concurrency: 2, blockMs: 5000, leaseTtlMs: 9000, leaseGiveUpMs: 6000 },
-      leaseKeeper: { intervalMs: 3000, leaseTtlMs: 9000, leaseGiveUpMs: 6000, watchdogMs: 750 },
+      leaseKeeper: {
+        intervalMs: 3000,
+        leaseTtlMs: 9000,
+        leaseGiveUpMs: 6000,
+        watchdogMs: 750,
+        leaderCoversIdleBeat: true,
+      },
       loopWatch: { thresholdMs: 3000 },
       scheduler: { batchSize: 1000, maxSleepMs: 300_000, errorRetryMs: 100, unknownTaskPostponeMs: 30_000 },
-      sweeper: { intervalMs: 30_000, batch: 1000 },
+      sweeper: { intervalMs: 30_000, passPauseMs: 300_000, batch: 1000 },
       lifecycle: { syncIntervalMs: 30_000 },
     });
+  });
+
+  // Issue 14 (idle cost).
+  it("the leader's renewals stand for its idle heartbeat only when they keep its entry from being pruned", () => {
+    expect(settingsOf({ leaderHeartbeatInterval: 0.5 }).leaseKeeper.leaderCoversIdleBeat).toBe(true);
+    expect(settingsOf({ leaderHeartbeatInterval: 10 }).leaseKeeper.leaderCoversIdleBeat).toBe(false);
+    expect(settingsOf({ leaderHeartbeatInterval: 0.5 }).election.clockSampleEvery).toBe(60);
+    expect(settingsOf({ orphanedTaskGracePeriod: 60 }).sweeper.passPauseMs).toBe(30_000);
+    expect(settingsOf({ orphanedTaskGracePeriod: 600 }).sweeper.passPauseMs).toBe(150_000);
   });
 
   it('a run lease is 3 run heartbeats; the leader lease 3 leader heartbeats', () => {

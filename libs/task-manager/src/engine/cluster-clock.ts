@@ -32,6 +32,11 @@ export class ClusterClock {
     return clusterMs - this.now();
   }
 
+  /** Whether the estimate rests on a full set of samples (until then, every reply carrying the time counts). */
+  get settled(): boolean {
+    return this.samples.length >= SAMPLES;
+  }
+
   /** Server minus local time, as estimated (ms). */
   get offsetMs(): number {
     return this.offset;

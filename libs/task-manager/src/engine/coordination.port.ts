@@ -75,13 +75,21 @@ export interface LeadershipPort {
   ): Promise<({ token: string; epoch: number } | { retryInMs: number }) & ServerTimed>;
   /**
    * Renews the lease; with `checkWorkers`, also reports the oldest worker heartbeat, so the leader learns of
-   * a dead worker (whose runs it must recover) without a separate poll.
+   * a dead worker (whose runs it must recover) without a separate poll. With `clusterNow` (the caller's
+   * estimate of the cluster time), a driver may skip reading the server's clock: `serverTime` is then NaN.
    */
   renew(
     token: string,
     ttlMs: number,
     checkWorkers?: boolean,
+    clusterNow?: number,
   ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null } & ServerTimed>;
+  /**
+   * Whether a successful renewal with `checkWorkers` also records the leader's worker heartbeat (at the
+   * cluster time), so that the leader's idle worker heartbeat can be skipped while it leads. Undefined: it
+   * does not.
+   */
+  readonly renewalRecordsLeader?: boolean;
   release(token: string): Promise<void>;
 }
 
@@ -328,6 +336,8 @@ export interface TaskSetPort {
 export interface HeartbeatSettings {
   intervalMs: number;
   leaseTtlMs: number;
+  /** The leader's idle beat is skipped: its lease renewals record its heartbeat (see Heartbeat). */
+  leaderCovers?: boolean;
 }
 
 /** The whole port. */

@@ -66,7 +66,7 @@ export class EngineParts {
     );
     // Before planning or accepting a run of a dynamic task, the definitions held here are brought up to date
     // when they may be stale (a notice missed while paused or disconnected).
-    const refreshDefinitions = () => this.dynamicTasks.ensureCurrent();
+    const refreshDefinitions = async () => void (await this.dynamicTasks.ensureCurrent());
     // A run put back for later by a worker (busy, unknown task, a retry) is on the one-off queue: the leader
     // looks again (at once when it runs here; else told by a notice), or it could sleep until maxSleepMs.
     const runsDeferred = () => {
@@ -143,10 +143,15 @@ export class EngineParts {
     this.dynamicTasks = new DynamicTasks(port.dynamicTasks, registry, this.registrar, options, logger, () =>
       clock.now(),
     );
-    const { intervalMs: runHeartbeatMs, leaseTtlMs } = settings.leaseKeeper;
+    const { intervalMs: runHeartbeatMs, leaseTtlMs, leaderCoversIdleBeat } = settings.leaseKeeper;
+    const leaderCovers = leaderCoversIdleBeat && port.leadership.renewalRecordsLeader === true;
     const heartbeat =
-      port.heartbeatThread?.({ intervalMs: runHeartbeatMs, leaseTtlMs }) ??
-      new InLoopHeartbeat(new Heartbeat(port.runs, port.workers, leaseTtlMs, timers), runHeartbeatMs, timers);
+      port.heartbeatThread?.({ intervalMs: runHeartbeatMs, leaseTtlMs, leaderCovers }) ??
+      new InLoopHeartbeat(
+        new Heartbeat(port.runs, port.workers, leaseTtlMs, timers, leaderCovers),
+        runHeartbeatMs,
+        timers,
+      );
     this.leaseKeeper = new LeaseKeeper(
       { ...shared, transport: heartbeat, describe: () => this.describe(), held: () => this.consumer.heldRuns() },
       settings.leaseKeeper,

@@ -168,8 +168,9 @@ export class EngineSequence {
   private async syncDynamicTasks(fully = true): Promise<void> {
     const { dynamicTasks, elector, scheduler } = this.parts;
     try {
-      await (fully ? dynamicTasks.sync() : dynamicTasks.ensureCurrent());
-      if (elector.isLeader) scheduler.wake();
+      // (Nothing changed: the scheduler has nothing new to look at.)
+      const synced = fully ? (await dynamicTasks.sync(), true) : await dynamicTasks.ensureCurrent();
+      if (synced && elector.isLeader) scheduler.wake();
     } catch {
       // Redis unreachable: reported by the connection layer; the next notice or pass syncs again.
     }

@@ -9,6 +9,12 @@ import type { EventLoopWatchSettings } from './event-loop-watch.js';
 import type { LeaseKeeperSettings } from './lease-keeper.js';
 import type { RetryPace } from './retry-pace.js';
 
+/** Every how many lease renewals the leader checks the workers (and records its own heartbeat). */
+const CHECK_WORKERS_EVERY = 2;
+
+/** How often an idle leader reads the server's clock (ms). */
+const CLOCK_SAMPLE_MS = 30_000;
+
 /** The orchestrator's and start-up's own bounds (ms). */
 export interface EngineLifecycleSettings {
   /** Longest wait for the first connection (e.g. Sentinel retries unreachable sentinels for ever). */
@@ -72,6 +78,8 @@ export function engineSettings(
   // The leader lease too.
   const leaderLeaseTtlMs = heartbeatMs * 3;
   const reconciliationMs = options.reconciliationInterval * 1000;
+  // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
+  const staleWorkerMs = Math.max(leaseTtlMs * 2, 30_000);
   const backoff: BackoffDefaults = {
     retryBackoff: options.retryBackoff,
     retryBackoffMax: options.retryBackoffMax,
@@ -87,6 +95,12 @@ export function engineSettings(
       retryJitterMs: 50,
       // After a failed renewal, 3 more tries within the heartbeat, so that the lease is renewed in time.
       renewRetryMs: heartbeatMs / 3,
+      // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
+      // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the cost.
+      checkWorkersEvery: CHECK_WORKERS_EVERY,
+      // The server's clock is read about every 30 s (and at every acquisition): clocks drift by far less
+      // meanwhile; the other renewals record the leader's heartbeat at its estimate of the cluster time.
+      clockSampleEvery: Math.max(1, Math.round(CLOCK_SAMPLE_MS / heartbeatMs)),
     },
     scheduler: {
       // Due items per Lua call: bounds one script's run time.
@@ -102,11 +116,13 @@ export function engineSettings(
     },
     reconciler: {
       reconciliationMs,
+      // The net under the recovery on events (a silent worker, a new leader): catches a run nobody renews
+      // whose owner is alive (a lost reply, a graceful stop) within 2.5 lease TTLs.
+      sweepMs: leaseTtlMs * 1.5,
       // Half a heartbeat of slack before a worker counts as silent.
       workerSilentMs: runHeartbeatMs * 1.5,
       leaseTtlMs,
-      // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
-      staleWorkerMs: Math.max(leaseTtlMs * 2, 30_000),
+      staleWorkerMs,
       // Pending runs re-published per reclaim call, and calls per pass: bounds one pass.
       reclaimBatch: 100,
       maxReclaimCalls: 10,
@@ -116,6 +132,9 @@ export function engineSettings(
     },
     sweeper: {
       intervalMs: reconciliationMs,
+      // A task removed from the code is removed up to a pause later than the grace period: a quarter of it, at
+      // most 5 min (an idle deployment's schedule fits one step: one step per pause, not per interval).
+      passPauseMs: Math.max(reconciliationMs, Math.min(options.orphanedTaskGracePeriod * 250, 300_000)),
       graceMs: options.orphanedTaskGracePeriod * 1000,
       // Schedule entries looked at per step: bounds one step.
       batch: 1000,
@@ -144,6 +163,11 @@ export function engineSettings(
       leaseGiveUpMs,
       // Four looks per heartbeat (at least 25 ms apart): a run is given up within a quarter beat of its deadline.
       watchdogMs: Math.max(25, runHeartbeatMs / 4),
+      // The leader's renewals that check the workers record its own heartbeat, often enough that its entry is
+      // never pruned while it lives (a successor may find it silent sooner: that only times a reclaim, which
+      // takes runs whose lease expired in Redis). While it leads and holds no run, its idle heartbeat is
+      // skipped (when the driver's renewal records it).
+      leaderCoversIdleBeat: heartbeatMs * CHECK_WORKERS_EVERY <= staleWorkerMs / 2,
     },
     loopWatch: {
       // A third of the shorter lease: reported well before a blocked loop can lose one.

@@ -43,7 +43,8 @@ export function extendRenewedLeases(
 /**
  * One worker heartbeat (the same on the main thread and on the heartbeat thread): renews the leases of the
  * runs held and refreshes the worker's registry entry in one Lua call; an idle worker whose description did
- * not change only refreshes its last-seen time (one cheap script).
+ * not change only refreshes its last-seen time (one cheap script), and the leader not even that when its
+ * lease renewals record it (`leaderCovers`): the beat is skipped.
  */
 export class Heartbeat {
   private lastDescription?: string;
@@ -53,13 +54,16 @@ export class Heartbeat {
     private readonly workers: Pick<WorkerRegistryPort, 'touch'>,
     private readonly leaseTtlMs: number,
     private readonly timers: Pick<EngineTimers, 'now'> = realTimers,
+    /** The leader's lease renewals record its worker heartbeat (engineSettings: leaderCoversIdleBeat). */
+    private readonly leaderCovers = false,
   ) {}
 
-  /** Beats once; throws when Redis cannot be reached. */
-  async beat(load: HeartbeatLoad): Promise<HeartbeatReport> {
+  /** Beats once (null: skipped, the leader's renewals stand for it); throws when Redis cannot be reached. */
+  async beat(load: HeartbeatLoad): Promise<HeartbeatReport | null> {
     const sentAt = this.timers.now();
     const text = JSON.stringify(load.description);
     if (load.runs.length === 0 && text === this.lastDescription) {
+      if (this.leaderCovers && load.description.isLeader) return null;
       const serverTime = await this.workers.touch(load.description.id);
       return { sentAt, serverTime, receivedAt: this.timers.now(), lost: [], vanished: [], renewed: [] };
     }

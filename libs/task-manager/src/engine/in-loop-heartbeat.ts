@@ -42,6 +42,7 @@ export class InLoopHeartbeat implements HeartbeatTransport {
     this.beating = true;
     try {
       const report = await this.heartbeat.beat(this.load);
+      if (!report) return;
       this.lastSuccess = report.sentAt;
       this.onReport(report);
     } catch {

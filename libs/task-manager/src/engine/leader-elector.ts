@@ -14,6 +14,10 @@ export interface ElectionSettings {
   retryJitterMs: number;
   /** After a failed renewal, retry this soon (a third of a heartbeat), so the lease is renewed before it expires. */
   renewRetryMs: number;
+  /** Every how many renewals the oldest worker heartbeat is read (the dead-worker check). */
+  checkWorkersEvery: number;
+  /** Every how many renewals the server's clock is read (the others record the leader's estimate of it). */
+  clockSampleEvery: number;
 }
 
 /** Callbacks of the elector. */
@@ -194,10 +198,19 @@ export class LeaderElector {
   private async renew(token: string): Promise<void> {
     const sentAt = this.timers.now();
     try {
-      // The dead-worker check rides on every other renewal: often enough to recover a dead worker's runs
-      // within 3 x runningHeartbeatInterval + 2 s with default settings, at half the idle cost.
-      const checkWorkers = this.renewals++ % 2 === 0;
-      const { renewed, oldestWorkerSeen, serverTime } = await this.port.renew(token, this.ttlMs, checkWorkers);
+      // The dead-worker check rides on every few renewals (engineSettings), and so does a reading of the
+      // server's clock: the others record the leader's heartbeat at its estimate of the cluster time.
+      const turn = this.renewals++;
+      const checkWorkers = turn % this.settings.checkWorkersEvery === 0;
+      // (Every renewal until the clock's estimate rests on a full set of samples: one taken on a slow reply
+      // would otherwise stand for long.)
+      const sampleClock = !this.clock.settled || turn % this.settings.clockSampleEvery === 0;
+      const { renewed, oldestWorkerSeen, serverTime } = await this.port.renew(
+        token,
+        this.ttlMs,
+        checkWorkers,
+        sampleClock ? undefined : this.clock.now(),
+      );
       this.clock.observe(serverTime, sentAt);
       if (token !== this.token) return;
       if (!renewed) {

@@ -15,6 +15,11 @@ export interface LeaseKeeperSettings {
   leaseGiveUpMs: number;
   /** How often the local watchdog looks for runs whose lease could not be renewed in time. */
   watchdogMs: number;
+  /**
+   * Whether the leader's lease renewals may stand for its idle heartbeat (they record it at least as often),
+   * when the driver's renewal records it (LeadershipPort.renewalRecordsLeader).
+   */
+  leaderCoversIdleBeat: boolean;
 }
 
 /** What the lease keeper works with. */

@@ -9,6 +9,8 @@ import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 export interface OrphanSweeperSettings {
   /** Time between two sweep steps of the leader. */
   intervalMs: number;
+  /** Time between the last step of a pass (over the whole schedule) and the first step of the next one. */
+  passPauseMs: number;
   /** How long a task declared by no live instance is kept. */
   graceMs: number;
   /** Schedule entries looked at per step. */
@@ -70,17 +72,29 @@ export class OrphanSweeper {
     await this.port.declare(this.workerId, this.declared.digest, this.declared.taskIds);
   }
 
-  /** Sweeps with the leader's fencing token, one step per interval (a new leader starts a new pass). */
+  /**
+   * Sweeps with the leader's fencing token, one step per interval, and a pause before each pass (a new
+   * leader starts a new pass once the pause is over).
+   */
   start(token: string): void {
     this.stop();
     this.token = token;
-    this.timer = this.timers.setInterval(() => void this.sweep(), this.settings.intervalMs);
+    this.next(this.settings.passPauseMs);
   }
 
   stop(): void {
     this.token = null;
     this.cursor = '0';
-    this.timers.clearInterval(this.timer);
+    this.timers.clearTimeout(this.timer);
+  }
+
+  private next(delayMs: number): void {
+    const token = this.token;
+    this.timer = this.timers.setTimeout(async () => {
+      await this.sweep();
+      // (A pass ended when the cursor is back at the start.)
+      if (this.token === token) this.next(this.cursor === '0' ? this.settings.passPauseMs : this.settings.intervalMs);
+    }, delayMs);
   }
 
   /** One step of the sweep; returns the ids of the tasks removed. */

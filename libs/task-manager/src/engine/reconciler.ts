@@ -10,6 +10,8 @@ const START: ReclaimCursor = { high: '0-0', normal: '0-0' };
 /** Settings of the leader's maintenance passes, in milliseconds. */
 export interface ReconcilerSettings {
   reconciliationMs: number;
+  /** Time between two sweeps for runs nobody renews (the net under the recovery on events). */
+  sweepMs: number;
   /** A worker not seen for this long may have died: its runs are reclaimed once their lease can have expired. */
   workerSilentMs: number;
   leaseTtlMs: number;
@@ -43,7 +45,7 @@ export interface ReconcilerDeps {
 /**
  * The leader's maintenance. Recovery: when the leader's lease renewal reports a silent worker, runs whose
  * lease expired (their owner died) are re-published right when that worker's leases can have expired. A
- * sweep every lease TTL catches every other orphan, whether or not a death was noticed (a graceful stop, a
+ * sweep every 1.5 lease TTLs (one pipelined read of the pending summaries when nothing is pending) catches every other orphan, whether or not a death was noticed (a graceful stop, a
  * reply lost with its connection, a run a worker forgot): live workers renew every run they hold, so it
  * only takes runs nobody renews. It follows the pending-entries cursor across passes, so every pending run
  * is looked at however many there are. Every `reconciliationMs`: recreates missing consumer groups, puts
@@ -89,7 +91,7 @@ export class Reconciler {
     this.stop();
     this.token = token;
     this.reconcileTimer = this.timers.setInterval(() => void this.reconcile(), this.settings.reconciliationMs);
-    this.sweepTimer = this.timers.setInterval(() => void this.reclaim(), this.settings.leaseTtlMs);
+    this.sweepTimer = this.timers.setInterval(() => void this.reclaim(), this.settings.sweepMs);
     // A new leader first recovers what its predecessor may have left behind, now and once more when every
     // lease taken before it was elected has certainly expired.
     void this.reclaim(true);

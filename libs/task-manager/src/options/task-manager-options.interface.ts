@@ -95,7 +95,7 @@ export interface TaskManagerModuleOptions {
   /**
    * How long a worker's XREADGROUP blocks when no run is queued, in milliseconds. A published run wakes the
    * read at once whatever this is, so it only sets how often an idle worker asks Redis again. FastAPI Task
-   * Manager defaults to 1000; ours to 5000, which keeps an idle deployment under 2 Redis commands per second.
+   * Manager defaults to 1000; ours to 5000, which keeps an idle deployment near 2 Redis commands per second.
    * @default 5000
    */
   streamBlockMs?: number;

@@ -23,6 +23,8 @@ export interface HeartbeatThreadData {
   group: string;
   intervalMs: number;
   leaseTtlMs: number;
+  /** The leader's idle beat is skipped (its lease renewals record its heartbeat). */
+  leaderCovers: boolean;
   /** One BigInt64 slot: local time (ms) at which the last successful beat was sent. */
   lastSuccess: SharedArrayBuffer;
 }

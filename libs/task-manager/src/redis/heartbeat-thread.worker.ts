@@ -23,7 +23,13 @@ const scripts = new RedisScripts(client);
 const keys = new TaskManagerKeys(data.keyPrefix);
 const history = { maxRuns: 1, ttlSeconds: 1 };
 const runs = new RedisRunQueue(connections, scripts, keys, data.group, history, async () => undefined);
-const heartbeat = new Heartbeat(runs, new RedisWorkerRegistry(client, scripts, keys), data.leaseTtlMs);
+const heartbeat = new Heartbeat(
+  runs,
+  new RedisWorkerRegistry(client, scripts, keys),
+  data.leaseTtlMs,
+  undefined,
+  data.leaderCovers,
+);
 const lastSuccess = new BigInt64Array(data.lastSuccess);
 
 /** The worker's description and the runs it holds, by key (kept current by the main thread's messages). */
@@ -37,6 +43,7 @@ async function beat(): Promise<void> {
   try {
     if (client.status === 'wait') await client.connect();
     const report = await heartbeat.beat({ description, runs: [...held.values()] });
+    if (!report) return;
     // The thread's copies carry their new lease limit, as the main thread's runs do.
     extendRenewedLeases(report, data.leaseTtlMs, (key) => held.get(key)?.run);
     Atomics.store(lastSuccess, 0, BigInt(report.sentAt));

@@ -90,7 +90,7 @@ export function createRedisCoordination(
     workers: new RedisWorkerRegistry(client, scripts, keys),
     dynamicTasks: new RedisDynamicTasks(client, scripts, keys, tasksNotice),
     taskSets: new RedisTaskSets(scripts, keys),
-    heartbeatThread: ({ intervalMs, leaseTtlMs }) =>
+    heartbeatThread: ({ intervalMs, leaseTtlMs, leaderCovers }) =>
       HeartbeatThread.create(
         {
           target: {
@@ -102,6 +102,7 @@ export function createRedisCoordination(
           group,
           intervalMs,
           leaseTtlMs,
+          leaderCovers: leaderCovers === true,
         },
         logger,
       ),

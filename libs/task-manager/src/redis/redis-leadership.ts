@@ -1,7 +1,7 @@
 import type { LeadershipPort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
-import { leaderToken } from '../wire/leader-token.js';
+import { leaderToken, parseLeaderToken } from '../wire/leader-token.js';
 
 /** Leader lease in Redis: SET NX PX with a fencing epoch; renewal and release are compare-and-set scripts. */
 export class RedisLeadership implements LeadershipPort {
@@ -20,13 +20,20 @@ export class RedisLeadership implements LeadershipPort {
     return { retryInMs: ttl > 0 ? ttl : 0, serverTime };
   }
 
-  async renew(token: string, ttlMs: number, checkWorkers = true) {
+  /** With `checkWorkers`, also records the leader's worker heartbeat (its idle heartbeat is skipped while it leads). */
+  readonly renewalRecordsLeader = true;
+
+  async renew(token: string, ttlMs: number, checkWorkers = true, clusterNow?: number) {
     const [renewed, oldest, serverTime] = await this.scripts.run<[number, number, number]>(
       'renewLeader',
       [this.keys.leader, this.keys.workers],
-      [token, ttlMs, checkWorkers ? '1' : '0'],
+      [token, ttlMs, checkWorkers ? '1' : '0', parseLeaderToken(token).workerId, clusterNow ?? ''],
     );
-    return { renewed: renewed === 1, oldestWorkerSeen: oldest >= 0 ? oldest : null, serverTime };
+    return {
+      renewed: renewed === 1,
+      oldestWorkerSeen: oldest >= 0 ? oldest : null,
+      serverTime: serverTime >= 0 ? serverTime : Number.NaN,
+    };
   }
 
   async release(token: string): Promise<void> {

@@ -72,7 +72,10 @@ export function leadershipContract(ctx: ContractContext): void {
 
   it('renews only with the current token and reports the oldest worker heartbeat', async () => {
     const token = await lead(ctx.port, 'w1');
-    expect(await ctx.port.leadership.renew(token, LONG_TTL)).toMatchObject({ renewed: true, oldestWorkerSeen: null });
+    const first = await ctx.port.leadership.renew(token, LONG_TTL);
+    // (A driver whose renewals record the leader's heartbeat reports the leader itself, the only worker.)
+    const leaderSeen = ctx.port.leadership.renewalRecordsLeader ? first.serverTime : null;
+    expect(first).toMatchObject({ renewed: true, oldestWorkerSeen: leaderSeen });
     const oldest = await ctx.port.workers.touch('old-worker');
     await sleep(20);
     await ctx.port.workers.touch('new-worker');
@@ -154,5 +157,25 @@ export function leadershipContract(ctx: ContractContext): void {
     await sleep(200);
     await lead(ctx.port, 'w2');
     await expect(reclaim(ctx.port, stale, { leaseTtlMs: 100, limit: 10 })).rejects.toBeInstanceOf(LeadershipLostError);
+  });
+
+  // Issue 14: a driver whose renewals record the leader's worker heartbeat lets the leader skip its idle beat.
+  it('records the leader heartbeat with a renewal, when the driver says so; never with a refused one', async () => {
+    if (!ctx.port.leadership.renewalRecordsLeader) return;
+    const { token } = (await ctx.port.leadership.acquire('w1', LONG_TTL)) as { token: string };
+    const at = Date.now() + 60_000;
+    expect((await ctx.port.leadership.renew(token, LONG_TTL, true, at)).oldestWorkerSeen).toBe(at);
+    expect((await ctx.port.workers.list()).map((w) => [w.id, w.lastSeen, w.isLeader])).toEqual([['w1', at, true]]);
+    // Without an estimate, the server's clock is read and reported.
+    const sampled = await ctx.port.leadership.renew(token, LONG_TTL, true);
+    expect(sampled.serverTime).toBeGreaterThan(0);
+    expect((await ctx.port.workers.list())[0].lastSeen).toBe(sampled.serverTime);
+    // Only the renewals that check the workers record it.
+    await ctx.port.leadership.renew(token, LONG_TTL, false, at + 5);
+    expect((await ctx.port.workers.list())[0].lastSeen).toBe(sampled.serverTime);
+    // A stale token records nothing.
+    await ctx.port.leadership.release(token);
+    expect((await ctx.port.leadership.renew(token, LONG_TTL, true, at + 1)).renewed).toBe(false);
+    expect((await ctx.port.workers.list())[0].lastSeen).toBe(sampled.serverTime);
   });
 }

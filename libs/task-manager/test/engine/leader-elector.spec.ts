@@ -95,6 +95,8 @@ describe('LeaderElector', () => {
         retryMarginMs: 25,
         retryJitterMs: 50,
         renewRetryMs: heartbeatMs / 3,
+        checkWorkersEvery: 2,
+        clockSampleEvery: 10,
       },
     );
     electors.push(created);

@@ -56,7 +56,7 @@ function keeperOf(
       clock: new ClusterClock(timers),
       timers,
     },
-    { intervalMs: 1000, leaseTtlMs: 3000, leaseGiveUpMs: 2000, watchdogMs: 250 },
+    { intervalMs: 1000, leaseTtlMs: 3000, leaseGiveUpMs: 2000, watchdogMs: 250, leaderCoversIdleBeat: true },
   );
   return { keeper, warnings };
 }
@@ -193,7 +193,7 @@ describe('LeaseKeeper', () => {
     };
     const keeper = new LeaseKeeper(
       { transport, describe: () => description, held: () => list, logger: recordingLogger().logger, timers },
-      { intervalMs: 1000, leaseTtlMs: 3000, leaseGiveUpMs: 2000, watchdogMs: 250 },
+      { intervalMs: 1000, leaseTtlMs: 3000, leaseGiveUpMs: 2000, watchdogMs: 250, leaderCoversIdleBeat: true },
     );
     keeper.start();
     expect(loads).toEqual([50]);
@@ -217,5 +217,40 @@ describe('LeaseKeeper', () => {
     keeper.refreshSoon();
     await timers.advance(10);
     expect(loads).toEqual([50, 0, 1, 1]);
+  });
+});
+
+// Issue 14 (idle cost): the leader's lease renewals record its worker heartbeat, so its idle beat is skipped
+// while it leads (one script every heartbeat saved); a follower, or a leader holding runs, beats as before.
+describe('Heartbeat of an idle leader', () => {
+  const leader: WorkerDescription = { ...description, isLeader: true };
+  const renewals = () => ({ renew: async () => ({ lost: [], vanished: [], serverTime: 1 }) });
+
+  it('is skipped while it leads and holds no run, when its renewals record it', async () => {
+    let touches = 0;
+    const heartbeat = new Heartbeat(
+      renewals() as never,
+      { touch: async () => ++touches } as never,
+      3000,
+      undefined,
+      true,
+    );
+    // (The first beat sends the description.)
+    expect(await heartbeat.beat({ description: leader, runs: [] })).not.toBeNull();
+    expect(await heartbeat.beat({ description: leader, runs: [] })).toBeNull();
+    expect(touches).toBe(0);
+    // No longer the leader: a new description, then touches again.
+    const follower = { ...leader, isLeader: false };
+    expect(await heartbeat.beat({ description: follower, runs: [] })).not.toBeNull();
+    expect(await heartbeat.beat({ description: follower, runs: [] })).not.toBeNull();
+    expect(touches).toBe(1);
+  });
+
+  it('still touches when the renewals do not record it', async () => {
+    let touches = 0;
+    const heartbeat = new Heartbeat(renewals() as never, { touch: async () => ++touches } as never, 3000);
+    await heartbeat.beat({ description: leader, runs: [] });
+    await heartbeat.beat({ description: leader, runs: [] });
+    expect(touches).toBe(1);
   });
 });

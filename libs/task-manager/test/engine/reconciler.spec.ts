@@ -121,6 +121,7 @@ describe('Reconciler', () => {
       },
       {
         reconciliationMs: 30_000,
+        sweepMs: 13_500,
         workerSilentMs: 4500,
         leaseTtlMs: 9000,
         staleWorkerMs: 30_000,

@@ -1,22 +1,32 @@
 --[[
-  Extends the leader lease if it is still ours (compare-and-set), and reports the oldest worker heartbeat,
-  so the leader learns of a dead worker (whose runs must be recovered) without polling for it.
+  Extends the leader lease if it is still ours (compare-and-set); when asked, records the leader's own worker
+  heartbeat (its idle heartbeat is skipped while it leads: engineSettings, leaseKeeper.leaderCoversIdleBeat)
+  and reports the oldest worker heartbeat, so the leader learns of a dead worker (whose runs must be
+  recovered) without polling for it.
   KEYS[1] leader    KEYS[2] workers ZSET
   ARGV[1] lease token "<workerId>|<epoch>"
   ARGV[2] lease TTL (ms)
-  ARGV[3] '1' to report the oldest worker heartbeat
-  Output: { 1, oldest worker heartbeat (ms, server time) or -1, server time (ms) } when renewed;
-    { 0, -1, server time } when the lease is not ours any more.
+  ARGV[3] '1' to record the leader's heartbeat and report the oldest worker heartbeat
+  ARGV[4] the leader's worker id
+  ARGV[5] the leader's estimate of the cluster time (ms, from earlier server times), or '' to read the
+    server time (TIME) and return it: an idle leader samples the clock every few renewals only
+  Output: { 1, oldest worker heartbeat (ms, server time) or -1, server time (ms) or -1 } when renewed;
+    { 0, -1, server time or -1 } when the lease is not ours any more.
 ]]
 --- @include "server-time"
 local rcall = redis.call
-local now = serverTimeMs()
+local now, reported = tonumber(ARGV[5]), -1
+if ARGV[5] == '' then
+  now = serverTimeMs()
+  reported = now
+end
 if rcall('GET', KEYS[1]) ~= ARGV[1] then
-  return { 0, -1, now }
+  return { 0, -1, reported }
 end
 rcall('PEXPIRE', KEYS[1], ARGV[2])
 if ARGV[3] ~= '1' then
-  return { 1, -1, now }
+  return { 1, -1, reported }
 end
+rcall('ZADD', KEYS[2], now, ARGV[4])
 local oldest = rcall('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-return { 1, oldest[2] and tonumber(oldest[2]) or -1, now }
+return { 1, oldest[2] and tonumber(oldest[2]) or -1, reported }
