@@ -168,7 +168,12 @@ export function loadRows(S, cores = 2) {
                     `${k}: ${r.slowCalls.top.map((c) => `${c.command} ${n2(c.usec / 1000)} ms`).join(', ')} (${n0(r.slowCalls.overThreshold)} calls ≥ ${n0(p.slowlogThresholdUs)} µs, not counting ${n0(r.slowCalls.insideScripts ?? 0)} inside scripts)`,
                 ),
             )
-            .join('; ')}.`,
+            .join('; ')}. ` +
+          'What it would take: the longest calls record or start a slice of runs (`complete-runs` and `start-runs` ' +
+          'take at most 64 runs a call, pipelined); in a burst a slice costs several times its steady-state time ' +
+          "(compare the profile's µs per call), so slices of 16–32 runs would keep each call under 5 ms, for two to " +
+          'four times the script calls per run. The 3-instance figure also counts Redis waiting for a core: three ' +
+          'engines and Redis share 2 cores there, and SLOWLOG times a call on the wall clock.',
     });
     const cell = (system) => {
       const a = s(system, few);
@@ -237,7 +242,8 @@ export function loadRows(S, cores = 2) {
                 : `${r.instances} instance(s): none failed up to ${n0(r.sustained)}/s`;
             })
             .join('; ')} (100 % = one of the 2 cores; the instances, Redis and the harness share them). ` +
-          `What it would take: on ${cores} cores, more instances add no CPU, only more consumers for a wave's round trips; the capacity they add is what those round trips cost, so the ratio shows on machines with a core per instance and a Redis core to spare.`,
+          "What it would take: at the first loads that failed, no core was busy (the CPU figures above): a wave's lateness is set by its pipeline, not by CPU. One leader publishes every run of a second's wave (due entries read, planned and published in sequential batches of slices) and every instance then reads, starts and records its share in round trips; more instances add consumers, not publishers, and on these " +
+          `${cores} cores they share the same CPU. One leader per partition of the tasks (issue 15) is what spreads the publishing.`,
     });
   }
   return rows;

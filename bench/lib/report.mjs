@@ -53,7 +53,14 @@ function rows(report) {
                   .map((c) => `${c.command} ${n2(c.perSecond)}/s`)
                   .join(', ')}`,
             )
-            .join('; ')}.`,
+            .join('; ')}. ` +
+          "What it would take: the leader's lease renewal (GET + PEXPIRE every `leaderHeartbeatInterval`, 3 s by " +
+          'default: 0.67/s, the price of a failover within 10 s) and the blocking read of the run streams ' +
+          '(XREADGROUP every `streamBlockMs`, 5 s: 0.2/s) are most of it. Reading for 30 s would save 0.17/s, once ' +
+          'a run given up here can interrupt that read for its hand-back (today the hand-back waits for the read to ' +
+          "return); the orphan-run sweep's check (GET + two XPENDING every 1.5 lease TTLs) could ride on the " +
+          "leader's renewal. The figure also holds the start-up's clock sampling (TIME on every renewal until the " +
+          'cluster clock has 8 samples): about 2.1/s afterwards.',
     });
   }
 
@@ -123,7 +130,8 @@ function rows(report) {
       ok,
       evidence: ok
         ? null
-        : `CPU: ours ${range(o.cpuPercentTotal, n0, ' %')} summed over the ${cl.params.instances} processes, Redis ${range(o.redisCpuPercent, n0, ' %')}, other processes on the machine ${range(o.otherCpuPercent, n0, ' %')} (100 % = one of the 2 cores); ${range(o.commandsPerExecution, n2)} Redis commands per execution. See the profile below.`,
+        : `CPU: ours ${range(o.cpuPercentTotal, n0, ' %')} summed over the ${cl.params.instances} processes, Redis ${range(o.redisCpuPercent, n0, ' %')}, other processes on the machine ${range(o.otherCpuPercent, n0, ' %')} (100 % = one of the 2 cores); ${range(o.commandsPerExecution, n2)} Redis commands per execution. See the profile below.` +
+          `${waveFloor({ runs: tasks, perRunUs: perRunUs(o), cores, targetMs: 250 })} What it would take: the three instances and Redis share ${cores} cores, so the wave's floor is CPU per run, as with one instance: per-run cost has to fall under that budget, or the instances need cores of their own.`,
     });
   }
 
