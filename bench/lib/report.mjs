@@ -59,8 +59,9 @@ function rows(report) {
           '(XREADGROUP every `streamBlockMs`, 5 s: 0.2/s) are most of it. Reading for 30 s would save 0.17/s, once ' +
           'a run given up here can interrupt that read for its hand-back (today the hand-back waits for the read to ' +
           "return); the orphan-run sweep's check (GET + two XPENDING every 1.5 lease TTLs) could ride on the " +
-          "leader's renewal. The figure also holds the start-up's clock sampling (TIME on every renewal until the " +
-          'cluster clock has 8 samples): about 2.1/s afterwards.',
+          "leader's renewal; the 30 s pass's look at the schedule (4 reads) is the scheduler's safety net " +
+          "(docs/simulation.md, finding 4). The figure also holds the start-up's clock sampling (TIME on every " +
+          'renewal until the cluster clock has 8 samples): about 2.2/s afterwards.',
     });
   }
 

@@ -40,16 +40,19 @@ describe('deterministic simulation', () => {
   it('finds a violation when one exists, and shrinks it (the store fix "late-create" reverted)', async () => {
     // Seed 380's bug, with its fix undone in the simulated driver: a dynamic task re-created through a frozen
     // link reaches the store after its first slot; planned at that slot, which already ran under the task of
-    // that name deleted meanwhile, the slot runs a second time while the first run still runs.
-    const options: SimOptions = { flags: { refuseLateCreate: false } };
-    const result = await simulate(380, options);
+    // that name deleted meanwhile, the slot runs a second time while the first run still runs. (Seed 380
+    // itself no longer meets that interleaving since the idle-cost changes of issue 14 moved its timings;
+    // seed 5834 without kills, stops, pauses and wipes does.)
+    const knobs = { disabled: new Set<FaultKind>(['kill', 'stop', 'pause', 'wipe']) };
+    const options: SimOptions = { flags: { refuseLateCreate: false }, knobs };
+    const result = await simulate(5834, options);
     expect(result.violation?.invariant).toBe('double-run');
-    const shrunk = await shrink(380, result, options);
+    const shrunk = await shrink(5834, result, options);
     expect(shrunk.result.violation?.invariant).toBe('double-run');
-    expect(report(shrunk, options)).toContain('seed 380');
+    expect(report(shrunk, options)).toContain('seed 5834');
     expect(report(shrunk, options)).toContain('--revert late-create');
     // With the fix the same seed holds: what was found is the bug, not noise of the simulator.
-    expect((await simulate(380, {})).violation).toBeUndefined();
+    expect((await simulate(5834, { knobs })).violation).toBeUndefined();
   });
 
   it('seed 261 (a FLUSHALL after a recovery, finding 1) holds: the run is recorded once', async () => {
@@ -72,6 +75,14 @@ describe('deterministic simulation', () => {
     // runs it; FLUSHALL; the first worker's start reaches the store before anything recreated the consumer
     // groups. The in-process driver started it (a missing group taken for "nobody else has it"): recorded twice.
     for (const seed of [25490, 35291]) expect((await simulate(seed, {})).violation).toBeUndefined();
+  });
+
+  it('seeds 56034, 60973, 65946, 79590 and 86428 hold: the leader looks at the schedule at every pass', async () => {
+    // After a FLUSHALL, the new leader's scheduler peeked an empty schedule and slept; the schedule was restored by
+    // a register whose reply was duplicated (its second answer: nothing restored), so nothing woke the scheduler,
+    // and the 30 s pass had stopped waking it when no dynamic definition changed: no slot ran for a minute.
+    for (const seed of [56034, 60973, 65946, 79590, 86428])
+      expect((await simulate(seed, {})).violation, `seed ${seed}`).toBeUndefined();
   });
 
   it('seed 2945 holds: a run of a dynamic task deleted meanwhile is dropped, not lost', async () => {

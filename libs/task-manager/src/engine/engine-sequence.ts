@@ -168,9 +168,11 @@ export class EngineSequence {
   private async syncDynamicTasks(fully = true): Promise<void> {
     const { dynamicTasks, elector, scheduler } = this.parts;
     try {
-      // (Nothing changed: the scheduler has nothing new to look at.)
-      const synced = fully ? (await dynamicTasks.sync(), true) : await dynamicTasks.ensureCurrent();
-      if (synced && elector.isLeader) scheduler.wake();
+      await (fully ? dynamicTasks.sync() : dynamicTasks.ensureCurrent());
+      // (Also when nothing changed: the pass is the scheduler's net. A schedule restored after a FLUSHALL by a
+      // register whose reply was lost, the command sent again and answering "0 restored", woke nothing, and
+      // the leader slept on an empty peek: simulator seeds 56034, 60973, 65946, 79590, 86428.)
+      if (elector.isLeader) scheduler.wake();
     } catch {
       // Redis unreachable: reported by the connection layer; the next notice or pass syncs again.
     }
