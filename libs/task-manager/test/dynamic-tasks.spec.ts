@@ -125,7 +125,7 @@ describe('dynamic tasks: an instance that missed the notices of a delete and a r
         registry: b.registry,
         onLeadershipLost: () => undefined,
         logger: silent,
-        refreshDefinitions: async () => void (await b.dynamic.ensureCurrent()),
+        refreshDefinitions: () => b.dynamic.ensureCurrent(),
       },
       {
         batchSize: 100,
@@ -159,7 +159,7 @@ describe('dynamic tasks: an instance that missed the notices of a delete and a r
         workerId: 'b',
         events: new TaskManagerEvents(),
         logger: silent,
-        refreshDefinitions: async () => void (await b.dynamic.ensureCurrent()),
+        refreshDefinitions: () => b.dynamic.ensureCurrent(),
       },
       {
         ...engineSettings(options).consumer,

@@ -217,14 +217,9 @@ export class DynamicTasks {
     return this.syncing;
   }
 
-  /**
-   * Syncs when the stored definitions changed since they were last read here (one cheap read otherwise);
-   * returns whether it synced.
-   */
-  async ensureCurrent(): Promise<boolean> {
-    if ((await this.port.generation()) === this.generation) return false;
-    await this.sync();
-    return true;
+  /** Syncs when the stored definitions changed since they were last read here (one cheap read otherwise). */
+  async ensureCurrent(): Promise<void> {
+    if ((await this.port.generation()) !== this.generation) await this.sync();
   }
 
   private async syncOnce(): Promise<void> {

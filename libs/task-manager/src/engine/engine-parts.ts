@@ -66,7 +66,7 @@ export class EngineParts {
     );
     // Before planning or accepting a run of a dynamic task, the definitions held here are brought up to date
     // when they may be stale (a notice missed while paused or disconnected).
-    const refreshDefinitions = async () => void (await this.dynamicTasks.ensureCurrent());
+    const refreshDefinitions = () => this.dynamicTasks.ensureCurrent();
     // A run put back for later by a worker (busy, unknown task, a retry) is on the one-off queue: the leader
     // looks again (at once when it runs here; else told by a notice), or it could sleep until maxSleepMs.
     const runsDeferred = () => {
