@@ -223,7 +223,11 @@ async function observePublishes(reader, prefix, until) {
   let last = '$';
   try {
     while (Date.now() < until) {
-      const reply = await reader.xread('COUNT', 100000, 'BLOCK', 200, 'STREAMS', `{${prefix}}:stream:normal`, last);
+      // Blocks until the window ends (or an entry comes): a run's entry is deleted once it completes, so one
+      // published while no read is blocked can be gone before the next read. Reads that time out every 200 ms
+      // left such a gap five times a second, and on a loaded machine a smoke window's only burst fell in one.
+      const blockMs = Math.max(1, until - Date.now());
+      const reply = await reader.xread('COUNT', 100000, 'BLOCK', blockMs, 'STREAMS', `{${prefix}}:stream:normal`, last);
       if (!reply) continue;
       for (const [id, fields] of reply[0][1]) {
         last = id;
