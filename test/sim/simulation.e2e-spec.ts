@@ -85,6 +85,14 @@ describe('deterministic simulation', () => {
       expect((await simulate(seed, {})).violation, `seed ${seed}`).toBeUndefined();
   });
 
+  it('seed 175252 holds: an outcome sent again after a FLUSHALL is not recorded again (finding 5)', async () => {
+    // A timed-out run's failure was recorded (a retry scheduled) but its replies were lost, so its worker kept
+    // sending it; the retry ran elsewhere; FLUSHALL, which also wiped the evidence of the first recording (its
+    // history entry); the next sending of the outcome looked like a run kept through the wipe, was recorded again
+    // and queued the retry a second time: attempt 2 of the slot recorded twice.
+    expect((await simulate(175252, {})).violation).toBeUndefined();
+  });
+
   it('seed 2945 holds: a run of a dynamic task deleted meanwhile is dropped, not lost', async () => {
     // d0's run of 6 s is held by a worker that is SIGKILLed; d0 is deleted meanwhile; the leader recovers the
     // run, the next worker does not know d0 any more and re-queues it, and the leader drops it (its one-off

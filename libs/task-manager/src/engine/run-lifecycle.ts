@@ -8,6 +8,7 @@ import type { HeldRun } from './held-run.js';
 import { RunAbortedError, type RunExecutor } from './run-executor.js';
 import type { RunEventBase, TaskManagerEvents } from './task-manager-events.js';
 import { realTimers, sleep, type EngineTimers } from './timers.js';
+import { outcomeLeaseLimit } from '../wire/lease-limit.js';
 
 /** What a run lifecycle works with, and what it tells and asks the rest of the engine. */
 export interface RunLifecycleDeps {
@@ -92,7 +93,8 @@ export class RunLifecycle {
         this.hooks.failureRecorded?.();
       if (result === 'lost')
         this.logger.warn(
-          `Run ${task.id}@${held.run.slot} finished after it was taken over; its outcome is not recorded twice`,
+          `Run ${task.id}@${held.run.slot} finished after it was taken over (or its data was wiped after its ` +
+            'outcome may have been recorded); its outcome is not recorded twice',
         );
       if (result === 'deleted')
         this.logger.log(`Run ${task.id}@${held.run.slot} finished after its task was deleted; nothing is recorded`);
@@ -121,15 +123,20 @@ export class RunLifecycle {
     if (outcome.stack) this.logger.debug?.(`${head}: ${outcome.stack}`);
   }
 
-  /** Records the outcome, retrying through short Redis outages (the lease keeps the run ours meanwhile). */
+  /**
+   * Records the outcome, retrying through short Redis outages (the lease keeps the run ours meanwhile). Every
+   * sending carries the same lease limit, capped so that one carried out before a wipe is not recorded again
+   * after it (wire/lease-limit.ts, outcomeLeaseLimit).
+   */
   private async recordWithRetry(
     held: HeldRun,
     outcome: Parameters<RunQueuePort['complete']>[2],
     backoff: BackoffPolicy,
   ) {
+    const run = { ...held.run, leaseUntil: outcomeLeaseLimit(held.run, outcome, backoff, this.clock.now()) };
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.port.complete(this.workerId, held.run, outcome, backoff, held.task?.dynamic);
+        return await this.port.complete(this.workerId, run, outcome, backoff, held.task?.dynamic);
       } catch (error) {
         if (attempt >= this.settings.recordRetry.attempts || held.lost) throw error;
         await sleep(this.timers, retryPause(this.settings.recordRetry, attempt));

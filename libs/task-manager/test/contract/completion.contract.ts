@@ -224,6 +224,28 @@ export function completionContract(ctx: ContractContext): void {
     expect((await stateOf(ctx.port, 'g/t')).failures).toBe(1);
   });
 
+  it('an outcome sent again after the data was wiped, its lease limit passed, is not recorded (finding 5)', async () => {
+    // A failure's outcome is sent with its lease limit capped at half the retry delay (wire/lease-limit.ts): a
+    // sending carried out before the wipe may have queued a retry that ran since; its evidence (the history
+    // entry) is gone with the data. Simulator seed 175252.
+    const token = await lead(ctx.port);
+    const backoff = { ...BACKOFF, maxAttempts: 2 };
+    const run = await deliver(ctx.port, token, 'g/t', 'c1');
+    expect(await startOne(ctx.port, 'c1', run)).toBe('start');
+    const failed = outcome('failed', 'boom');
+    expect(await ctx.port.runs.complete('c1', run, failed, backoff)).toBe('recorded');
+    await ctx.harness.wipe();
+    await ctx.port.schedule.ensureGroups();
+    await deliver(ctx.port, await lead(ctx.port, 'leader-after-wipe'), 'g/other', 'c2');
+    expect(await ctx.port.runs.complete('c1', { ...run, leaseUntil: 1 }, failed, backoff)).toBe('lost');
+    expect(await ctx.port.state.readHistory('g/t', 10)).toEqual([]);
+    expect(await ctx.port.schedule.fetchDue(Date.now() + 3_600_000, 1000)).not.toContainEqual(
+      expect.objectContaining({ source: 'oneOff', taskId: 'g/t' }),
+    );
+    // Sent before it, it is a run kept through the wipe (no retry it queued can have been published).
+    expect(await ctx.port.runs.complete('c1', run, failed, backoff)).toBe('recordedAfterLoss');
+  });
+
   it('records a run whose queue vanished with the whole state ("recordedAfterLoss")', async () => {
     const token = await lead(ctx.port);
     const run = await deliver(ctx.port, token, 'g/t', 'c1');

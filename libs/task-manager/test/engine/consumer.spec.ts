@@ -370,6 +370,53 @@ describe('Consumer', () => {
     expect(executions).toBe(0);
   });
 
+  /**
+   * A failing run (a retry 1 s later) whose first outcome sending is carried out, then the data wiped, its reply
+   * lost; the next `down` sendings fail too (the link is down). Returns each carried-out sending's result.
+   */
+  async function outcomeResentAfterWipe(down: number) {
+    const task = makeTask({ name: 'failing', maxAttempts: 2, handler: () => Promise.reject(new Error('boom')) });
+    const { timers, store, port, publish, consumerOf, stop } = await setup([task]);
+    await publish();
+    const results: string[] = [];
+    let sendings = 0;
+    const lossy: RunQueuePort = Object.assign(Object.create(port.runs) as RunQueuePort, {
+      complete: async (...args: Parameters<RunQueuePort['complete']>) => {
+        sendings++;
+        if (sendings > 1 && sendings <= 1 + down) throw new Error('Connection lost (runs.complete)');
+        const result = await port.runs.complete(...args);
+        results.push(result);
+        if (sendings > 1) return result;
+        // Recorded (a retry queued 1 s later); then FLUSHALL, which erases the history entry; the reply is lost.
+        store.clear();
+        throw new Error('Connection lost (runs.complete)');
+      },
+    });
+    const consumer = consumerOf(2, lossy);
+    cleanup = () => stop(consumer, 0);
+    consumer.start();
+    await timers.advance(30_000);
+    const history = await port.state.readHistory(task.id, 10);
+    const retry = await dueOf(port, task.id, timers.now() + 3_600_000, 'oneOff');
+    return { results, history, retry };
+  }
+
+  it('an outcome sent again after a wipe, once a retry it queued may have run, is not recorded again (finding 5)', async () => {
+    // Sendings 250, 500 and 1000 ms apart: the last one comes 1.75 s after the first, past half the retry delay.
+    const { results, history, retry } = await outcomeResentAfterWipe(2);
+    expect(results).toEqual(['recorded', 'lost']);
+    expect(history).toEqual([]);
+    expect(retry).toBeUndefined();
+  });
+
+  it('an outcome sent again after a wipe, before a retry it queued can have been published, is recorded', async () => {
+    // The next sending, 250 ms later: the retry the first one queued (due 1 s later) went with the wipe.
+    const { results, history, retry } = await outcomeResentAfterWipe(0);
+    expect(results).toEqual(['recorded', 'recordedAfterLoss']);
+    expect(history).toHaveLength(1);
+    expect(retry).toMatchObject({ attempt: 2, kind: 'retry' });
+  });
+
   // The soak's freeze-worker fault: the process froze (SIGSTOP) just as the answer to its start request reached
   // its socket. On waking, Node handles that answer ("start") before any timer, so the lease keeper has not yet
   // given the run up: the age of the answer itself must tell that the lease may have expired meanwhile (the
