@@ -1,7 +1,7 @@
 import { realTimers, type EngineTimers } from './timers.js';
 
-/** Samples kept to estimate the offset (one per heartbeat or renewal). */
-const SAMPLES = 8;
+/** Samples kept to estimate the offset (one per heartbeat or renewal; taken at once at start-up). */
+export const CLOCK_SAMPLES = 8;
 
 /**
  * The cluster's one clock: Redis TIME, estimated locally. Slots, leases, heartbeats and silence checks are
@@ -34,7 +34,7 @@ export class ClusterClock {
 
   /** Whether the estimate rests on a full set of samples (until then, every reply carrying the time counts). */
   get settled(): boolean {
-    return this.samples.length >= SAMPLES;
+    return this.samples.length >= CLOCK_SAMPLES;
   }
 
   /** Server minus local time, as estimated (ms). */
@@ -50,7 +50,7 @@ export class ClusterClock {
     if (!Number.isFinite(serverMs) || receivedAt < sentAt) return;
     const roundTrip = receivedAt - sentAt;
     this.samples.push({ offset: serverMs - (sentAt + roundTrip / 2), roundTrip });
-    if (this.samples.length > SAMPLES) this.samples.shift();
+    if (this.samples.length > CLOCK_SAMPLES) this.samples.shift();
     const best = this.samples.reduce((a, b) => (b.roundTrip <= a.roundTrip ? b : a));
     this.offset = Math.round(best.offset);
   }

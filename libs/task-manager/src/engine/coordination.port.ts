@@ -112,7 +112,9 @@ export interface SchedulePort {
    * Re-publishes runs whose lease expired, scanning at most `limit` pending runs per priority from `cursor`
    * (default: the start); returns their task ids and where the scan continues. A run whose deliveries reach
    * `maxDeliveries` (each ended with its worker gone) is not re-published but returned as exhausted, still
-   * pending, for the leader to record as failed (`RunQueuePort.complete`). @throws LeadershipLostError
+   * pending, for the leader to record as failed (`RunQueuePort.complete`). A scan from the start that finds
+   * nothing pending answers nothing, whatever `token` (it reads no lease: an idle leader sweeps all the time).
+   * @throws LeadershipLostError when `token` is stale and something is pending; nothing is changed then.
    */
   reclaimExpired(token: string, options: ReclaimOptions): Promise<ReclaimResult>;
   /** Recreates the consumer groups if they are missing (e.g. after FLUSHALL). */
@@ -242,6 +244,8 @@ export interface WorkerRegistryPort {
   remove(workerId: string): Promise<void>;
   /** Refreshes a worker's heartbeat only (the idle heartbeat); returns the server time. */
   touch(workerId: string): Promise<number>;
+  /** The server time (one read, nothing written): the cluster clock's first samples at start-up. */
+  serverTime(): Promise<number>;
   /** Drops workers not seen for `staleMs` at cluster time `nowMs`; returns their ids. */
   prune(staleMs: number, nowMs: number): Promise<string[]>;
 }

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
+import { CLOCK_SAMPLES } from './cluster-clock.js';
 import type { ChangeNotice, CoordinationPort } from './coordination.port.js';
 import type { EngineParts } from './engine-parts.js';
 import type { EngineLifecycleSettings } from './engine-settings.js';
@@ -85,6 +86,7 @@ export class EngineSequence {
       // First contact with the cluster clock, before any slot is computed from it.
       const sentAt = parts.timers.now();
       parts.clock.observe(await this.port.workers.announce(parts.describe()), sentAt);
+      await this.settleClock();
       await parts.dynamicTasks.sync();
       await parts.registrar.registerAll();
       await parts.sweeper.declare();
@@ -151,6 +153,23 @@ export class EngineSequence {
     if (notice.type === 'leader-released' && notice.origin !== this.worker.id) elector.poke();
     if (notice.type === 'tasks') void this.syncDynamicTasks();
     if ((notice.type === 'schedule' || notice.type === 'tasks') && elector.isLeader) scheduler.wake();
+  }
+
+  /**
+   * Reads the server's clock until the cluster clock's estimate rests on a full set of samples: a few round
+   * trips at start-up, instead of a sample on each of the first renewals or heartbeats (an idle leader's first
+   * half-minute: issue 14). A read that fails ends it: later replies carrying the time go on sampling.
+   */
+  private async settleClock(): Promise<void> {
+    const { clock, timers } = this.parts;
+    for (let read = 0; read < CLOCK_SAMPLES && !clock.settled; read++) {
+      const sentAt = timers.now();
+      try {
+        clock.observe(await this.port.workers.serverTime(), sentAt);
+      } catch {
+        return;
+      }
+    }
   }
 
   /** Notes (and logs once) a problem of the deployment that appeared at runtime, e.g. a foreign consumer group. */

@@ -35,7 +35,13 @@ export class MemoryLeadership implements LeadershipPort {
     checkWorkers = true,
   ): Promise<{ renewed: boolean; oldestWorkerSeen: number | null } & ServerTimed> {
     const now = this.store.now();
-    if (this.store.leaderToken(now) !== token) return { renewed: false, oldestWorkerSeen: null, serverTime: now };
+    const current = this.store.leaderToken(now);
+    if (current !== token) {
+      // Like `renew-leader`'s GETEX: another's lease is extended by one TTL from now, once (its deposed leader
+      // steps down on this answer).
+      if (current !== null) this.store.leader!.expiresAt = now + ttlMs;
+      return { renewed: false, oldestWorkerSeen: null, serverTime: now };
+    }
     this.store.leader = { token, expiresAt: now + ttlMs };
     const oldestWorkerSeen = checkWorkers ? (this.store.workers.first()?.score ?? null) : null;
     return { renewed: true, oldestWorkerSeen, serverTime: now };

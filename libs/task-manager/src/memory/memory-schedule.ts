@@ -167,7 +167,8 @@ export class MemorySchedule implements SchedulePort {
   }
 
   /**
-   * Fenced recovery: delivered runs not touched for `leaseTtlMs` (their owner stopped renewing them) are
+   * Fenced recovery (once something is pending: a sweep from the start with nothing pending answers nothing,
+   * whoever asks, as the Redis driver's does without reading the lease): delivered runs not touched for `leaseTtlMs` (their owner stopped renewing them) are
    * re-published as new messages, and their task's `inflight` mark follows. Like XAUTOCLAIM, each priority's
    * pending runs are scanned in id order from its cursor (inclusive), at most `limit` re-published; the
    * returned cursor is the next run to look at, `'0-0'` once the scan reached the end.
@@ -177,6 +178,11 @@ export class MemorySchedule implements SchedulePort {
     { leaseTtlMs, limit, cursor = { high: '0-0', normal: '0-0' }, maxDeliveries }: ReclaimOptions,
   ): Promise<ReclaimResult> {
     const now = this.store.now();
+    // (Like the Redis driver's pre-check: a sweep from the start with nothing pending answers nothing, unfenced.)
+    const fromStart = cursor.high === '0-0' && cursor.normal === '0-0';
+    if (fromStart && this.store.high.pending.size === 0 && this.store.normal.pending.size === 0) {
+      return { taskIds: [], cursor, exhausted: [] };
+    }
     if (this.store.leaderToken(now) !== token) throw new LeadershipLostError();
     const reclaimed: string[] = [];
     const exhausted: RunMessage[] = [];

@@ -12,8 +12,10 @@ export class MemoryTaskSets implements TaskSetPort {
   async declare(workerId: string, digest: string, taskIds: string[]): Promise<void> {
     const set = this.store.taskSets.get(digest) ?? { ids: new Set<string>(), declaredAt: 0 };
     for (const id of taskIds) set.ids.add(id);
-    set.declaredAt = this.store.now();
     this.store.taskSets.set(digest, set);
+    // (A worker that points at the set already changes nothing: the sweep marks live workers' sets declared.)
+    if (this.store.workerTaskSets.get(workerId) === digest) return;
+    set.declaredAt = this.store.now();
     this.store.workerTaskSets.set(workerId, digest);
   }
 

@@ -36,6 +36,10 @@ export class MemoryWorkers implements WorkerRegistryPort {
     return now;
   }
 
+  async serverTime(): Promise<number> {
+    return this.store.now();
+  }
+
   async remove(workerId: string): Promise<void> {
     this.store.workers.delete(workerId);
     this.store.workerInfo.delete(workerId);

@@ -14,10 +14,10 @@ export class RedisConsumerGroups {
     return [this.keys.streamHigh, this.keys.streamNormal];
   }
 
-  /** Groups other than this instance's, on either stream (none when the streams do not exist yet). */
-  async foreign(): Promise<string[]> {
+  /** Groups other than this instance's, on `streams` (none when they do not exist yet). */
+  async foreign(streams = this.streams): Promise<string[]> {
     const names = new Set<string>();
-    for (const stream of this.streams) {
+    for (const stream of streams) {
       let groups: unknown[][];
       try {
         groups = (await this.client.xinfo('GROUPS', stream)) as unknown[][];

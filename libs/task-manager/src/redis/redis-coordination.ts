@@ -47,8 +47,10 @@ export function createRedisCoordination(
   );
   const schedule = new RedisSchedule(client, scripts, keys, group, replicas);
   const groups = new RedisConsumerGroups(client, keys, group);
-  const deploymentProblem = async () => {
-    const foreign = await groups.foreign();
+  // At connect both run streams are looked at; the check of every reconciliation pass looks at the normal
+  // stream only (every deployment's groups are created on both at once; one read less per pass: issue 14).
+  const deploymentProblem = async (streams = groups.streams) => {
+    const foreign = await groups.foreign(streams);
     return foreign.length === 0
       ? undefined
       : messages.foreignConsumerGroups(options.keyPrefix, group, foreign, groups.streams);
@@ -69,7 +71,7 @@ export function createRedisCoordination(
       },
       close: () => connections.close(),
       isHealthy: () => connections.isHealthy(),
-      deploymentProblem,
+      deploymentProblem: () => deploymentProblem([keys.streamNormal]),
     },
     leadership: new RedisLeadership(scripts, keys),
     schedule,

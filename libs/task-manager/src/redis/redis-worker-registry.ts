@@ -3,6 +3,7 @@ import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engin
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import { parseLeaderToken } from '../wire/leader-token.js';
+import { serverTimeMs } from '../wire/server-time.js';
 import { decodeWorkerDescription, encodeWorkerDescription } from '../wire/worker-description.js';
 
 /**
@@ -22,6 +23,10 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
       [this.keys.workers, this.keys.workerInfo],
       [info.id, encodeWorkerDescription(info)],
     );
+  }
+
+  async serverTime(): Promise<number> {
+    return serverTimeMs(await this.client.time());
   }
 
   async list(): Promise<WorkerInfo[]> {

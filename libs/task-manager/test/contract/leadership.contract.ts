@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { LeadershipLostError } from '../../src/errors/leadership-lost.error.js';
 import {
+  deliver,
   dueOf,
   itemFor,
   lead,
@@ -94,6 +95,19 @@ export function leadershipContract(ctx: ContractContext): void {
     expect((await ctx.port.leadership.renew(token, 300)).renewed).toBe(true);
   });
 
+  // Issue 14: the check and the extension are one command (GETEX): a refused renewal extends the lease it found.
+  it("a renewal of another's lease is refused, and extends that lease by one TTL from now", async () => {
+    const deposed = await lead(ctx.port, 'w1', 150);
+    await sleep(200);
+    const current = await lead(ctx.port, 'w2', 300);
+    await sleep(150);
+    expect((await ctx.port.leadership.renew(deposed, 400)).renewed).toBe(false);
+    // 350 ms after w2 acquired its 300 ms lease: alive only thanks to the refused renewal.
+    await sleep(200);
+    expect(await ctx.port.leadership.acquire('w3', LONG_TTL)).toHaveProperty('retryInMs');
+    expect((await ctx.port.leadership.renew(current, 300)).renewed).toBe(true);
+  });
+
   it('releases only with the current token; a release lets another worker in at once', async () => {
     const token = await lead(ctx.port, 'w1');
     await ctx.port.leadership.release('w1|999999');
@@ -136,6 +150,8 @@ export function leadershipContract(ctx: ContractContext): void {
   // acquiring a moment later publishes the same slots again.
   it('fences a leader whose lease merely expired (nobody holds it): its publish and recovery change nothing', async () => {
     const expired = await lead(ctx.port, 'w1', 150);
+    // (A run pending on a worker: recovery is fenced once there is something to recover.)
+    await deliver(ctx.port, expired, 'g/pending', 'c0');
     const slot = Date.now() - 1000;
     await scheduleAt(ctx.port, 'g/t', slot);
     const scheduled = (await dueOf(ctx.port, 'g/t'))!;
@@ -154,9 +170,24 @@ export function leadershipContract(ctx: ContractContext): void {
 
   it('fences a stale leader out of recovery too', async () => {
     const stale = await lead(ctx.port, 'w1', 150);
+    await deliver(ctx.port, stale, 'g/t', 'c1');
     await sleep(200);
     await lead(ctx.port, 'w2');
     await expect(reclaim(ctx.port, stale, { leaseTtlMs: 100, limit: 10 })).rejects.toBeInstanceOf(LeadershipLostError);
+    // The run stays pending where it was, not re-published.
+    expect(await readRuns(ctx.port, 'c2')).toEqual([]);
+  });
+
+  // Issue 14: an idle deployment sweeps all the time; with nothing pending, the sweep does not read the lease.
+  it('a sweep from the start with nothing pending answers nothing, whoever asks', async () => {
+    const stale = await lead(ctx.port, 'w1', 150);
+    await sleep(200);
+    await lead(ctx.port, 'w2');
+    expect(await reclaim(ctx.port, stale, { leaseTtlMs: 100, limit: 10 })).toEqual({
+      taskIds: [],
+      cursor: { high: '0-0', normal: '0-0' },
+      exhausted: [],
+    });
   });
 
   // Issue 14: a driver whose renewals record the leader's worker heartbeat lets the leader skip its idle beat.

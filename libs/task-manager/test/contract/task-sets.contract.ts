@@ -76,6 +76,24 @@ export function taskSetsContract(ctx: ContractContext): void {
     expect(await sweepPass(port, token)).toEqual(['g/gone']);
   });
 
+  // Issue 14: a worker declares its set on every reconciliation pass; once it points at it, that changes nothing.
+  it("sweep: a live worker's set is kept however long ago it was declared; declaring it again changes nothing", async () => {
+    const { port } = ctx;
+    const token = await setUp();
+    await sleep(GRACE + 50);
+    await port.taskSets.declare('w1', 'set-1', ['g/a', 'g/gone']);
+    await sleep(GRACE + 50);
+    expect(await sweepPass(port, token)).toEqual([]);
+    await sleep(GRACE + 50);
+    expect(await sweepPass(port, token)).toEqual([]);
+    expect(await port.schedule.count()).toBe(4);
+    // Its worker gone, the set's grace period runs from the sweep that last saw it live.
+    await port.workers.remove('w1');
+    expect(await sweepPass(port, token)).toEqual([]);
+    await sleep(GRACE + 50);
+    expect(await sweepPass(port, token)).toEqual(['g/gone']);
+  });
+
   it('sweep: nothing is noted or removed while a live worker has declared no task set (an older version)', async () => {
     const { port } = ctx;
     const token = await setUp();

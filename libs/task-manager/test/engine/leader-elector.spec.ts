@@ -289,3 +289,31 @@ describe('LeaderElector', () => {
     await timers.until(() => stopped);
   });
 });
+
+// Issue 14: a new instance read the server clock on each of its first eight renewals (or heartbeats), a command
+// more per renewal through an idle leader's first half-minute.
+describe('the cluster clock at start-up', () => {
+  let harness: EngineHarness | undefined;
+  afterEach(async () => harness?.stopAll());
+
+  it('is settled by reads at start-up: the leader then samples the clock on one renewal in ten', async () => {
+    harness = new EngineHarness();
+    const { timers } = harness;
+    const a = harness.instance('a', [makeTask({ name: 'x', expression: YEARLY })]);
+    let reads = 0;
+    const serverTime = a.port.workers.serverTime.bind(a.port.workers);
+    a.port.workers.serverTime = () => (reads++, serverTime());
+    const sampled: boolean[] = [];
+    const renew = a.port.leadership.renew.bind(a.port.leadership);
+    a.port.leadership.renew = (token, ttlMs, checkWorkers, clusterNow) => {
+      sampled.push(clusterNow === undefined);
+      return renew(token, ttlMs, checkWorkers, clusterNow);
+    };
+    await harness.startLeader(a);
+    // The announcement is the first sample; seven reads make eight.
+    expect(reads).toBe(7);
+    await timers.advance(30_000);
+    expect(sampled.length).toBeGreaterThanOrEqual(9);
+    expect(sampled.slice(0, 10).filter(Boolean)).toHaveLength(1);
+  });
+});

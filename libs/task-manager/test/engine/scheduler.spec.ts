@@ -75,6 +75,35 @@ describe('Scheduler', () => {
     });
   });
 
+  // Issue 14: the reconciliation pass wakes the leader's scheduler every 30 s (docs/simulation.md, finding 4),
+  // and a wake mostly finds nothing due.
+  it('a wake with nothing due peeks at the earliest entry only; one with something due fetches it', async () => {
+    harness = new EngineHarness();
+    const { timers } = harness;
+    const task = makeTask({ name: 'rare', expression: YEARLY });
+    const a = harness.instance('a', [task]);
+    const b = harness.instance('b', [task]);
+    const calls: string[] = [];
+    const { schedule } = a.port;
+    const fetchDue = schedule.fetchDue.bind(schedule);
+    const peekEarliest = schedule.peekEarliest.bind(schedule);
+    schedule.fetchDue = (...args) => (calls.push('fetchDue'), fetchDue(...args));
+    schedule.peekEarliest = () => (calls.push('peekEarliest'), peekEarliest());
+    await harness.startLeader(a);
+    await harness.start(b);
+    await timers.advance(10_000);
+    // A change notice with nothing due (what the 30 s pass's wake meets).
+    calls.length = 0;
+    await b.port.notices.publish({ type: 'schedule', origin: 'b' });
+    await timers.advance(1000);
+    expect(calls).toEqual(['peekEarliest']);
+    // A trigger: due at once, fetched and run.
+    calls.length = 0;
+    await b.port.state.trigger([task.id]);
+    await timers.until(() => eventsOf(a, 'run.started').length + eventsOf(b, 'run.started').length === 1, 60_000, 1);
+    expect(calls.slice(0, 2)).toEqual(['peekEarliest', 'fetchDue']);
+  });
+
   it('wakes at once on a change notice from another instance (not at its next due slot)', async () => {
     harness = new EngineHarness();
     const { timers } = harness;

@@ -2,7 +2,10 @@
   Extends the leader lease if it is still ours (compare-and-set); when asked, records the leader's own worker
   heartbeat (its idle heartbeat is skipped while it leads: engineSettings, leaseKeeper.leaderCoversIdleBeat)
   and reports the oldest worker heartbeat, so the leader learns of a dead worker (whose runs must be
-  recovered) without polling for it.
+  recovered) without polling for it. The check and the extension are one GETEX (a renewal is the most
+  frequent command of an idle deployment): a lease found to be another's has then been extended by one TTL
+  from now, once, by the leader it deposed, which steps down on this answer. Its holder loses nothing, and
+  a holder that died is replaced at most one TTL later.
   KEYS[1] leader    KEYS[2] workers ZSET
   ARGV[1] lease token "<workerId>|<epoch>"
   ARGV[2] lease TTL (ms)
@@ -20,10 +23,9 @@ if ARGV[5] == '' then
   now = serverTimeMs()
   reported = now
 end
-if rcall('GET', KEYS[1]) ~= ARGV[1] then
+if rcall('GETEX', KEYS[1], 'PX', ARGV[2]) ~= ARGV[1] then
   return { 0, -1, reported }
 end
-rcall('PEXPIRE', KEYS[1], ARGV[2])
 if ARGV[3] ~= '1' then
   return { 1, -1, reported }
 end
