@@ -54,14 +54,13 @@ function rows(report) {
                   .join(', ')}`,
             )
             .join('; ')}. ` +
-          "What it would take: the leader's lease renewal (GET + PEXPIRE every `leaderHeartbeatInterval`, 3 s by " +
-          'default: 0.67/s, the price of a failover within 10 s) and the blocking read of the run streams ' +
-          '(XREADGROUP every `streamBlockMs`, 5 s: 0.2/s) are most of it. Reading for 30 s would save 0.17/s, once ' +
-          'a run given up here can interrupt that read for its hand-back (today the hand-back waits for the read to ' +
-          "return); the orphan-run sweep's check (GET + two XPENDING every 1.5 lease TTLs) could ride on the " +
-          "leader's renewal; the 30 s pass's look at the schedule (4 reads) is the scheduler's safety net " +
-          "(docs/simulation.md, finding 4). The figure also holds the start-up's clock sampling (TIME on every " +
-          'renewal until the cluster clock has 8 samples): about 2.2/s afterwards.',
+          "What it would take: the leader's lease renewal (a script and its GETEX every `leaderHeartbeatInterval`, " +
+          '3 s by default: 0.67/s, the price of a failover within 10 s; every other one also records its heartbeat ' +
+          'and reads the oldest) and the blocking read of the run streams (XREADGROUP every `streamBlockMs`, 5 s: ' +
+          '0.2/s) are most of it. Reading for 30 s while nothing is held would save 0.17/s (a reply lost with the ' +
+          'blocking connection then waits that long to be read again); the orphan-run sweep (two XPENDING every 1.5 ' +
+          "lease TTLs) could ride on the leader's renewal; the 30 s pass's peek at the schedule is the scheduler's " +
+          'safety net (docs/simulation.md, finding 4).',
     });
   }
 
