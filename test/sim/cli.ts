@@ -1,18 +1,29 @@
 /**
- * `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...] [--revert reread,late-create]
- * [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]`: runs seeds S .. S+N-1 (default 1000 from 1),
- * stops at the first violation, shrinks it and prints the report. `--digest FILE` writes each seed's digest
- * (SimResult.digest; with `--trace`, its trace's fingerprint too) and runs on past violations: to check that a
- * change of the simulator keeps what every seed does. See docs/simulation.md.
+ * The simulator's command line (`npm run simulate -- --help` prints USAGE). See docs/simulation.md.
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { FAULT_KINDS, type FaultKind } from './scenario.js';
-import { flagsOf } from './reverts.js';
+import { flagsOf, REVERTS } from './reverts.js';
 import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
+const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...]
+  [--revert reread,late-create] [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]
+
+Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrinks it and prints the report.
+  --seed S          one seed (with --trace: its trace)
+  --instances N     every scenario with N instances
+  --disable kinds   fault kinds off: ${FAULT_KINDS.join(', ')}
+  --revert fixes    undo a fix in the simulated driver: ${Object.keys(REVERTS).join(', ')}
+  --jobs J          J processes
+  --json FILE       the summary as JSON
+  --digest FILE     each seed's digest (with --trace, its trace's fingerprint too); runs on past violations:
+                    to check that a change of the simulator keeps what every seed does
+See docs/simulation.md.`;
+
 interface Args {
+  help: boolean;
   from: number;
   seeds: number;
   jobs: number;
@@ -24,7 +35,7 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { from: 1, seeds: 1000, jobs: 1, trace: false, shrink: true, options: {} };
+  const args: Args = { help: false, from: 1, seeds: 1000, jobs: 1, trace: false, shrink: true, options: {} };
   const disabled = new Set<FaultKind>();
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
@@ -63,12 +74,16 @@ function parse(argv: string[]): Args {
       case '--json':
         args.json = value();
         break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
       case '--digest':
         args.digest = value();
         args.options.digest = true;
         break;
       default:
-        throw new Error(`unknown argument ${argv[i]}`);
+        throw new Error(`unknown argument ${argv[i]} (see --help)`);
     }
   }
   args.options.knobs = { ...args.options.knobs, disabled };
@@ -127,6 +142,7 @@ async function main(): Promise<void> {
     return;
   }
   const args = parse(process.argv.slice(2));
+  if (args.help) return void console.log(USAGE);
   const started = performance.now();
   let results: RangeResult[];
   if (args.jobs <= 1) {
