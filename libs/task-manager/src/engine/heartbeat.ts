@@ -47,7 +47,8 @@ export function extendRenewedLeases(
  * lease renewals record it (`leaderCovers`): the beat is skipped.
  */
 export class Heartbeat {
-  private lastDescription?: string;
+  /** The description the last renewal recorded. */
+  private lastDescription?: WorkerDescription;
 
   constructor(
     private readonly runs: Pick<RunQueuePort, 'renew'>,
@@ -61,14 +62,14 @@ export class Heartbeat {
   /** Beats once (null: skipped, the leader's renewals stand for it); throws when Redis cannot be reached. */
   async beat(load: HeartbeatLoad): Promise<HeartbeatReport | null> {
     const sentAt = this.timers.now();
-    const text = JSON.stringify(load.description);
-    if (load.runs.length === 0 && text === this.lastDescription) {
-      if (this.leaderCovers && load.description.isLeader) return null;
-      const serverTime = await this.workers.touch(load.description.id);
+    const { description } = load;
+    if (load.runs.length === 0 && this.lastDescription && sameDescription(description, this.lastDescription)) {
+      if (this.leaderCovers && description.isLeader) return null;
+      const serverTime = await this.workers.touch(description.id);
       return { sentAt, serverTime, receivedAt: this.timers.now(), lost: [], vanished: [], renewed: [] };
     }
-    const { lost, vanished, serverTime } = await this.runs.renew(load.description, load.runs, this.leaseTtlMs);
-    this.lastDescription = text;
+    const { lost, vanished, serverTime } = await this.runs.renew(description, load.runs, this.leaseTtlMs);
+    this.lastDescription = description;
     return {
       sentAt,
       serverTime,
@@ -78,6 +79,12 @@ export class Heartbeat {
       renewed: load.runs.filter((_, index) => !lost.includes(index)).map((run) => run.key),
     };
   }
+}
+
+/** Whether two descriptions say the same (field by field: a beat compares them, a JSON text cost more). */
+function sameDescription(a: WorkerDescription, b: WorkerDescription): boolean {
+  const keys = Object.keys(a) as Array<keyof WorkerDescription>;
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** Beats on a timer and reports each result: on the main thread, or on the heartbeat thread. */
