@@ -12,6 +12,13 @@ import type { EventHandle, World } from './world.js';
 /** Calls answered at once, without a round trip (local state of the driver). */
 const LOCAL_CALLS = new Set(['lifecycle.isHealthy', 'runs.interrupt', 'lifecycle.close']);
 
+/** What travels over a link: a request or a reply, handed over by `arrive` at the other end. */
+interface Message {
+  arrive(): void;
+}
+
+const arrive = (message: Message) => message.arrive();
+
 /** The network between one process and the store ("Redis"): its faults are switched by the fault schedule. */
 export class Link {
   /** Calls from (and replies to) this process hang until the link thaws. */
@@ -24,7 +31,7 @@ export class Link {
   lossRate = 0;
   /** Probability that a call is applied twice (its reply lost, ioredis re-sends it after reconnecting). */
   duplicateRate = 0;
-  private readonly held: Array<() => void> = [];
+  private readonly held: Message[] = [];
 
   constructor(
     private readonly world: World,
@@ -35,11 +42,17 @@ export class Link {
     return this.minDelayMs + this.rng.next() * this.jitterMs + this.extraDelayMs;
   }
 
-  /** Sends `fn` over the link: after a delay, or once it thaws. */
-  send(fn: () => void): void {
-    if (this.frozen) this.held.push(fn);
-    else this.world.after(this.delay(), () => (this.frozen ? this.held.push(fn) : fn()));
+  /** Sends `message` over the link: it arrives after a delay, or once the link thaws. */
+  send(message: Message): void {
+    if (this.frozen) this.held.push(message);
+    else this.world.after(this.delay(), this.reach, message);
   }
+
+  /** A message at the end of its delay: held if the link froze meanwhile. */
+  private readonly reach = (message: Message): void => {
+    if (this.frozen) this.held.push(message);
+    else message.arrive();
+  };
 
   fate(): 'ok' | 'lost' | 'duplicated' {
     if (this.lossRate > 0 && this.rng.chance(this.lossRate)) return 'lost';
@@ -49,7 +62,7 @@ export class Link {
 
   thaw(): void {
     this.frozen = false;
-    for (const fn of this.held.splice(0)) this.world.after(this.delay(), fn);
+    for (const message of this.held.splice(0)) this.world.after(this.delay(), arrive, message);
   }
 
   heal(): void {
@@ -87,8 +100,19 @@ interface PortContext {
   store: MemoryStore;
   worker: string;
   options: NetworkOptions;
+  /** Whether `onApplied` is told of the calls named `name` (asked once per method). */
+  observes: (name: string) => boolean;
   onApplied: (call: AppliedCall) => void;
   onReply: (name: string, fate: string) => void;
+}
+
+/** One method of a port, wrapped: what each of its calls needs. */
+interface Method {
+  name: string;
+  obj: object;
+  fn: (...args: unknown[]) => unknown;
+  /** Its calls are reported to `onApplied` (PortContext.observes). */
+  observed: boolean;
 }
 
 /** A port's connection state: after a lost reply (a reconnection), its next read re-reads its pending runs. */
@@ -108,37 +132,55 @@ function pendingOf(store: MemoryStore, consumer: string): RunMessage[] {
   return runs;
 }
 
+const timeOut = (call: PortCall) => call.timeOut();
+const settleReply = (call: PortCall) => call.settleReply();
+
 /**
  * One port call in flight: a request that reaches the store after a delay, a reply that comes back after
  * another (or is lost, or the call is applied twice), and the command timeout. One object per call, its steps
- * methods (before: a closure per step and per callback).
+ * methods (before: a closure per step and per callback); it is the message its link carries, first the
+ * request (again when it is re-sent), then the reply.
  */
-class PortCall {
+class PortCall implements Message {
   private settled = false;
+  /** The reply is on its way: the next arrival is the reply's. */
+  private replying = false;
+  private replyOk = false;
+  private replyValue: unknown;
   private readonly fate: 'ok' | 'lost' | 'duplicated';
   private readonly blocking: boolean;
   private readonly timeout: EventHandle | undefined;
   /** Applied a second time (an ioredis re-send): its outcome is replied whatever the fate. */
   private again = false;
 
+  private readonly name: string;
+
   constructor(
     private readonly ctx: PortContext,
     private readonly connection: Connection,
-    private readonly name: string,
-    private readonly obj: object,
-    private readonly fn: (...args: unknown[]) => unknown,
+    private readonly method: Method,
     private readonly args: unknown[],
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
+    this.name = method.name;
     this.fate = ctx.link.fate();
-    this.blocking = name === 'runs.read';
-    this.timeout = this.blocking
-      ? undefined
-      : ctx.world.after(ctx.options.commandTimeoutMs, () =>
-          ctx.host.deliver(() => this.settle(false, new Error(`Command timed out (${name})`))),
-        );
-    ctx.link.send(() => this.apply());
+    this.blocking = this.name === 'runs.read';
+    this.timeout = this.blocking ? undefined : ctx.world.after(ctx.options.commandTimeoutMs, timeOut, this);
+    ctx.link.send(this);
+  }
+
+  arrive(): void {
+    if (this.replying) this.ctx.host.deliver(settleReply, this);
+    else this.apply();
+  }
+
+  timeOut(): void {
+    this.ctx.host.deliver(() => this.settle(false, new Error(`Command timed out (${this.name})`)));
+  }
+
+  settleReply(): void {
+    this.settle(this.replyOk, this.replyValue);
   }
 
   private settle(ok: boolean, value: unknown): void {
@@ -150,11 +192,15 @@ class PortCall {
   }
 
   private reply(ok: boolean, value: unknown): void {
-    this.ctx.link.send(() => this.ctx.host.deliver(() => this.settle(ok, value)));
+    this.replying = true;
+    this.replyOk = ok;
+    this.replyValue = value;
+    this.ctx.link.send(this);
   }
 
   private apply(): void {
-    const { ctx, connection, obj, fn, args } = this;
+    const { ctx, connection, args } = this;
+    const { obj, fn, observed } = this.method;
     let pending: Promise<unknown>;
     if (this.blocking && connection.rereadPending && ctx.options.rereadAfterReconnect) {
       connection.rereadPending = false;
@@ -165,11 +211,11 @@ class PortCall {
     }
     pending.then(
       (result) => {
-        ctx.onApplied({ worker: ctx.worker, name: this.name, args, result });
+        if (observed) ctx.onApplied({ worker: ctx.worker, name: this.name, args, result });
         this.applied(true, result);
       },
       (error: unknown) => {
-        ctx.onApplied({ worker: ctx.worker, name: this.name, args, error });
+        if (observed) ctx.onApplied({ worker: ctx.worker, name: this.name, args, error });
         this.applied(false, error);
       },
     );
@@ -183,7 +229,7 @@ class PortCall {
     if (this.fate === 'lost') return this.reply(false, new Error(`Connection lost (${this.name})`));
     // ioredis re-sends the command on the new connection: it runs a second time.
     this.again = true;
-    this.ctx.link.send(() => this.apply());
+    this.ctx.link.send(this);
   }
 }
 
@@ -198,8 +244,8 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
   const { world, host, link } = ctx;
   const connection: Connection = { rereadPending: false };
 
-  const call = (name: string, obj: object, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> =>
-    new Promise((resolve, reject) => new PortCall(ctx, connection, name, obj, fn, args, resolve, reject));
+  const call = (method: Method, args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => new PortCall(ctx, connection, method, args, resolve, reject));
 
   const wrapperOf = (obj: object, name: string, fn: (...args: unknown[]) => unknown): unknown => {
     if (LOCAL_CALLS.has(name)) return fn.bind(obj);
@@ -212,7 +258,8 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
           });
         });
     }
-    return (...args: unknown[]) => call(name, obj, fn, args);
+    const method: Method = { name, obj, fn, observed: ctx.observes(name) };
+    return (...args: unknown[]) => call(method, args);
   };
 
   const wrap = <T extends object>(part: string, target: T): T => {

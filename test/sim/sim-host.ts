@@ -19,10 +19,11 @@ export class SimHost {
     readonly name: string,
   ) {}
 
-  deliver(fn: () => void): void {
+  /** Calls `fn(arg)` now, later (paused) or never (dead). */
+  deliver<T>(fn: (arg: T) => void, arg?: T): void {
     if (this.state === 'dead') return;
-    if (this.state === 'paused') this.held.push(fn);
-    else fn();
+    if (this.state === 'paused') this.held.push(() => fn(arg as T));
+    else fn(arg as T);
   }
 
   pause(): void {
@@ -131,12 +132,16 @@ export class SimTimers implements EngineTimers {
   }
 
   private schedule(armed: Armed, ms: number): EventHandle {
-    return this.world.after(this.trueMs(ms), () => {
-      if (!armed.live || armed.waiting) return;
-      armed.waiting = true;
-      this.host.deliver(() => this.fire(armed));
-    });
+    return this.world.after(this.trueMs(ms), this.due, armed);
   }
+
+  /** A timer's event came: it fires now (as `host.deliver` would, without a closure), or once its host resumes. */
+  private readonly due = (armed: Armed): void => {
+    if (!armed.live || armed.waiting) return;
+    if (this.host.state === 'running') return this.fire(armed);
+    armed.waiting = true;
+    this.host.deliver(() => this.fire(armed));
+  };
 
   private fire(armed: Armed): void {
     armed.waiting = false;

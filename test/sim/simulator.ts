@@ -86,6 +86,9 @@ const HEAL_SETTLE_MS = 20_000;
 /** Kinds of run under one run id (Simulation.kinds): a trigger, anything else. */
 const TRIGGER = 1;
 const SCHEDULED = 2;
+/** The store calls `applied` looks at; with the trace, also TRACED_CALLS. */
+const OBSERVED_CALLS = new Set(['runs.complete', 'schedule.publish', 'runs.start']);
+const TRACED_CALLS = new Set(['runs.read', 'runs.handBack', 'runs.requeue', 'schedule.reclaimExpired']);
 const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** One handler execution, as the handler saw it. */
@@ -219,11 +222,21 @@ class Simulation {
     this.heartbeatMs = this.resolved.runningHeartbeatInterval * 1000;
     this.leaseTtlMs = this.heartbeatMs * 3;
     this.handlerFaults = !options.knobs?.disabled?.has('handlers');
+    // (Every field set from the start: one shape for every slot, which `observe` reads after every step.)
     this.slots = scenario.instances.map((_, index) => ({
       index,
       incarnation: 0,
       status: 'down',
       worker: '',
+      host: undefined,
+      timers: undefined,
+      link: undefined,
+      inner: undefined,
+      port: undefined,
+      orchestrator: undefined,
+      maps: undefined,
+      registry: undefined,
+      stoppingSince: undefined,
       active: new Set(),
       killedAt: [],
       troubles: [],
@@ -346,6 +359,7 @@ class Simulation {
       store,
       worker,
       options: { commandTimeoutMs: 1000, rereadAfterReconnect: this.options.flags?.rereadAfterReconnect ?? true },
+      observes: (name) => this.observes(name),
       onApplied: (call) => this.applied(call),
       onReply: (name, fate) => this.note(worker, () => `reply ${fate}: ${name}`),
     });
@@ -642,6 +656,11 @@ class Simulation {
   }
 
   // ---------------------------------------------------------------- observations of the store
+
+  /** Whether `applied` looks at the calls named `name` (the network reports no other: an object per call saved). */
+  private observes(name: string): boolean {
+    return OBSERVED_CALLS.has(name) || (this.tracing && TRACED_CALLS.has(name));
+  }
 
   private applied(call: AppliedCall): void {
     if (call.error !== undefined) return;

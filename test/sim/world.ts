@@ -16,13 +16,14 @@ const drained = () => new Promise<void>((resolve) => process.nextTick(resolve));
 const stepBits = new Float64Array(1);
 const stepWords = new Uint32Array(stepBits.buffer);
 
-/** One scheduled happening of the simulated world. */
+/**
+ * One scheduled happening of the simulated world. Its keys (its time, a seeded tie-break between events due
+ * at the same time, its scheduling order) are kept beside it in the queue only (World.heap).
+ */
 interface SimEvent {
-  at: number;
-  /** Seeded tie-break between events due at the same simulated time. */
-  tie: number;
-  seq: number;
-  fn: () => void;
+  fn: (arg: unknown) => void;
+  /** What `fn` is called with (one function for many events: no closure per event). */
+  arg: unknown;
   cancelled: boolean;
 }
 
@@ -60,8 +61,8 @@ export class World {
   /** Called at each real turn of the run (see World). */
   onTurn: () => void = () => undefined;
   /**
-   * A binary heap of the events due, with each one's keys (at, tie, seq) beside it in flat arrays: comparing
-   * reads no event object (its numbers are boxed there).
+   * A binary heap of the events due, with each one's keys (at, tie, seq) beside it in flat arrays, and only
+   * there: comparing reads no event object, and an event allocates no boxed number.
    */
   private heap: SimEvent[] = [];
   private keyAt = new Float64Array(256);
@@ -76,15 +77,15 @@ export class World {
     this.now = start;
   }
 
-  /** Runs `fn` at simulated time `at` (not before now). */
-  at(at: number, fn: () => void): EventHandle {
-    const event: SimEvent = { at: Math.max(at, this.now), tie: this.rng.next(), seq: ++this.seq, fn, cancelled: false };
-    this.push(event);
+  /** Runs `fn(arg)` at simulated time `at` (not before now). */
+  at<T>(at: number, fn: (arg: T) => void, arg?: T): EventHandle {
+    const event: SimEvent = { fn: fn as (arg: unknown) => void, arg, cancelled: false };
+    this.push(event, Math.max(at, this.now), this.rng.next(), ++this.seq);
     return event;
   }
 
-  after(ms: number, fn: () => void): EventHandle {
-    return this.at(this.now + Math.max(0, ms), fn);
+  after<T>(ms: number, fn: (arg: T) => void, arg?: T): EventHandle {
+    return this.at(this.now + Math.max(0, ms), fn, arg);
   }
 
   cancel(handle: EventHandle | undefined): void {
@@ -104,7 +105,7 @@ export class World {
           for (;;) {
             const event = this.next(until);
             if (!event) break;
-            event.fn();
+            event.fn(event.arg);
             drainNow();
             if (this.steps % YIELD_EVERY === 0) {
               this.onTurn();
@@ -130,7 +131,7 @@ export class World {
     for (;;) {
       const event = this.next(until);
       if (!event) break;
-      event.fn();
+      event.fn(event.arg);
       if (this.steps % YIELD_EVERY === 0) {
         await nextTurn();
         this.onTurn();
@@ -153,13 +154,15 @@ export class World {
   /** The next event due by `until` (cancelled ones dropped), made the current step; undefined when none. */
   private next(until: number): SimEvent | undefined {
     for (;;) {
+      if (this.heap.length === 0) return undefined;
+      const at = this.keyAt[0];
+      if (at > until) return undefined;
       const event = this.heap[0];
-      if (!event || event.at > until) return undefined;
       this.pop();
       if (event.cancelled) continue;
-      this.now = event.at;
+      this.now = at;
       this.steps++;
-      if (this.hashing) this.hashStep(event.at);
+      if (this.hashing) this.hashStep(at);
       return event;
     }
   }
@@ -176,12 +179,11 @@ export class World {
     this.stepHash = h;
   }
 
-  private push(event: SimEvent): void {
+  private push(event: SimEvent, at: number, tie: number, seq: number): void {
     const heap = this.heap;
     let i = heap.length;
     if (i === this.keyAt.length) this.grow();
     const { keyAt, keyTie, keySeq } = this;
-    const { at, tie, seq } = event;
     heap.push(event);
     while (i > 0) {
       const parent = (i - 1) >> 1;
