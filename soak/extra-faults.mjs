@@ -15,6 +15,7 @@ import {
   wipeLostCompletionFault,
 } from './fault-link.mjs';
 import { poisonPillFault } from './fault-poison-pill.mjs';
+import { lostFailureThenWipeFault, wipeRegisterResentFault } from './fault-resent-across-wipe.mjs';
 import { sigtermLongFault } from './fault-sigterm-long.mjs';
 import { staticRemovalFault } from './fault-static-removal.mjs';
 
@@ -24,6 +25,8 @@ export const EXTRA_FAULTS = {
   'wipe-lost-completion': wipeLostCompletionFault,
   'freeze-link': freezeLinkFault,
   'freeze-then-wipe': freezeThenWipeFault,
+  'lost-failure-then-wipe': lostFailureThenWipeFault,
+  'wipe-register-resent': wipeRegisterResentFault,
   latency: latencyFault,
   'clock-skew': clockSkewFault,
   'poison-pill': poisonPillFault,

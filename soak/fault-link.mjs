@@ -11,7 +11,7 @@ const ofKind = (soak, kind) => soak.faults.filter((f) => f.kind === kind);
  * The proxy dropped `instance`'s connections: Redis is unreachable for it alone until ioredis reconnects (its
  * API answers 503 meanwhile, as it should). Noted as a short link outage for the API probes' expectations.
  */
-function linkDropped(instance) {
+export function linkDropped(instance) {
   const at = Date.now();
   instance.linkFreezes.push({ at, until: at + 2000 });
 }

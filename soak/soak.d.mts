@@ -31,6 +31,8 @@ export interface SoakSettings {
     | 'static-removal'
     | 'wipe-lost-completion'
     | 'freeze-then-wipe'
+    | 'lost-failure-then-wipe'
+    | 'wipe-register-resent'
     | 'freeze-worker'
     | 'late-dynamic-change'
   >;

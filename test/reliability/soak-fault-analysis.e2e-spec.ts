@@ -7,6 +7,11 @@ import { analyzeBackoff } from '../../soak/analysis/backoff.mjs';
 import { accountSlots } from '../../soak/analysis/slots.mjs';
 import { freezeWorkerFault, startedRunsOf, startRunsRequest } from '../../soak/fault-freeze-worker.mjs';
 import { lateDynamicChangeFault } from '../../soak/fault-late-dynamic-change.mjs';
+import {
+  lostFailureThenWipeFault,
+  resumeBoundMs,
+  wipeRegisterResentFault,
+} from '../../soak/fault-resent-across-wipe.mjs';
 import { sigtermLongFault } from '../../soak/fault-sigterm-long.mjs';
 
 const at = 1_000_000;
@@ -343,5 +348,79 @@ describe('soak slot accounting: allowParallel=false', () => {
       'gated: allowParallel=false (previous run still in flight)',
     ]);
     expect(missed([])).toEqual(['unexplained']);
+  });
+});
+
+describe('soak fault analysis: scripts sent again across a wipe', () => {
+  const T = 1_796_290_000_000;
+  const options = {
+    runningHeartbeatInterval: 1,
+    reconciliationInterval: 5,
+    leaderHeartbeatInterval: 1,
+    leaderRetryInterval: 1,
+  };
+
+  describe('lost-failure-then-wipe', () => {
+    const fault = {
+      n: 1,
+      kind: 'lost-failure-then-wipe',
+      at: T + 1_100,
+      swallowed: true,
+      slot: T,
+      retryRanBeforeWipe: true,
+      thawedAfterMs: 1_050,
+    };
+    const attempt = (n: number, pid: number, start: number) => ({
+      task: 'retried',
+      slot: T,
+      attempt: n,
+      pid,
+      start,
+      end: start + 20,
+    });
+    const analyze = (executions: ReturnType<typeof attempt>[]) =>
+      lostFailureThenWipeFault.analyze({ settings: { options }, faults: [fault], executions });
+
+    it('the retry ran once: no failure, the fault armed (retry before the wipe, thawed within a lease)', () => {
+      expect(analyze([attempt(1, 10, T + 5), attempt(2, 11, T + 1_050)])).toEqual({
+        count: 1,
+        swallowed: 1,
+        armed: 1,
+        failures: [],
+      });
+    });
+
+    it('fails when the retry ran again after the wipe (its failure recorded a second time)', () => {
+      const verdict = analyze([attempt(1, 10, T + 5), attempt(2, 11, T + 1_050), attempt(2, 12, T + 2_300)]);
+      expect(verdict.failures).toHaveLength(1);
+      expect(verdict.failures[0]).toMatch(/attempt 2 of retried@\d+ ran 2 times/);
+    });
+  });
+
+  describe('wipe-register-resent', () => {
+    const mix = { tasks: new Map([['sec-1', { category: 'per-second' }]]) };
+    const fault = { n: 2, kind: 'wipe-register-resent', at: T + 200, swallowed: true, byNewLeader: true };
+    const runAt = (slot: number) => ({ task: 'sec-1', slot, attempt: 1, pid: 10, start: slot + 5, end: slot + 20 });
+    const analyze = (executions: ReturnType<typeof runAt>[]) =>
+      wipeRegisterResentFault.analyze({ settings: { options }, faults: [fault], executions, mix });
+
+    it('slots resumed within a reconciliation interval and a failover of the wipe: no failure', () => {
+      // (A slot due before the wipe + 1 s may have been published before it: not a sign of resumption.)
+      expect(analyze([runAt(T + 1_000), runAt(T + 7_000)])).toMatchObject({
+        maxResumedAfterMs: 6_805,
+        notResumed: 0,
+        boundMs: resumeBoundMs(options),
+        failures: [],
+      });
+    });
+
+    it('fails when the leader slept past the bound (the schedule restored by a register answering "0 restored")', () => {
+      expect(analyze([runAt(T + 20_000)]).failures).toEqual([
+        'fault #2: no per-second slot ran within 14000 ms of the wipe (first after 19805 ms)',
+      ]);
+      expect(analyze([]).failures).toEqual([
+        'fault #2: no per-second slot ran within 14000 ms of the wipe (none ran again)',
+      ]);
+    });
   });
 });
