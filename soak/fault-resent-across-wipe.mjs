@@ -114,7 +114,16 @@ export const lostFailureThenWipeFault = {
     },
   ],
   run: lostFailureThenWipe,
-  // A wipe (soak/wipes.mjs): its missed slots are explained as for the flushall fault.
+  /**
+   * Runs delivered to the instance just before its connections dropped (a read's reply, a start request lost
+   * with them) stay its own until their lease expires, and the wipe erases them first: the slots due from a
+   * second before the swallow to the wipe. From the wipe on, it is a wipe (soak/wipes.mjs), explained as for
+   * the flushall fault.
+   */
+  windows: (soak, f) =>
+    f.swallowedAt === undefined
+      ? []
+      : [{ fault: f, from: f.swallowedAt - 1000, to: f.at, cause: 'link dropped and frozen until a wipe' }],
   analyze(soak) {
     const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
     const faults = ofKind(soak, 'lost-failure-then-wipe');
