@@ -37,7 +37,7 @@ async function dropReply(soak, record) {
  */
 async function wipeLostCompletion(soak, record) {
   const targets = soak.live().filter((i) => i.proxy);
-  if (targets.length === 0) return;
+  if (targets.length === 0) return void (record.wiped = false);
   // The completion of a run published before the wipe: its request carries the old data generation.
   const generation = await soak.probe.get(`{${soak.prefix}}:generation`).catch(() => null);
   record.at = Date.now();
@@ -66,7 +66,7 @@ async function wipeLostCompletion(soak, record) {
 async function freezeThenWipe(soak, record) {
   const leader = soak.leader();
   const target = soak.random.pick(soak.live().filter((i) => i.proxy && i !== leader));
-  if (!target) return;
+  if (!target) return void (record.wiped = false);
   const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
   const freezeMs = leaseMs * 2 + soak.random.int(1000, 3000);
   Object.assign(record, { pid: target.pid, freezeMs, frozenAt: Date.now() });

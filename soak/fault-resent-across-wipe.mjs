@@ -44,6 +44,8 @@ const retriesOf = (soak, f) =>
 
 async function lostFailureThenWipe(soak, record) {
   const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
+  // (Until its FLUSHALL: a fault that found nothing to act on is no wipe, soak/wipes.mjs.)
+  record.wiped = false;
   let target = null;
   // A non-leader must fail it (a frozen leader would publish nothing): triggered again when the leader ran it.
   for (let tries = 1; tries <= 3 && !target; tries++) {
@@ -92,6 +94,7 @@ async function lostFailureThenWipe(soak, record) {
   record.retryRanBeforeWipe = Boolean(retry);
   // (`at`: the wipe, as for every wipe fault.)
   record.at = Date.now();
+  record.wiped = true;
   await soak.probe.flushall();
   soak.wipeDynamic(record.at);
   target.proxy.unfreeze();
@@ -177,7 +180,7 @@ function firstRunAfter(soak, f) {
 
 async function wipeRegisterResent(soak, record) {
   const targets = soak.live().filter((i) => i.proxy);
-  if (targets.length === 0) return;
+  if (targets.length === 0) return void (record.wiped = false);
   const swallowing = targets.map((i) =>
     i.proxy.swallowNextReply(registerRequest(soak.prefix), { onRequest: true }).then(() => {
       linkDropped(i);

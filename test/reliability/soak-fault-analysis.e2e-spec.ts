@@ -4,6 +4,7 @@
  * that may well have finished within the shutdown timeout).
  */
 import { analyzeBackoff } from '../../soak/analysis/backoff.mjs';
+import { wipesOf } from '../../soak/analysis/faults.mjs';
 import { accountSlots } from '../../soak/analysis/slots.mjs';
 import { freezeWorkerFault, startedRunsOf, startRunsRequest } from '../../soak/fault-freeze-worker.mjs';
 import { lateDynamicChangeFault } from '../../soak/fault-late-dynamic-change.mjs';
@@ -422,5 +423,20 @@ describe('soak fault analysis: scripts sent again across a wipe', () => {
         'fault #2: no per-second slot ran within 14000 ms of the wipe (none ran again)',
       ]);
     });
+  });
+});
+
+describe('wipes', () => {
+  // A one-minute soak of 2026-12-03: a lost-failure-then-wipe that found no reply to swallow returned before its
+  // FLUSHALL; taken for a wipe, it reset the failing task's backoff model, and 7 gated slots were "unexplained".
+  it('a wipe fault that returned before its FLUSHALL is no wipe', () => {
+    const faults = [
+      { kind: 'lost-failure-then-wipe', at: 1000, wiped: false },
+      { kind: 'lost-failure-then-wipe', at: 2000, wiped: true },
+      { kind: 'wipe-register-resent', at: 3000 },
+      { kind: 'flushall', at: 4000 },
+      { kind: 'latency', at: 5000 },
+    ];
+    expect(wipesOf({ faults } as never)).toEqual([2000, 3000, 4000]);
   });
 });
