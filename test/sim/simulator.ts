@@ -106,7 +106,7 @@ interface Execution {
   how?: 'ok' | 'failed' | 'aborted' | 'killed';
   /** Its process was paused (SIGSTOP) while it ran: it cannot have stopped itself in time. */
   paused: boolean;
-  /** The store was wiped while it ran. */
+  /** The store was wiped while it ran, or between its start in the store and its handler (a late reply). */
   wiped: boolean;
 }
 
@@ -161,6 +161,11 @@ class Simulation {
    * run skipped by the leader while no definition of its task exists.
    */
   private readonly droppedRuns = new Map<string, number>();
+  /**
+   * The era in which the store started each run (`worker|task|slot|attempt`), until its handler begins: a wipe
+   * between the two erased its running marker, as for a run already running (seed 36750).
+   */
+  private readonly startedInEra = new Map<string, number>();
   /** Per run id: which kinds of run were put on a queue under it (bits: TRIGGER, SCHEDULED). */
   private readonly kinds = new Map<string, number>();
   private readonly wipes: number[] = [];
@@ -576,6 +581,9 @@ class Simulation {
       paused: false,
       wiped: false,
     };
+    const startKey = `${host.name}|${taskId}|${e.slot}|${e.attempt}`;
+    e.wiped = (this.startedInEra.get(startKey) ?? this.era) < this.era;
+    this.startedInEra.delete(startKey);
     this.executions.push(e);
     this.started(slot, e);
     const task = registry.getTask(taskId);
@@ -624,7 +632,7 @@ class Simulation {
       );
     const others = this.activeByTask.get(e.taskId) ?? new Set<Execution>();
     for (const x of others) {
-      if (x.paused || x.wiped) continue;
+      if (x.paused || x.wiped || e.wiped) continue;
       const same = x.slot === e.slot && x.attempt === e.attempt;
       if (same || !e.allowParallel)
         this.fail(
@@ -706,6 +714,8 @@ class Simulation {
       runs.forEach(({ run }, i) => {
         const decision = (call.result as string[])[i];
         if (decision === 'deleted') this.droppedRuns.set(`${run.taskId}|${run.slot}|${run.attempt}`, this.world.now);
+        if (decision === 'start')
+          this.startedInEra.set(`${call.worker}|${run.taskId}|${run.slot}|${run.attempt}`, this.era);
         this.note(
           call.worker,
           () => `start ${run.taskId}@${this.at(run.slot)} #${run.attempt}: ${decision}`,
