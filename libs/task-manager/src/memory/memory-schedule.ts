@@ -168,7 +168,8 @@ export class MemorySchedule implements SchedulePort {
 
   /**
    * Fenced recovery (once something is pending: a sweep from the start with nothing pending answers nothing,
-   * whoever asks, as the Redis driver's does without reading the lease): delivered runs not touched for `leaseTtlMs` (their owner stopped renewing them) are
+   * whoever asks, as the Redis driver's does without reading the lease): delivered runs not touched for
+   * `leaseTtlMs` (their owner stopped renewing them) are
    * re-published as new messages, and their task's `inflight` mark follows. Like XAUTOCLAIM, each priority's
    * pending runs are scanned in id order from its cursor (inclusive), at most `limit` re-published; the
    * returned cursor is the next run to look at, `'0-0'` once the scan reached the end.
