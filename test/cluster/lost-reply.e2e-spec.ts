@@ -39,7 +39,7 @@ describe('a lost XREADGROUP reply', () => {
     await waitFor(
       () => {
         for (let i = 1; i <= TASKS; i++) {
-          const later = cluster!.ofType('end').filter((e) => e.task === `t-${i}` && e.at > lostAt + 3000);
+          const later = cluster!.ofType('end').filter((e) => e.task === `t-${i}` && e.real > lostAt + 3000);
           if (later.length < 2) return false;
         }
         return true;

@@ -18,7 +18,12 @@ export interface WorkerEvent {
   pid: number;
   /** The worker's clock when it printed the event (shifted when it runs with `clockSkewMs`). */
   t: number;
-  /** The test process's clock when the event was received (the real time, within a few ms). */
+  /** The real time when the worker printed the event (its clock without the shift of `clockSkewMs`). */
+  real: number;
+  /**
+   * The test process's clock when the event was received: the real time, but trailing the event by up to
+   * seconds while the test process is busy (several lines read in one chunk carry the same `at`).
+   */
   at: number;
   worker?: string;
   task?: string;
