@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { crc16 } from '../wire/crc16.js';
 
 /**
  * A connection of the engine: one Redis server (standalone, or the master found through Sentinel) or a
@@ -8,7 +9,7 @@ import type { Cluster, Redis } from 'ioredis';
 export type RedisClient = Redis | Cluster;
 
 /** Number of hash slots of a Redis Cluster. */
-const SLOTS = 16_384;
+export const HASH_SLOTS = 16_384;
 
 /**
  * The Redis Cluster hash slot of `key` (what `CLUSTER KEYSLOT` answers): CRC16/XMODEM of the key, or of its
@@ -20,10 +21,5 @@ export function keySlot(key: string): number {
     const close = key.indexOf('}', open + 1);
     if (close > open + 1) key = key.slice(open + 1, close);
   }
-  let crc = 0;
-  for (const byte of Buffer.from(key, 'utf8')) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % SLOTS;
+  return crc16(key) % HASH_SLOTS;
 }
