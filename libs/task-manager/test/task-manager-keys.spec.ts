@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeTaskId } from '../src/registry/task-id.js';
-import { TaskManagerKeys } from '../src/redis/task-manager-keys.js';
+import { keySlot } from '../src/redis/redis-client.js';
+import { type PartitionKeys, TaskManagerKeys } from '../src/redis/task-manager-keys.js';
 
 /**
  * Redis glob semantics (as in `KEYS` / `SCAN MATCH`): `*`, `?`, `[...]` (with `^` negation and ranges),
@@ -167,5 +168,151 @@ describe('TaskManagerKeys.allKeysPattern', () => {
   it('the glob helper itself treats unescaped characters as wildcards (sanity check)', () => {
     expect('{appX}:schedule').toMatch(redisGlobToRegExp('{app*}:*'));
     expect('{appX}:schedule').not.toMatch(redisGlobToRegExp('{app\\*}:*'));
+  });
+});
+
+/** Every key of a partition (per-task ones for `taskId`). */
+function partitionKeyNames(keys: PartitionKeys, taskId: string): string[] {
+  return [
+    keys.schedule,
+    keys.signatures,
+    keys.oneOff,
+    keys.streamHigh,
+    keys.streamNormal,
+    keys.leader,
+    keys.epoch,
+    keys.generation,
+    keys.dynamic,
+    keys.dynamicGeneration,
+    keys.workerTaskSets,
+    keys.taskSets,
+    keys.orphans,
+    keys.taskSet('d1'),
+    keys.taskState(taskId),
+    keys.history(taskId),
+    keys.request('r1'),
+    keys.stream(true),
+    keys.stream(false),
+  ];
+}
+
+describe('TaskManagerKeys with one partition (the default)', () => {
+  const p1Names = {
+    tag: '{app}',
+    prefix: 'app',
+    schedule: '{app}:schedule',
+    signatures: '{app}:signatures',
+    oneOff: '{app}:oneoff',
+    streamHigh: '{app}:stream:high',
+    streamNormal: '{app}:stream:normal',
+    leader: '{app}:leader',
+    epoch: '{app}:epoch',
+    generation: '{app}:generation',
+    dynamic: '{app}:dynamic',
+    dynamicGeneration: '{app}:dynamic-generation',
+    events: '{app}:events',
+    workers: '{app}:workers',
+    workerInfo: '{app}:worker-info',
+    workerTaskSets: '{app}:worker-task-sets',
+    taskSets: '{app}:task-sets',
+    taskSetPrefix: '{app}:task-set:',
+    orphans: '{app}:orphans',
+    taskStatePrefix: '{app}:task:',
+    historyPrefix: '{app}:runs:',
+  };
+
+  it('keeps every key name of the one-partition layout, byte for byte', () => {
+    for (const keys of [new TaskManagerKeys('app'), new TaskManagerKeys('app', 1)]) {
+      expect(keys).toMatchObject(p1Names);
+      expect(keys.partitions).toBe(1);
+      expect(keys.taskState('g/t')).toBe('{app}:task:g/t');
+      expect(keys.history('g/t')).toBe('{app}:runs:g/t');
+      expect(keys.taskSet('abc')).toBe('{app}:task-set:abc');
+      expect(keys.request('0b5c')).toBe('{app}:request:0b5c');
+      expect(keys.stream(true)).toBe('{app}:stream:high');
+      expect(keys.stream(false)).toBe('{app}:stream:normal');
+      expect(keys.allKeysPattern).toBe('{app}:*');
+      expect(keys.allKeysPatterns).toEqual(['{app}:*']);
+    }
+  });
+
+  it('is its own partition 0, and every task is in it', () => {
+    const keys = new TaskManagerKeys('app');
+    expect(keys.partition(0)).toBe(keys);
+    expect(() => keys.partition(1)).toThrow(/No partition 1 in a deployment of 1/);
+    for (const id of ['g/t', 'a/b', 'x']) expect(keys.partitionOf(id)).toBe(0);
+  });
+});
+
+describe('TaskManagerKeys with 6 partitions', () => {
+  const keys = new TaskManagerKeys('app', 6);
+  const tags = ['{app:0.22}', '{app:1.33}', '{app:2.18}', '{app:3.43}', '{app:4.3}', '{app:5.1}'];
+
+  it('keeps the deployment keys on {prefix}', () => {
+    expect(keys.partitions).toBe(6);
+    expect(keys.tag).toBe('{app}');
+    expect([keys.workers, keys.workerInfo, keys.events]).toEqual([
+      '{app}:workers',
+      '{app}:worker-info',
+      '{app}:events',
+    ]);
+  });
+
+  it("puts each partition's keys on its own tag, all in one slot", () => {
+    tags.forEach((tag, n) => {
+      const partition = keys.partition(n);
+      expect(partition.tag).toBe(tag);
+      expect(partition.schedule).toBe(`${tag}:schedule`);
+      expect(partition.taskState('g/t')).toBe(`${tag}:task:g/t`);
+      expect(partition.request('r1')).toBe(`${tag}:request:r1`);
+      const names = partitionKeyNames(partition, 'g/t');
+      for (const name of names) expect(name.startsWith(`${tag}:`), name).toBe(true);
+      expect(new Set(names.map((name) => keySlot(name)))).toEqual(new Set([keySlot(tag)]));
+    });
+    expect(() => keys.partition(6)).toThrow(/No partition 6 in a deployment of 6/);
+    expect(() => keys.partition(-1)).toThrow(RangeError);
+  });
+
+  it('places different partitions, and the deployment keys, in different slots', () => {
+    const slots = [keys.workers, ...tags.map((_, n) => keys.partition(n).schedule)].map((key) => keySlot(key));
+    expect(new Set(slots).size).toBe(7);
+  });
+
+  it('maps tasks to partitions by wire/partition-of', () => {
+    // Golden vectors of test/wire/partition-of.spec.ts.
+    expect(keys.partitionOf('g/t')).toBe(0);
+    expect(keys.partitionOf('billing/invoice%20run')).toBe(3);
+    expect(keys.partitionOf('x')).toBe(3);
+  });
+
+  it('lists a pattern per tag, matching exactly its keys', () => {
+    expect(keys.allKeysPattern).toBe('{app}:*');
+    expect(keys.allKeysPatterns).toEqual(['{app}:*', ...tags.map((tag) => `${tag}:*`)]);
+    const globs = keys.allKeysPatterns.map(redisGlobToRegExp);
+    const all = [
+      keys.workers,
+      keys.workerInfo,
+      keys.events,
+      ...tags.flatMap((_, n) => partitionKeyNames(keys.partition(n), 'g/t')),
+    ];
+    for (const key of all)
+      expect(
+        globs.filter((glob) => glob.test(key)),
+        key,
+      ).toHaveLength(1);
+  });
+
+  it('escapes glob characters of the prefix in every pattern', () => {
+    const globby = new TaskManagerKeys('a*b', 2);
+    expect(globby.allKeysPatterns).toEqual([
+      '{a\\*b}:*',
+      ...[0, 1].map((n) => `${globby.partition(n).tag.replace('*', '\\*')}:*`),
+    ]);
+    expect(globby.allKeysPatterns[1]).toMatch(/^\{a\\\*b:0(\.\d+)?\}:\*$/);
+  });
+
+  it('refuses a partition count outside 1..256', () => {
+    expect(() => new TaskManagerKeys('app', 0)).toThrow(/partitions must be an integer from 1 to 256/);
+    expect(() => new TaskManagerKeys('app', 257)).toThrow(/partitions must be an integer from 1 to 256/);
   });
 });

@@ -1,11 +1,13 @@
+import { partitionOf } from '../wire/partition-of.js';
+import { partitionTags } from './partition-tags.js';
+
 /**
- * Every Redis key of one deployment, built in this one place. All keys start with the hash tag
- * `{<prefix>}` so that they live in one Redis Cluster slot and every Lua script is cluster-safe.
- * Task ids are encoded by `encodeTaskId` (never contain `:`), so per-task keys cannot collide.
+ * The keys of one partition of a deployment: everything a task owns (its schedule, one-off runs, streams,
+ * state, history, dynamic definition, task-set membership) and the partition's leader lease. They all start
+ * with the partition's hash tag, so they live in one Redis Cluster slot and every Lua script on them is
+ * cluster-safe. Task ids are encoded by `encodeTaskId` (never contain `:`), so per-task keys cannot collide.
  */
-export class TaskManagerKeys {
-  /** `{prefix}` — the hash tag shared by every key. */
-  readonly tag: string;
+export class PartitionKeys {
   /** ZSET taskId -> next slot (ms). */
   readonly schedule: string;
   /** HASH taskId -> signature (expression + time zone) of the schedule stored for it. */
@@ -29,12 +31,6 @@ export class TaskManagerKeys {
   readonly dynamic: string;
   /** STRING: a fresh token written on every change of `dynamic` (instances compare it to know they are current). */
   readonly dynamicGeneration: string;
-  /** Pub/sub channel of cluster-wide change notices. */
-  readonly events: string;
-  /** ZSET workerId -> last seen (ms). */
-  readonly workers: string;
-  /** HASH workerId -> worker description (JSON). */
-  readonly workerInfo: string;
   /** HASH workerId -> digest of the static task set it declares. */
   readonly workerTaskSets: string;
   /** HASH digest -> last time (ms) a live worker declared that task set. */
@@ -48,8 +44,8 @@ export class TaskManagerKeys {
   /** Prefix of the per-task history STREAM keys (`history(id)`), for Lua scripts. */
   readonly historyPrefix: string;
 
-  constructor(readonly prefix: string) {
-    this.tag = `{${prefix}}`;
+  /** @param tag the partition's hash tag (`{prefix}` for a deployment of one partition): every key's start. */
+  constructor(readonly tag: string) {
     this.schedule = `${this.tag}:schedule`;
     this.signatures = `${this.tag}:signatures`;
     this.oneOff = `${this.tag}:oneoff`;
@@ -60,9 +56,6 @@ export class TaskManagerKeys {
     this.generation = `${this.tag}:generation`;
     this.dynamic = `${this.tag}:dynamic`;
     this.dynamicGeneration = `${this.tag}:dynamic-generation`;
-    this.events = `${this.tag}:events`;
-    this.workers = `${this.tag}:workers`;
-    this.workerInfo = `${this.tag}:worker-info`;
     this.workerTaskSets = `${this.tag}:worker-task-sets`;
     this.taskSets = `${this.tag}:task-sets`;
     this.taskSetPrefix = `${this.tag}:task-set:`;
@@ -99,8 +92,61 @@ export class TaskManagerKeys {
     return highPriority ? this.streamHigh : this.streamNormal;
   }
 
-  /** Pattern matching every key of this deployment (for test cleanup and tooling, never on hot paths). */
+  /** Pattern matching every key of this tag (for test cleanup and tooling, never on hot paths). */
   get allKeysPattern(): string {
     return `${this.tag.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}:*`;
+  }
+}
+
+/**
+ * Every Redis key of one deployment, built in this one place (with `PartitionKeys`). The deployment-wide
+ * keys (`workers`, `workerInfo`, the `events` channel) start with the hash tag `{<prefix>}`; everything else
+ * belongs to a partition (`partition(i)`, a task's: `partition(partitionOf(taskId))`).
+ *
+ * With one partition (the default, today's layout) the deployment is its own partition 0: every key starts
+ * with `{<prefix>}`, lives in one Redis Cluster slot, and is reachable directly on this object as before.
+ * With more (partitions in progress: no driver uses them yet), each partition has its own tag
+ * (`redis/partition-tags.ts`), and the per-partition fields inherited here keep their `{<prefix>}` names,
+ * which are those of the one-partition layout.
+ */
+export class TaskManagerKeys extends PartitionKeys {
+  /** Pub/sub channel of cluster-wide change notices. */
+  readonly events: string;
+  /** ZSET workerId -> last seen (ms). */
+  readonly workers: string;
+  /** HASH workerId -> worker description (JSON). */
+  readonly workerInfo: string;
+  private readonly partitionKeys: readonly PartitionKeys[];
+
+  /** @param partitions the partition count, an integer in 1..256. */
+  constructor(
+    readonly prefix: string,
+    readonly partitions = 1,
+  ) {
+    super(`{${prefix}}`);
+    this.events = `${this.tag}:events`;
+    this.workers = `${this.tag}:workers`;
+    this.workerInfo = `${this.tag}:worker-info`;
+    this.partitionKeys =
+      partitions === 1 ? [this] : partitionTags(prefix, partitions).map((tag) => new PartitionKeys(tag));
+  }
+
+  /** The keys of partition `index` (0 .. partitions - 1); with one partition, this object. */
+  partition(index: number): PartitionKeys {
+    const keys = this.partitionKeys[index];
+    if (keys === undefined) throw new RangeError(`No partition ${index} in a deployment of ${this.partitions}`);
+    return keys;
+  }
+
+  /** The partition a task (by encoded id) belongs to (`wire/partition-of.ts`). */
+  partitionOf(taskId: string): number {
+    return partitionOf(taskId, this.partitions);
+  }
+
+  /** Patterns matching every key of this deployment: its own tag's, then each other partition's. */
+  get allKeysPatterns(): string[] {
+    const patterns = [this.allKeysPattern];
+    for (const keys of this.partitionKeys) if (keys !== this) patterns.push(keys.allKeysPattern);
+    return patterns;
   }
 }
