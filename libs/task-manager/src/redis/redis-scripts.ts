@@ -16,6 +16,7 @@ const SCRIPT_FILES = {
   reclaimRuns: 'reclaim-runs-3.lua',
   startRuns: 'start-runs-5.lua',
   renewRuns: 'renew-runs-6.lua',
+  renewPartitionRuns: 'renew-partition-runs-4.lua',
   completeRuns: 'complete-runs-5.lua',
   triggerTasks: 'trigger-tasks-1.lua',
   deleteTask: 'delete-task-4.lua',
@@ -25,6 +26,7 @@ const SCRIPT_FILES = {
   unreadRuns: 'unread-runs-1.lua',
   declareTaskSet: 'declare-task-set-3.lua',
   sweepOrphans: 'sweep-orphans-8.lua',
+  sweepPartition: 'sweep-partition-7.lua',
   handBackRuns: 'hand-back-runs-3.lua',
   touchWorker: 'touch-worker-2.lua',
 } as const;

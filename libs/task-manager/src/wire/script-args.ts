@@ -74,6 +74,13 @@ export const RENEW_RUNS_ARGS = new ScriptArgs(
   ['priority', 'messageId', 'taskId', 'generation', 'dynamic', 'leaseUntil'],
 );
 
+/** renew-runs-6 of one partition: the same runs, without the worker registry's description. */
+export const RENEW_PARTITION_RUNS_ARGS = new ScriptArgs(
+  'renew-partition-runs-4.lua',
+  ['group', 'workerId', 'leaseTtlMs', 'taskStatePrefix'],
+  RENEW_RUNS_ARGS.fields,
+);
+
 export const HAND_BACK_RUNS_ARGS = new ScriptArgs(
   'hand-back-runs-3.lua',
   ['group', 'consumer', 'taskStatePrefix', 'requestKey', 'leaseTtlMs'],
@@ -132,14 +139,26 @@ export const CLEAR_HISTORY_ARGS = new ScriptArgs(
   ['taskId'],
 );
 
+/**
+ * sweep-orphans-8 of one partition: its own arguments, then the workers the caller read (`live` '1') and the
+ * pointer owners it asks to forget (`live` '0').
+ */
+export const SWEEP_PARTITION_ARGS = new ScriptArgs(
+  'sweep-partition-7.lua',
+  ['token', 'graceMs', 'cursor', 'count', 'taskSetPrefix', 'taskStatePrefix', 'historyPrefix'],
+  ['workerId', 'live'],
+);
+
 /** Every multi-item script's layout (for the test that the Lua side reads the same). */
 export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   START_RUNS_ARGS,
   RENEW_RUNS_ARGS,
+  RENEW_PARTITION_RUNS_ARGS,
   HAND_BACK_RUNS_ARGS,
   COMPLETE_RUNS_ARGS,
   PUBLISH_RUNS_ARGS,
   REGISTER_TASKS_ARGS,
   TRIGGER_TASKS_ARGS,
   CLEAR_HISTORY_ARGS,
+  SWEEP_PARTITION_ARGS,
 ];

@@ -6,7 +6,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as layouts from '../../src/wire/script-args.js';
-import { flag, PUBLISH_RUNS_ARGS, SCRIPT_ARGS, START_RUNS_ARGS } from '../../src/wire/script-args.js';
+import {
+  flag,
+  PUBLISH_RUNS_ARGS,
+  RENEW_PARTITION_RUNS_ARGS,
+  RENEW_RUNS_ARGS,
+  SCRIPT_ARGS,
+  START_RUNS_ARGS,
+  SWEEP_PARTITION_ARGS,
+} from '../../src/wire/script-args.js';
 
 const LUA = fileURLToPath(new URL('../../src/redis/lua/', import.meta.url));
 const lua = (file: string) => readFileSync(LUA + file, 'utf8');
@@ -88,5 +96,37 @@ describe('wire: script argument layouts', () => {
       ].flat(),
     );
     expect(START_RUNS_ARGS.encode(head, [])).toEqual(['p:', 30_000, 'svc', 'w-1', 0]);
+  });
+
+  it("a partition's scripts: the renewal's runs as renew-runs-6's, without the description; the sweep's workers", () => {
+    expect(RENEW_PARTITION_RUNS_ARGS.fields).toEqual(RENEW_RUNS_ARGS.fields);
+    expect(RENEW_PARTITION_RUNS_ARGS.head).toEqual(RENEW_RUNS_ARGS.head.filter((name) => name !== 'description'));
+    const head = {
+      token: 'w|1',
+      graceMs: 60_000,
+      cursor: '0',
+      count: 100,
+      taskSetPrefix: 'p:set:',
+      taskStatePrefix: 'p:task:',
+      historyPrefix: 'p:runs:',
+    };
+    const workers = [
+      { workerId: 'w-1', live: flag(true) },
+      { workerId: 'w-2', live: flag(false) },
+    ];
+    expect(SWEEP_PARTITION_ARGS.encode(head, workers)).toEqual([
+      'w|1',
+      60_000,
+      '0',
+      100,
+      'p:set:',
+      'p:task:',
+      'p:runs:',
+      2,
+      'w-1',
+      '1',
+      'w-2',
+      '0',
+    ]);
   });
 });

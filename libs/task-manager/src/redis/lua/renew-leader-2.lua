@@ -6,7 +6,10 @@
   frequent command of an idle deployment): a lease found to be another's has then been extended by one TTL
   from now, once, by the leader it deposed, which steps down on this answer. Its holder loses nothing, and
   a holder that died is replaced at most one TTL later.
-  KEYS[1] leader    KEYS[2] workers ZSET
+  KEYS[1] leader
+  KEYS[2] workers ZSET, used only when ARGV[3] = '1' (the renewal returns before its first use otherwise): a
+    partition's lease in a deployment of several partitions is renewed with ARGV[3] = '0' and passes the
+    partition's epoch key here (same slot as its lease, never touched)
   ARGV[1] lease token "<workerId>|<epoch>"
   ARGV[2] lease TTL (ms)
   ARGV[3] '1' to record the leader's heartbeat and report the oldest worker heartbeat
