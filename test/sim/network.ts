@@ -278,15 +278,31 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
     return wrapped as T;
   };
 
+  // A part shared by the port and a partition (the one partition's are the port's own) is wrapped once: the
+  // engine's calls through either go over the network, under the same names (`leadership.acquire`, ...).
+  const wrappedParts = new Map<object, unknown>();
+  const part = <T extends object>(name: string, target: T): T => {
+    if (!wrappedParts.has(target)) wrappedParts.set(target, wrap(name, target));
+    return wrappedParts.get(target) as T;
+  };
+
   return {
     lifecycle: wrap('lifecycle', inner.lifecycle),
-    leadership: wrap('leadership', inner.leadership),
-    schedule: wrap('schedule', inner.schedule),
+    leadership: part('leadership', inner.leadership),
+    schedule: part('schedule', inner.schedule),
+    partitions: inner.partitions.map(({ index, leadership, schedule, taskSets }) => ({
+      index,
+      leadership: part('leadership', leadership),
+      schedule: part('schedule', schedule),
+      taskSets: part('taskSets', taskSets),
+    })),
+    // (Local: which partition a task belongs to is computed, not asked of the store.)
+    partitionOf: inner.partitionOf,
     runs: wrap('runs', inner.runs),
     state: wrap('state', inner.state),
     notices: wrap('notices', inner.notices),
     workers: wrap('workers', inner.workers),
     dynamicTasks: wrap('dynamicTasks', inner.dynamicTasks),
-    taskSets: wrap('taskSets', inner.taskSets),
+    taskSets: part('taskSets', inner.taskSets),
   };
 }

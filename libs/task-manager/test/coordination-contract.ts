@@ -12,6 +12,7 @@ import { completionContract } from './contract/completion.contract.js';
 import { dynamicUpdateContract } from './contract/dynamic-update.contract.js';
 import { runKwargsContract } from './contract/run-kwargs.contract.js';
 import { leadershipContract } from './contract/leadership.contract.js';
+import { partitionsContract } from './contract/partitions.contract.js';
 import { registryContract } from './contract/registry.contract.js';
 import { runQueueContract } from './contract/run-queue.contract.js';
 import { scheduleContract } from './contract/schedule.contract.js';
@@ -97,5 +98,6 @@ export function describeCoordinationContract(
     describe('task sets', () => taskSetsContract(context));
     describe('dynamic task updates, tasks declared disabled', () => dynamicUpdateContract(context));
     describe('runs with their own kwargs', () => runKwargsContract(context));
+    describe('partitions', () => partitionsContract(context));
   });
 }

@@ -241,6 +241,8 @@ export interface WorkerRegistryPort {
   /** Records a worker's description and heartbeat; returns the server time. */
   announce(info: WorkerDescription): Promise<number>;
   list(): Promise<WorkerInfo[]>;
+  /** Every worker's last-seen time (server time, ms), lowest first (one read; no descriptions). */
+  lastSeen(): Promise<number[]>;
   remove(workerId: string): Promise<void>;
   /** Refreshes a worker's heartbeat only (the idle heartbeat); returns the server time. */
   touch(workerId: string): Promise<number>;
@@ -344,11 +346,29 @@ export interface HeartbeatSettings {
   leaderCovers?: boolean;
 }
 
+/**
+ * One partition of the deployment's tasks: its leader lease, its schedule (with its one-off queue and run
+ * streams) and the sweep of its undeclared tasks. Every driver has one partition today, whose parts are the
+ * port's own `leadership`, `schedule` and `taskSets` (the same objects).
+ */
+export interface PartitionPort {
+  /** Its place in {@link CoordinationPort.partitions}. */
+  readonly index: number;
+  readonly leadership: LeadershipPort;
+  readonly schedule: SchedulePort;
+  readonly taskSets: Pick<TaskSetPort, 'sweep'>;
+}
+
 /** The whole port. */
 export interface CoordinationPort {
   readonly lifecycle: BackendLifecycle;
+  /** Partition 0's lease (the only partition's). */
   readonly leadership: LeadershipPort;
   readonly schedule: SchedulePort;
+  /** The partitions of the deployment's tasks, by index (one today). */
+  readonly partitions: readonly PartitionPort[];
+  /** The index of the partition `taskId` belongs to (0 with one partition). */
+  readonly partitionOf: (taskId: string) => number;
   readonly runs: RunQueuePort;
   readonly state: TaskStatePort;
   readonly notices: NoticePort;

@@ -41,6 +41,8 @@ export function createMemoryCoordination(
     ttlMs: options.statisticsRedisExpiration * 1000,
   });
   const notices = new MemoryNotices(store, logger);
+  const leadership = new MemoryLeadership(store);
+  const taskSets = new MemoryTaskSets(store);
   let state: 'new' | 'connected' | 'closed' = 'new';
   const lifecycle: BackendLifecycle = {
     async connect() {
@@ -61,13 +63,16 @@ export function createMemoryCoordination(
   };
   return {
     lifecycle,
-    leadership: new MemoryLeadership(store),
+    leadership,
     schedule,
+    // One partition: its parts are the port's own.
+    partitions: [{ index: 0, leadership, schedule, taskSets }],
+    partitionOf: () => 0,
     runs,
     state: new MemoryTaskState(store, notice('schedule')),
     notices,
     workers: new MemoryWorkers(store),
     dynamicTasks: new MemoryDynamicTasks(store, notice('tasks')),
-    taskSets: new MemoryTaskSets(store),
+    taskSets,
   };
 }

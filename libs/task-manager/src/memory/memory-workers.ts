@@ -30,6 +30,10 @@ export class MemoryWorkers implements WorkerRegistryPort {
     }));
   }
 
+  async lastSeen(): Promise<number[]> {
+    return this.store.workers.entries().map(({ score }) => score);
+  }
+
   async touch(workerId: string): Promise<number> {
     const now = this.store.now();
     this.store.workers.set(workerId, now);

@@ -46,6 +46,8 @@ export function createRedisCoordination(
     logger,
   );
   const schedule = new RedisSchedule(client, scripts, keys, group, replicas);
+  const leadership = new RedisLeadership(scripts, keys);
+  const taskSets = new RedisTaskSets(scripts, keys);
   const groups = new RedisConsumerGroups(client, keys, group);
   // At connect both run streams are looked at; the check of every reconciliation pass looks at the normal
   // stream only (every deployment's groups are created on both at once; one read less per pass: issue 14).
@@ -73,8 +75,11 @@ export function createRedisCoordination(
       isHealthy: () => connections.isHealthy(),
       deploymentProblem: () => deploymentProblem([keys.streamNormal]),
     },
-    leadership: new RedisLeadership(scripts, keys),
+    leadership,
     schedule,
+    // One partition, on today's keys: its parts are the port's own.
+    partitions: [{ index: 0, leadership, schedule, taskSets }],
+    partitionOf: () => 0,
     runs: new RedisRunQueue(
       connections,
       scripts,
@@ -91,7 +96,7 @@ export function createRedisCoordination(
     notices: new RedisNotices(connections, keys),
     workers: new RedisWorkerRegistry(client, scripts, keys),
     dynamicTasks: new RedisDynamicTasks(client, scripts, keys, tasksNotice),
-    taskSets: new RedisTaskSets(scripts, keys),
+    taskSets,
     heartbeatThread: ({ intervalMs, leaseTtlMs, leaderCovers }) =>
       HeartbeatThread.create(
         {

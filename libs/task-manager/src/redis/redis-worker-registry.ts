@@ -58,6 +58,14 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     return workers;
   }
 
+  /** One ZRANGE of the last-seen times: the scores only. */
+  async lastSeen(): Promise<number[]> {
+    const seen = await this.client.zrange(this.keys.workers, 0, -1, 'WITHSCORES');
+    const times: number[] = [];
+    for (let i = 1; i < seen.length; i += 2) times.push(Number(seen[i]));
+    return times;
+  }
+
   touch(workerId: string): Promise<number> {
     return this.scripts.run<number>('touchWorker', [this.keys.workers, this.keys.workerInfo], [workerId, '']);
   }
