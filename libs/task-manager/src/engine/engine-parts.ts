@@ -74,16 +74,18 @@ export class EngineParts {
       else void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
     };
     this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
+    // The leader's loops work on one partition's lease, schedule and sweep: the only one, partition 0.
+    const partition = port.partitions[0];
     // What every loop of this instance shares.
     const shared = { logger, clock, timers };
     this.scheduler = new Scheduler(
-      { ...shared, port: port.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
+      { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
       settings.scheduler,
     );
     this.reconciler = new Reconciler(
       {
         ...shared,
-        schedule: port.schedule,
+        schedule: partition.schedule,
         workers: port.workers,
         registrar: this.registrar,
         onLeadershipLost: loseLeadership,
@@ -97,13 +99,20 @@ export class EngineParts {
       settings.reconciler,
     );
     this.sweeper = new OrphanSweeper(
-      { ...shared, port: port.taskSets, registry, workerId: worker.id, onLeadershipLost: loseLeadership },
+      {
+        ...shared,
+        port: port.taskSets,
+        partition: partition.taskSets,
+        registry,
+        workerId: worker.id,
+        onLeadershipLost: loseLeadership,
+      },
       settings.sweeper,
     );
     this.elector = new LeaderElector(
       {
         ...shared,
-        port: port.leadership,
+        port: partition.leadership,
         workerId: worker.id,
         listener: {
           onGained: (token, epoch) => {
@@ -144,7 +153,7 @@ export class EngineParts {
       clock.now(),
     );
     const { intervalMs: runHeartbeatMs, leaseTtlMs, leaderCoversIdleBeat } = settings.leaseKeeper;
-    const leaderCovers = leaderCoversIdleBeat && port.leadership.renewalRecordsLeader === true;
+    const leaderCovers = leaderCoversIdleBeat && partition.leadership.renewalRecordsLeader === true;
     const heartbeat =
       port.heartbeatThread?.({ intervalMs: runHeartbeatMs, leaseTtlMs, leaderCovers }) ??
       new InLoopHeartbeat(

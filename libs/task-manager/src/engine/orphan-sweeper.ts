@@ -19,7 +19,10 @@ export interface OrphanSweeperSettings {
 
 /** What the sweeper works with. */
 export interface OrphanSweeperDeps {
-  port: TaskSetPort;
+  /** The deployment's task sets: where this instance declares its set. */
+  port: Pick<TaskSetPort, 'declare'>;
+  /** The partition whose schedule the leader sweeps. */
+  partition: Pick<TaskSetPort, 'sweep'>;
   registry: TaskRegistry;
   workerId: string;
   /** A step was fenced off: the term of `token` is over (the elector ignores an earlier term's). */
@@ -40,7 +43,8 @@ export class OrphanSweeper {
   private cursor = '0';
   private timer?: TimerHandle;
   private declared?: { digest: string; taskIds: string[] };
-  private readonly port: TaskSetPort;
+  private readonly port: Pick<TaskSetPort, 'declare'>;
+  private readonly partition: Pick<TaskSetPort, 'sweep'>;
   private readonly registry: TaskRegistry;
   private readonly workerId: string;
   private readonly onLeadershipLost: (reason: string, token: string) => void;
@@ -52,6 +56,7 @@ export class OrphanSweeper {
     private readonly settings: OrphanSweeperSettings,
   ) {
     this.port = deps.port;
+    this.partition = deps.partition;
     this.registry = deps.registry;
     this.workerId = deps.workerId;
     this.onLeadershipLost = deps.onLeadershipLost;
@@ -102,7 +107,12 @@ export class OrphanSweeper {
     const token = this.token;
     if (!token) return [];
     try {
-      const { cursor, removed } = await this.port.sweep(token, this.settings.graceMs, this.cursor, this.settings.batch);
+      const { cursor, removed } = await this.partition.sweep(
+        token,
+        this.settings.graceMs,
+        this.cursor,
+        this.settings.batch,
+      );
       if (this.token === token) this.cursor = cursor;
       if (removed.length > 0) {
         this.logger.warn(
