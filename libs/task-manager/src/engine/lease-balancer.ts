@@ -1,0 +1,127 @@
+/** What the gate tells an elector about to try for a partition's lease. */
+export type GateVerdict = 'open' | 'yield';
+
+/** The balancer's bounds. */
+export interface LeaseBalancerSettings {
+  /** The partition count P (an integer ≥ 1). */
+  partitions: number;
+  /** A partition is handed over only once held this long (cluster time; one leader lease TTL). */
+  minHoldMs: number;
+}
+
+/**
+ * How many instances are alive, from every worker's last-seen time (`WorkerRegistryPort.lastSeen()`, server
+ * times) at cluster time `nowMs`: those seen within `silentMs`. The times carry no ids, so this instance is
+ * one of the fresh ones while it beats; it counts itself even when its own time is missing or stale (just
+ * started, or its own beats lag), hence at least 1. Such an undercount only raises the target: this instance
+ * takes more for a while, and no partition is left unled.
+ */
+export function liveInstances(lastSeen: readonly number[], nowMs: number, silentMs: number): number {
+  let fresh = 0;
+  for (const seen of lastSeen) if (seen >= nowMs - silentMs) fresh++;
+  return Math.max(1, fresh);
+}
+
+/** The most partitions one instance should lead: ⌈P / live⌉ (at least 1, so a free partition always has takers). */
+export function leaseTarget(partitions: number, live: number): number {
+  return Math.ceil(partitions / Math.max(1, live));
+}
+
+/**
+ * Spreads the partition leases between instances: one per instance, fed with this instance's acquisitions,
+ * losses and the latest live-instance count, it decides when an elector may try for a lease and which lease
+ * to hand over. Pure and timer-free: times are cluster times passed in; the caller does every read, timer and
+ * release. Only ⌈P / live⌉ in steady state: views of `live` differ between instances for a moment, so a
+ * transient excess is allowed and corrected by {@link toHandOver}; exactly once rests on each partition's
+ * fencing, never on this.
+ */
+export class LeaseBalancer {
+  /** Held partitions → when each was acquired (cluster time). */
+  private readonly held = new Map<number, number>();
+  /** Partitions whose acquisition is in flight. */
+  private readonly inFlight = new Set<number>();
+  private live = 1;
+  /** Consecutive balance ticks that found more held than the target. */
+  private overTicks = 0;
+
+  constructor(private readonly settings: LeaseBalancerSettings) {
+    if (!Number.isInteger(settings.partitions) || settings.partitions < 1)
+      throw new RangeError(`partitions must be an integer ≥ 1, got ${settings.partitions}`);
+    if (!(settings.minHoldMs >= 0)) throw new RangeError(`minHoldMs must be ≥ 0, got ${settings.minHoldMs}`);
+  }
+
+  /** The latest live-instance count (see {@link liveInstances}). */
+  observeLive(live: number): void {
+    this.live = Math.max(1, Math.floor(live));
+  }
+
+  get target(): number {
+    return leaseTarget(this.settings.partitions, this.live);
+  }
+
+  /** The partitions held, lowest first. */
+  get heldPartitions(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * 'open' when held + acquisitions in flight (the partition's own aside) < target. Counting the ones in
+   * flight keeps two electors of this instance asking at once from both seeing the last slot open; so an
+   * 'open' must be followed by {@link reserve} in the same turn. A 'yield' does not forbid trying: the elector
+   * still tries, one yield delay later than an open one would, so a free partition is never left unled when
+   * every instance believes itself at target (e.g. their live counts differ for a moment).
+   */
+  gate(partition: number): GateVerdict {
+    const own = (this.held.has(partition) ? 1 : 0) + (this.inFlight.has(partition) ? 1 : 0);
+    return this.held.size + this.inFlight.size - own < this.target ? 'open' : 'yield';
+  }
+
+  /** An acquisition of `partition` is being sent (after an 'open', or a yielding elector trying later). */
+  reserve(partition: number): void {
+    this.inFlight.add(partition);
+  }
+
+  /**
+   * The acquisition of `partition` answered: taken at cluster time `nowMs`, or not (refused or failed, which
+   * frees the reservation: the caller pokes this instance's yielding electors).
+   */
+  settle(partition: number, acquired: boolean, nowMs: number): void {
+    this.inFlight.delete(partition);
+    if (acquired && !this.held.has(partition)) this.held.set(partition, nowMs);
+  }
+
+  /** `partition`'s lease is no longer held (lost, handed over, or released at stop). */
+  lost(partition: number): void {
+    this.held.delete(partition);
+  }
+
+  /**
+   * At a balance tick (after {@link observeLive}), the partition to hand over, if any; at most one per tick.
+   * - Only when held > target at two ticks in a row (hysteresis): a join seen a moment early, or a live count
+   *   that flickers around a boundary, must not make leases ping-pong between instances.
+   * - Only one held at least `minHoldMs` (one lease TTL): a lease just taken (by a yielding elector, or from a
+   *   peer's hand-over) is not given back before its takers' views of `live` can have settled.
+   * - Of those, the one held the shortest time: it undoes the latest (likely transient) take first, and keeps
+   *   the long-held partitions with their loops warm.
+   * The caller hands it over (the elector's handOver, then a `leader-released` notice) and reports {@link lost}.
+   */
+  toHandOver(nowMs: number): number | undefined {
+    if (this.held.size <= this.target) {
+      this.overTicks = 0;
+      return undefined;
+    }
+    this.overTicks++;
+    if (this.overTicks < 2) return undefined;
+    let chosen: number | undefined;
+    let chosenAt = -Infinity;
+    for (const [partition, acquiredAt] of this.held) {
+      if (nowMs - acquiredAt < this.settings.minHoldMs) continue;
+      // Ties go to the highest index (deterministic, whatever the order of acquisition reports).
+      if (acquiredAt > chosenAt || (acquiredAt === chosenAt && partition > (chosen ?? -1))) {
+        chosen = partition;
+        chosenAt = acquiredAt;
+      }
+    }
+    return chosen;
+  }
+}
