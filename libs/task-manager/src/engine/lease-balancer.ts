@@ -1,3 +1,6 @@
+/** Most doublings of the pause after a yield-take: the pause stays within 32 minimum holds. */
+const MAX_PAUSE_DOUBLINGS = 5;
+
 /** What the gate tells an elector about to try for a partition's lease. */
 export type GateVerdict = 'open' | 'yield';
 
@@ -38,11 +41,14 @@ export function leaseTarget(partitions: number, live: number): number {
 export class LeaseBalancer {
   /** Held partitions → when each was acquired (cluster time). */
   private readonly held = new Map<number, number>();
-  /** Partitions whose acquisition is in flight. */
-  private readonly inFlight = new Set<number>();
+  /** Partitions whose acquisition is in flight → the gate's verdict when it was sent. */
+  private readonly inFlight = new Map<number, GateVerdict>();
   private live = 1;
   /** Consecutive balance ticks that found more held than the target. */
   private overTicks = 0;
+  /** Yield-takes since the live count last changed, and the cluster time until which nothing is handed over. */
+  private yieldTakes = 0;
+  private pausedUntil = -Infinity;
 
   constructor(private readonly settings: LeaseBalancerSettings) {
     if (!Number.isInteger(settings.partitions) || settings.partitions < 1)
@@ -52,7 +58,12 @@ export class LeaseBalancer {
 
   /** The latest live-instance count (see {@link liveInstances}). */
   observeLive(live: number): void {
-    this.live = Math.max(1, Math.floor(live));
+    const next = Math.max(1, Math.floor(live));
+    if (next === this.live) return;
+    this.live = next;
+    // A new view: the evidence of the yield-takes was about the old one.
+    this.yieldTakes = 0;
+    this.pausedUntil = -Infinity;
   }
 
   get target(): number {
@@ -76,9 +87,12 @@ export class LeaseBalancer {
     return this.held.size + this.inFlight.size - own < this.target ? 'open' : 'yield';
   }
 
-  /** An acquisition of `partition` is being sent (after an 'open', or a yielding elector trying later). */
+  /**
+   * An acquisition of `partition` is being sent (after an 'open', or a yielding elector trying later); the gate's
+   * verdict at this moment is kept, for {@link settle}.
+   */
   reserve(partition: number): void {
-    this.inFlight.add(partition);
+    this.inFlight.set(partition, this.gate(partition));
   }
 
   /**
@@ -86,8 +100,18 @@ export class LeaseBalancer {
    * frees the reservation: the caller pokes this instance's yielding electors).
    */
   settle(partition: number, acquired: boolean, nowMs: number): void {
+    const verdict = this.inFlight.get(partition);
     this.inFlight.delete(partition);
-    if (acquired && !this.held.has(partition)) this.held.set(partition, nowMs);
+    if (!acquired || this.held.has(partition)) return;
+    this.held.set(partition, nowMs);
+    if (verdict !== 'yield') return;
+    // Taken after a yield: no instance had an open gate for it, so (in this instance's view of `live`) every
+    // other one is at its target. Handing over now would only free it for another yield-take, one partition
+    // per tick for as long as the count is off (a worker that beats without leading: one still starting, or
+    // one draining its runs at shutdown). Pause hand-overs for a minimum hold, doubling at each yield-take
+    // until the live count changes.
+    this.pausedUntil = nowMs + this.settings.minHoldMs * 2 ** this.yieldTakes;
+    this.yieldTakes = Math.min(this.yieldTakes + 1, MAX_PAUSE_DOUBLINGS);
   }
 
   /** `partition`'s lease is no longer held (lost, handed over, or released at stop). */
@@ -103,6 +127,7 @@ export class LeaseBalancer {
    *   peer's hand-over) is not given back before its takers' views of `live` can have settled.
    * - Of those, the one held the shortest time: it undoes the latest (likely transient) take first, and keeps
    *   the long-held partitions with their loops warm.
+   * - None during the pause that follows a yield-take (see {@link settle}).
    * The caller hands it over (the elector's handOver, then a `leader-released` notice) and reports {@link lost}.
    */
   toHandOver(nowMs: number): number | undefined {
@@ -111,7 +136,7 @@ export class LeaseBalancer {
       return undefined;
     }
     this.overTicks++;
-    if (this.overTicks < 2) return undefined;
+    if (this.overTicks < 2 || nowMs < this.pausedUntil) return undefined;
     let chosen: number | undefined;
     let chosenAt = -Infinity;
     for (const [partition, acquiredAt] of this.held) {

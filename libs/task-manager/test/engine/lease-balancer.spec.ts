@@ -8,14 +8,17 @@ import { LeaseBalancer, leaseTarget, liveInstances } from '../../src/engine/leas
 
 const TTL = 3000;
 
-/** A balancer of P partitions holding `held` (partition → acquired at), minimum hold one TTL. */
+/**
+ * A balancer of P partitions holding `held` (partition → acquired at, each taken through an open gate: alone),
+ * minimum hold one TTL, then seeing `live` instances.
+ */
 function balancer(partitions: number, live: number, held: Record<number, number> = {}): LeaseBalancer {
   const b = new LeaseBalancer({ partitions, minHoldMs: TTL });
-  b.observeLive(live);
   for (const [partition, at] of Object.entries(held)) {
     b.reserve(Number(partition));
     b.settle(Number(partition), true, at);
   }
+  b.observeLive(live);
   return b;
 }
 
@@ -167,6 +170,43 @@ describe('toHandOver', () => {
     expect(b.heldPartitions).toEqual([0, 1]);
   });
 
+  it('pauses after a yield-take for a minimum hold, doubling at each one, until the live count changes', () => {
+    const b = balancer(6, 3, { 0: 0, 1: 0 });
+    const yieldTake = (partition: number, at: number) => {
+      expect(b.gate(partition)).toBe('yield');
+      b.reserve(partition);
+      b.settle(partition, true, at);
+    };
+    yieldTake(2, 10_000);
+    expect(b.toHandOver(11_000)).toBeUndefined(); // first tick above the target
+    expect(b.toHandOver(12_000)).toBeUndefined(); // paused until 13 000
+    expect(b.toHandOver(13_000)).toBe(2);
+    b.lost(2);
+    yieldTake(2, 14_000); // nobody took it: the next pause is two minimum holds
+    expect(b.toHandOver(19_999)).toBeUndefined();
+    expect(b.toHandOver(20_000)).toBe(2);
+    b.lost(2);
+    yieldTake(2, 21_000);
+    expect(b.toHandOver(23_999)).toBeUndefined(); // four minimum holds: until 33 000
+    b.observeLive(4); // a new view ends the pause (target 2: still above it, the count goes on)
+    expect(b.toHandOver(24_000)).toBe(2);
+  });
+
+  it('a take through an open gate and a failed yielding attempt do not count toward the pause', () => {
+    const b = balancer(6, 3, { 0: 0 });
+    expect(b.gate(1)).toBe('open');
+    b.reserve(1);
+    b.settle(1, true, 0);
+    expect(b.gate(3)).toBe('yield');
+    b.reserve(3);
+    b.settle(3, false, 9000); // refused
+    b.reserve(2);
+    b.settle(2, true, 10_000); // the first yield-take: one minimum hold
+    b.toHandOver(11_000);
+    expect(b.toHandOver(12_999)).toBeUndefined();
+    expect(b.toHandOver(13_000)).toBe(2);
+  });
+
   it('nothing is handed over while alone', () => {
     const b = balancer(6, 1, { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 });
     for (let tick = 1; tick <= 4; tick++) expect(b.toHandOver(tick * 10_000)).toBeUndefined();
@@ -308,5 +348,8 @@ describe('views that overcount the leaders', () => {
       }
     }
     expect(longest).toBe(1);
+    // Each hand-over is followed by a yield-take, so the pauses double (3, 6, 12, 24 s): 30 s see 2 hand-overs
+    // (at 7 s and 20 s), not one a second.
+    expect(cluster.handOvers).toBe(2);
   });
 });
