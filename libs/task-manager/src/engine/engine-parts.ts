@@ -10,30 +10,29 @@ import { EventLoopWatch } from './event-loop-watch.js';
 import { ExhaustedRuns } from './exhausted-runs.js';
 import { Heartbeat } from './heartbeat.js';
 import { InLoopHeartbeat } from './in-loop-heartbeat.js';
-import { LeaderElector } from './leader-elector.js';
+import type { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { OrphanSweeper } from './orphan-sweeper.js';
-import { Reconciler } from './reconciler.js';
+import type { OrphanSweeper } from './orphan-sweeper.js';
+import { PartitionLeader } from './partition-leader.js';
 import { RunExecutor } from './run-executor.js';
 import { ScheduleRegistrar } from './schedule-registrar.js';
-import { Scheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler.js';
 import type { TaskManagerEvents } from './task-manager-events.js';
 import { realTimers, type EngineTimers } from './timers.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
 /**
- * The engine's loops of one instance, built from the options and wired to each other: the leader's
- * (election, scheduler, reconciler, sweep of tasks removed from the code), the worker's (consumer, lease keeper) and what they share (the cluster
- * clock, the schedule registrar). The orchestrator owns their lifecycle.
+ * The engine's loops of one instance, built from the options and wired to each other: the leader's, per
+ * partition (`PartitionLeader`: election, scheduler, reconciler, sweep of tasks removed from the code), the
+ * worker's (consumer, lease keeper) and what they share (the cluster clock, the schedule registrar). The
+ * orchestrator owns their lifecycle.
  */
 export class EngineParts {
   /** The cluster's clock (Redis TIME, estimated from replies): every cluster-wide time decision uses it. */
   readonly clock: ClusterClock;
   readonly registrar: ScheduleRegistrar;
-  readonly scheduler: Scheduler;
-  readonly reconciler: Reconciler;
-  readonly sweeper: OrphanSweeper;
-  readonly elector: LeaderElector;
+  /** The leader's loops of each partition of the deployment (one today). */
+  readonly leaders: readonly PartitionLeader[];
   readonly consumer: Consumer;
   readonly leaseKeeper: LeaseKeeper;
   readonly loopWatch: EventLoopWatch;
@@ -54,7 +53,6 @@ export class EngineParts {
     this.clock = new ClusterClock(timers);
     const settings = (this.settings = engineSettings(options));
     const { clock } = this;
-    const loseLeadership = (reason: string, token: string) => this.elector.lose(reason, false, token);
     const exhaustedRuns = new ExhaustedRuns(
       port.runs,
       registry,
@@ -70,69 +68,32 @@ export class EngineParts {
     // A run put back for later by a worker (busy, unknown task, a retry) is on the one-off queue: the leader
     // looks again (at once when it runs here; else told by a notice), or it could sleep until maxSleepMs.
     const runsDeferred = () => {
-      if (this.elector.isLeader) this.scheduler.wake();
+      if (this.isLeader) for (const leader of this.leaders) leader.wake();
       else void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
     };
     this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
-    // The leader's loops work on one partition's lease, schedule and sweep: the only one, partition 0.
-    const partition = port.partitions[0];
+    // The leader's loops of each partition (one today: partition 0).
+    this.leaders = port.partitions.map(
+      (partition) =>
+        new PartitionLeader(
+          {
+            partition,
+            port,
+            registry,
+            registrar: this.registrar,
+            workerId: worker.id,
+            events,
+            exhaustedRuns,
+            refreshDefinitions,
+            logger,
+            clock,
+            timers,
+          },
+          settings,
+        ),
+    );
     // What every loop of this instance shares.
     const shared = { logger, clock, timers };
-    this.scheduler = new Scheduler(
-      { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
-      settings.scheduler,
-    );
-    this.reconciler = new Reconciler(
-      {
-        ...shared,
-        schedule: partition.schedule,
-        workers: port.workers,
-        registrar: this.registrar,
-        onLeadershipLost: loseLeadership,
-        onScheduleChanged: (reclaimed) => {
-          if (reclaimed.length > 0) events.emit('runs.reclaimed', { workerId: worker.id, taskIds: reclaimed });
-          this.scheduler.wake();
-        },
-        // (Their retries are one-off runs for later.)
-        onExhausted: (exhausted) => exhaustedRuns.record(exhausted).then(() => this.scheduler.wake()),
-      },
-      settings.reconciler,
-    );
-    this.sweeper = new OrphanSweeper(
-      {
-        ...shared,
-        port: port.taskSets,
-        partition: partition.taskSets,
-        registry,
-        workerId: worker.id,
-        onLeadershipLost: loseLeadership,
-      },
-      settings.sweeper,
-    );
-    this.elector = new LeaderElector(
-      {
-        ...shared,
-        port: partition.leadership,
-        workerId: worker.id,
-        listener: {
-          onGained: (token, epoch) => {
-            this.scheduler.start(token);
-            this.reconciler.start(token);
-            this.sweeper.start(token);
-            void this.reconciler.reconcile();
-            events.emit('leadership.gained', { workerId: worker.id, epoch });
-          },
-          onLost: (reason, voluntary) => {
-            this.scheduler.stop();
-            this.reconciler.stop();
-            this.sweeper.stop();
-            events.emit('leadership.lost', { workerId: worker.id, reason, voluntary });
-          },
-          onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),
-        },
-      },
-      settings.election,
-    );
     this.consumer = new Consumer(
       {
         ...shared,
@@ -153,7 +114,8 @@ export class EngineParts {
       clock.now(),
     );
     const { intervalMs: runHeartbeatMs, leaseTtlMs, leaderCoversIdleBeat } = settings.leaseKeeper;
-    const leaderCovers = leaderCoversIdleBeat && partition.leadership.renewalRecordsLeader === true;
+    const leaderCovers =
+      leaderCoversIdleBeat && port.partitions.every((partition) => partition.leadership.renewalRecordsLeader === true);
     const heartbeat =
       port.heartbeatThread?.({ intervalMs: runHeartbeatMs, leaseTtlMs, leaderCovers }) ??
       new InLoopHeartbeat(
@@ -168,10 +130,30 @@ export class EngineParts {
     this.loopWatch = new EventLoopWatch(settings.loopWatch, (ms) => this.blockedMessage(ms), logger, timers);
   }
 
+  /** Whether this instance leads a partition. */
+  get isLeader(): boolean {
+    return this.leaders.some((leader) => leader.isLeader);
+  }
+
+  /** Partition 0's election (the deployment's only one today). */
+  get elector(): LeaderElector {
+    return this.leaders[0].elector;
+  }
+
+  /** Partition 0's scheduler. */
+  get scheduler(): Scheduler {
+    return this.leaders[0].scheduler;
+  }
+
+  /** Where this instance declares its static task set (and partition 0's sweep). */
+  get sweeper(): OrphanSweeper {
+    return this.leaders[0].sweeper;
+  }
+
   /** What this worker says of itself in the worker registry. */
   describe(): WorkerDescription {
     const { id, host, pid, startedAt } = this.worker;
-    return { id, host, pid, startedAt, isLeader: this.elector.isLeader, running: this.consumer.runningCount };
+    return { id, host, pid, startedAt, isLeader: this.isLeader, running: this.consumer.runningCount };
   }
 
   /** The warning for an event loop blocked `blockedMs`. */

@@ -108,7 +108,7 @@ export class EngineSequence {
     parts.consumer.start();
     parts.leaseKeeper.start();
     parts.loopWatch.start();
-    parts.elector.start();
+    for (const leader of parts.leaders) leader.elector.start();
     this.logger.log(
       `Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`,
     );
@@ -116,7 +116,7 @@ export class EngineSequence {
 
   /** Asks the leader (wherever it runs) to look at the schedule now. */
   async notifyScheduleChanged(): Promise<void> {
-    if (this.parts.elector.isLeader) this.parts.scheduler.wake();
+    for (const leader of this.parts.leaders) leader.wake();
     await this.port.notices.publish({
       type: 'schedule',
       origin: this.worker.id,
@@ -131,13 +131,15 @@ export class EngineSequence {
     this.stopping ??= (async () => {
       timers.clearInterval(this.syncTimer);
       parts.loopWatch.stop();
-      parts.scheduler.stop();
-      parts.reconciler.stop();
-      parts.sweeper.stop();
+      for (const leader of parts.leaders) leader.stopLoops();
       // Each Redis step is bounded: with Redis unreachable, shutdown still completes (and skips them).
       const online = this.port.lifecycle.isHealthy();
       const step = this.settings.shutdownStepMs * (online ? 1 : 0);
-      const released = await withTimeout(parts.elector.stop(), step, timers);
+      const released = await withTimeout(
+        Promise.all(parts.leaders.map((leader) => leader.elector.stop())).then((all) => all.some(Boolean)),
+        step,
+        timers,
+      );
       if (released) {
         await withTimeout(this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }), step, timers);
       }
@@ -149,10 +151,11 @@ export class EngineSequence {
   }
 
   private onNotice(notice: ChangeNotice): void {
-    const { elector, scheduler } = this.parts;
-    if (notice.type === 'leader-released' && notice.origin !== this.worker.id) elector.poke();
+    const { leaders } = this.parts;
+    if (notice.type === 'leader-released' && notice.origin !== this.worker.id)
+      for (const leader of leaders) leader.elector.poke();
     if (notice.type === 'tasks') void this.syncDynamicTasks();
-    if ((notice.type === 'schedule' || notice.type === 'tasks') && elector.isLeader) scheduler.wake();
+    if (notice.type === 'schedule' || notice.type === 'tasks') for (const leader of leaders) leader.wake();
   }
 
   /**
@@ -185,13 +188,13 @@ export class EngineSequence {
 
   /** Brings the dynamic tasks up to date: all of them (`fully`, on a notice), or only when they changed. */
   private async syncDynamicTasks(fully = true): Promise<void> {
-    const { dynamicTasks, elector, scheduler } = this.parts;
+    const { dynamicTasks, leaders } = this.parts;
     try {
       await (fully ? dynamicTasks.sync() : dynamicTasks.ensureCurrent());
       // (Also when nothing changed: the pass is the scheduler's net. A schedule restored after a FLUSHALL by a
       // register whose reply was lost, the command sent again and answering "0 restored", woke nothing, and
       // the leader slept on an empty peek: simulator seeds 56034, 60973, 65946, 79590, 86428.)
-      if (elector.isLeader) scheduler.wake();
+      for (const leader of leaders) leader.wake();
     } catch {
       // Redis unreachable: reported by the connection layer; the next notice or pass syncs again.
     }

@@ -1,0 +1,119 @@
+import type { LoggerService } from '@nestjs/common';
+import type { TaskRegistry } from '../registry/task-registry.js';
+import type { ClusterClock } from './cluster-clock.js';
+import type { CoordinationPort, PartitionPort } from './coordination.port.js';
+import type { EngineSettings } from './engine-settings.js';
+import type { ExhaustedRuns } from './exhausted-runs.js';
+import { LeaderElector } from './leader-elector.js';
+import { OrphanSweeper } from './orphan-sweeper.js';
+import { Reconciler } from './reconciler.js';
+import type { ScheduleRegistrar } from './schedule-registrar.js';
+import { Scheduler } from './scheduler.js';
+import type { TaskManagerEvents } from './task-manager-events.js';
+import type { EngineTimers } from './timers.js';
+
+/** What the leader's loops of one partition work with. */
+export interface PartitionLeaderDeps {
+  /** The partition: its lease, its schedule and its sweep. */
+  partition: PartitionPort;
+  /** The deployment's parts: workers (pruned by the reconciler), task sets (where this instance declares). */
+  port: Pick<CoordinationPort, 'workers' | 'taskSets'>;
+  registry: TaskRegistry;
+  registrar: ScheduleRegistrar;
+  workerId: string;
+  events: TaskManagerEvents;
+  exhaustedRuns: ExhaustedRuns;
+  /** Brings the dynamic definitions held here up to date when they may be stale. */
+  refreshDefinitions: () => Promise<void>;
+  logger: LoggerService;
+  clock: ClusterClock;
+  timers: EngineTimers;
+}
+
+/**
+ * The leader's loops of one partition, wired to each other: its election (a fenced lease of its own), the
+ * scheduler that publishes its due runs, the reconciler that recovers its orphaned runs, and the sweep of its
+ * schedule entries of tasks removed from the code. Each loop runs only while this instance holds the
+ * partition's lease. A deployment has one partition today (issue 15 adds more, each with its own leader).
+ */
+export class PartitionLeader {
+  readonly scheduler: Scheduler;
+  readonly reconciler: Reconciler;
+  readonly sweeper: OrphanSweeper;
+  readonly elector: LeaderElector;
+
+  constructor(deps: PartitionLeaderDeps, settings: EngineSettings) {
+    const { partition, port, registry, registrar, workerId, events, exhaustedRuns, refreshDefinitions } = deps;
+    const shared = { logger: deps.logger, clock: deps.clock, timers: deps.timers };
+    const loseLeadership = (reason: string, token: string) => this.elector.lose(reason, false, token);
+    this.scheduler = new Scheduler(
+      { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
+      settings.scheduler,
+    );
+    this.reconciler = new Reconciler(
+      {
+        ...shared,
+        schedule: partition.schedule,
+        workers: port.workers,
+        registrar,
+        onLeadershipLost: loseLeadership,
+        onScheduleChanged: (reclaimed) => {
+          if (reclaimed.length > 0) events.emit('runs.reclaimed', { workerId, taskIds: reclaimed });
+          this.scheduler.wake();
+        },
+        // (Their retries are one-off runs for later.)
+        onExhausted: (exhausted) => exhaustedRuns.record(exhausted).then(() => this.scheduler.wake()),
+      },
+      settings.reconciler,
+    );
+    this.sweeper = new OrphanSweeper(
+      {
+        ...shared,
+        port: port.taskSets,
+        partition: partition.taskSets,
+        registry,
+        workerId,
+        onLeadershipLost: loseLeadership,
+      },
+      settings.sweeper,
+    );
+    this.elector = new LeaderElector(
+      {
+        ...shared,
+        port: partition.leadership,
+        workerId,
+        listener: {
+          onGained: (token, epoch) => {
+            this.scheduler.start(token);
+            this.reconciler.start(token);
+            this.sweeper.start(token);
+            void this.reconciler.reconcile();
+            events.emit('leadership.gained', { workerId, epoch });
+          },
+          onLost: (reason, voluntary) => {
+            this.stopLoops();
+            events.emit('leadership.lost', { workerId, reason, voluntary });
+          },
+          onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),
+        },
+      },
+      settings.election,
+    );
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  /** Stops the loops that run while leading (the election goes on). */
+  stopLoops(): void {
+    this.scheduler.stop();
+    this.reconciler.stop();
+    this.sweeper.stop();
+  }
+
+  /** Looks at the schedule now, when leading. */
+  wake(): void {
+    if (this.elector.isLeader) this.scheduler.wake();
+  }
+}
