@@ -74,7 +74,7 @@ export class TaskManagerOrchestrator implements BeforeApplicationShutdown, OnApp
   }
 
   get isLeader(): boolean {
-    return this.parts.elector.isLeader;
+    return this.parts.isLeader;
   }
 
   get isRunning(): boolean {
