@@ -8,16 +8,12 @@ import { messages } from '../task-manager.messages.js';
 import { CONNECT_ATTEMPT_MS, RedisConnections } from './redis-connections.js';
 import { compareVersions } from './redis-server-info.js';
 import { RedisConsumerGroups } from './redis-consumer-groups.js';
-import { RedisDynamicTasks } from './redis-dynamic-tasks.js';
 import { HeartbeatThread } from './heartbeat-thread.js';
 import { ReplicaWait } from './replica-wait.js';
-import { RedisLeadership } from './redis-leadership.js';
 import { RedisNotices } from './redis-notices.js';
+import { buildPartitionedParts } from './redis-partitions.js';
 import { RedisRunQueue } from './redis-run-queue.js';
-import { RedisSchedule } from './redis-schedule.js';
 import { RedisScripts } from './redis-scripts.js';
-import { RedisTaskSets } from './redis-task-sets.js';
-import { RedisTaskState } from './redis-task-state.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { TaskManagerKeys } from './task-manager-keys.js';
 import { changeNotice, encodeNotice } from '../wire/notice.js';
@@ -25,13 +21,18 @@ import { changeNotice, encodeNotice } from '../wire/notice.js';
 /** Name of the heartbeat thread's connection (`CLIENT LIST`), unless the options name every connection. */
 const HEARTBEAT_CONNECTION_NAME = 'nest-task-manager:heartbeat';
 
-/** Builds the Redis driver of the coordination port. */
+/**
+ * Builds the Redis driver of the coordination port.
+ * @param partitions the partition count (internal, not an option yet: the engine leads and reads partition 0
+ *   only, and the run queue is the deployment's; only tests build the driver with more than 1).
+ */
 export function createRedisCoordination(
   options: ResolvedTaskManagerOptions,
   workerId: string,
   logger: LoggerService = new Logger('TaskManager'),
+  partitions = 1,
 ): CoordinationPort {
-  const keys = new TaskManagerKeys(options.keyPrefix);
+  const keys = new TaskManagerKeys(options.keyPrefix, partitions);
   const { commandTimeoutMs } = engineSettings(options);
   // An attempt never outlasts the boot's whole wait for Redis (waitForRedisMs), so its error names the cause.
   const attemptMs = Math.min(CONNECT_ATTEMPT_MS, Math.max(options.waitForRedisMs || CONNECT_ATTEMPT_MS, 200));
@@ -39,15 +40,8 @@ export function createRedisCoordination(
   const client = connections.get('command');
   const scripts = new RedisScripts(client);
   const group = options.workerServiceName;
-  const replicas = new ReplicaWait(
-    client,
-    { replicas: options.waitForReplicas, timeoutMs: options.waitForReplicasTimeoutMs },
-    keys.leader,
-    logger,
-  );
-  const schedule = new RedisSchedule(client, scripts, keys, group, replicas);
-  const leadership = new RedisLeadership(scripts, keys);
-  const taskSets = new RedisTaskSets(scripts, keys);
+  const replicaSettings = { replicas: options.waitForReplicas, timeoutMs: options.waitForReplicasTimeoutMs };
+  const replicas = new ReplicaWait(client, replicaSettings, keys.leader, logger);
   const groups = new RedisConsumerGroups(client, keys, group);
   // At connect both run streams are looked at; the check of every reconciliation pass looks at the normal
   // stream only (every deployment's groups are created on both at once; one read less per pass: issue 14).
@@ -59,6 +53,18 @@ export function createRedisCoordination(
   };
   const notice = () => encodeNotice(changeNotice('schedule', workerId));
   const tasksNotice = () => encodeNotice(changeNotice('tasks', workerId));
+  const parts = buildPartitionedParts({
+    client,
+    scripts,
+    keys,
+    group,
+    replicas,
+    replicaSettings,
+    logger,
+    notice,
+    tasksNotice,
+  });
+  const { schedule } = parts;
   return {
     lifecycle: {
       async connect() {
@@ -75,11 +81,10 @@ export function createRedisCoordination(
       isHealthy: () => connections.isHealthy(),
       deploymentProblem: () => deploymentProblem([keys.streamNormal]),
     },
-    leadership,
+    leadership: parts.leadership,
     schedule,
-    // One partition, on today's keys: its parts are the port's own.
-    partitions: [{ index: 0, leadership, schedule, taskSets }],
-    partitionOf: () => 0,
+    partitions: parts.partitions,
+    partitionOf: parts.partitionOf,
     runs: new RedisRunQueue(
       connections,
       scripts,
@@ -92,11 +97,11 @@ export function createRedisCoordination(
       () => schedule.ensureGroups(),
       replicas,
     ),
-    state: new RedisTaskState(client, scripts, keys, notice),
+    state: parts.state,
     notices: new RedisNotices(connections, keys),
     workers: new RedisWorkerRegistry(client, scripts, keys),
-    dynamicTasks: new RedisDynamicTasks(client, scripts, keys, tasksNotice),
-    taskSets,
+    dynamicTasks: parts.dynamicTasks,
+    taskSets: parts.taskSets,
     heartbeatThread: ({ intervalMs, leaseTtlMs, leaderCovers }) =>
       HeartbeatThread.create(
         {

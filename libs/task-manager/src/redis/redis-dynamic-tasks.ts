@@ -8,7 +8,7 @@ import type {
   ScheduleEntry,
 } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
-import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { PartitionKeys } from './task-manager-keys.js';
 
 /**
  * Dynamic task definitions in one HASH, with a generation token replaced on every change; creation and
@@ -20,7 +20,10 @@ export class RedisDynamicTasks implements DynamicTaskPort {
   constructor(
     private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
-    private readonly keys: TaskManagerKeys,
+    /** The keys of the tasks' partition (a deployment of one partition: its own). */
+    private readonly keys: PartitionKeys,
+    /** The change-notice channel. */
+    private readonly events: string,
     private readonly notice: () => string,
   ) {}
 
@@ -51,7 +54,7 @@ export class RedisDynamicTasks implements DynamicTaskPort {
         definition,
         entry.signature,
         entry.firstSlot,
-        this.keys.events,
+        this.events,
         this.notice(),
         this.keys.dynamicGeneration,
         randomUUID(),
@@ -68,7 +71,7 @@ export class RedisDynamicTasks implements DynamicTaskPort {
       [
         taskId,
         this.keys.dynamic,
-        this.keys.events,
+        this.events,
         this.notice(),
         this.keys.dynamicGeneration,
         randomUUID(),
@@ -98,7 +101,7 @@ export class RedisDynamicTasks implements DynamicTaskPort {
         entry.signature,
         entry.firstSlot,
         enabled === undefined ? '' : enabled ? '1' : '0',
-        this.keys.events,
+        this.events,
         this.notice(),
         this.keys.dynamicGeneration,
         randomUUID(),

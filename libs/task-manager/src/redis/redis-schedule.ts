@@ -18,7 +18,7 @@ import { runFromFields } from '../wire/run-message.codec.js';
 import { decodeOneOffEntry } from '../wire/one-off-entry.js';
 import { isHighPriority, priorityOf } from '../wire/run-tag.js';
 import { flag, PUBLISH_RUNS_ARGS, REGISTER_TASKS_ARGS } from '../wire/script-args.js';
-import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { PartitionKeys } from './task-manager-keys.js';
 
 const REGISTER_BATCH = 1000;
 
@@ -36,7 +36,7 @@ export class RedisSchedule implements SchedulePort {
   constructor(
     private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
-    private readonly keys: TaskManagerKeys,
+    private readonly keys: PartitionKeys,
     private readonly group: string,
     /** Waits for replicas after a publish (option `waitForReplicas`). */
     private readonly replicas?: ReplicaWait,

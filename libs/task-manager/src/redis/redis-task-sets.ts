@@ -1,16 +1,38 @@
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { SweepResult, TaskSetPort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
-import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { PartitionKeys } from './task-manager-keys.js';
+import { SWEEP_PARTITION_ARGS } from '../wire/script-args.js';
 
 /** Task ids sent per call when a task set is stored. */
 const DECLARE_BATCH = 1000;
 
+/**
+ * Where the sweep learns the live workers: the deployment's workers ZSET read by the script itself (a
+ * deployment of one partition: same slot), or, for a partition of several, a read just before each step
+ * (the registry lies in another slot) along with the partition's pointer owners.
+ */
+export type LiveWorkers =
+  | { readonly key: string }
+  | {
+      /** Every worker of the registry. */
+      readonly read: () => Promise<string[]>;
+      /** The owners of the partition's task-set pointers. */
+      readonly owners: () => Promise<string[]>;
+    };
+
 /** Declared static task sets (one SET per distinct set) and the leader's sweep of undeclared tasks. */
 export class RedisTaskSets implements TaskSetPort {
+  /**
+   * Partition mode (two strikes, plan §1.1(c)): the token of the previous step and the pointer owners it
+   * found missing from the live workers. An owner missing at two steps in a row of one term is forgotten.
+   */
+  private previous?: { token: string; missing: ReadonlySet<string> };
+
   constructor(
     private readonly scripts: RedisScripts,
-    private readonly keys: TaskManagerKeys,
+    private readonly keys: PartitionKeys,
+    private readonly live: LiveWorkers,
   ) {}
 
   async declare(workerId: string, digest: string, taskIds: string[]): Promise<void> {
@@ -24,21 +46,74 @@ export class RedisTaskSets implements TaskSetPort {
   }
 
   async sweep(token: string, graceMs: number, cursor: string, count: number): Promise<SweepResult> {
+    const reply = await ('key' in this.live
+      ? this.scripts.run<-1 | [string, string[]]>(
+          'sweepOrphans',
+          [
+            this.keys.leader,
+            this.keys.schedule,
+            this.keys.signatures,
+            this.live.key,
+            this.keys.workerTaskSets,
+            this.keys.taskSets,
+            this.keys.orphans,
+            this.keys.dynamic,
+          ],
+          [token, graceMs, cursor, count, this.keys.taskSetPrefix, this.keys.taskStatePrefix, this.keys.historyPrefix],
+        )
+      : this.sweepPartition(this.live, token, graceMs, cursor, count));
+    if (reply === -1) throw new LeadershipLostError();
+    return { cursor: reply[0], removed: reply[1] };
+  }
+
+  /**
+   * A step of sweep-partition-7 on the live workers read now. A pointer owner missing from them is
+   * forgotten (its pointer dropped) only when it was missing at the previous step of the same term too: a
+   * worker may announce itself and declare between the read and the script. A new term forgets nothing on
+   * its first step.
+   */
+  private async sweepPartition(
+    live: Extract<LiveWorkers, { read: unknown }>,
+    token: string,
+    graceMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<-1 | [string, string[]]> {
+    const [workers, owners] = await Promise.all([live.read(), live.owners()]);
+    const alive = new Set(workers);
+    const missing = new Set(owners.filter((owner) => !alive.has(owner)));
+    const before = this.previous?.token === token ? this.previous.missing : new Set<string>();
+    const forget = [...missing].filter((owner) => before.has(owner));
     const reply = await this.scripts.run<-1 | [string, string[]]>(
-      'sweepOrphans',
+      'sweepPartition',
       [
         this.keys.leader,
         this.keys.schedule,
         this.keys.signatures,
-        this.keys.workers,
         this.keys.workerTaskSets,
         this.keys.taskSets,
         this.keys.orphans,
         this.keys.dynamic,
       ],
-      [token, graceMs, cursor, count, this.keys.taskSetPrefix, this.keys.taskStatePrefix, this.keys.historyPrefix],
+      SWEEP_PARTITION_ARGS.encode(
+        {
+          token,
+          graceMs,
+          cursor,
+          count,
+          taskSetPrefix: this.keys.taskSetPrefix,
+          taskStatePrefix: this.keys.taskStatePrefix,
+          historyPrefix: this.keys.historyPrefix,
+        },
+        [
+          ...workers.map((workerId) => ({ workerId, live: '1' })),
+          ...forget.map((workerId) => ({ workerId, live: '0' })),
+        ],
+      ),
     );
-    if (reply === -1) throw new LeadershipLostError();
-    return { cursor: reply[0], removed: reply[1] };
+    // The forgotten are gone now; the others missing get their second strike at the next step.
+    for (const owner of forget) missing.delete(owner);
+    this.previous = reply === -1 ? undefined : { token, missing };
+    return reply;
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
 import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
-import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { PartitionKeys } from './task-manager-keys.js';
 import type { TaskKwargs } from '../decorators/task.decorator.js';
 import { decodeRunKwargs, encodeRunKwargs } from '../wire/one-off-entry.js';
 import { CLEAR_HISTORY_ARGS, TRIGGER_TASKS_ARGS } from '../wire/script-args.js';
@@ -38,8 +38,15 @@ export class RedisTaskState implements TaskStatePort {
   constructor(
     private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
-    private readonly keys: TaskManagerKeys,
-    private readonly notice: () => string,
+    /** The keys of the tasks' partition (a deployment of one partition: its own). */
+    private readonly keys: PartitionKeys,
+    /** The change-notice channel. */
+    private readonly events: string,
+    /**
+     * The notice of a change; undefined: send none (a partition's part of a change that spans several,
+     * whose caller sends one notice for all of them).
+     */
+    private readonly notice: (() => string) | undefined,
   ) {}
 
   async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
@@ -48,7 +55,7 @@ export class RedisTaskState implements TaskStatePort {
       if (disabled) pipeline.hset(this.keys.taskState(id), 'disabled', '1');
       else pipeline.hdel(this.keys.taskState(id), 'disabled');
     }
-    pipeline.publish(this.keys.events, this.notice());
+    if (this.notice) pipeline.publish(this.events, this.notice());
     await execOrThrow(pipeline.exec());
   }
 
@@ -65,8 +72,9 @@ export class RedisTaskState implements TaskStatePort {
       TRIGGER_TASKS_ARGS.encode(
         {
           taskStatePrefix: this.keys.taskStatePrefix,
-          channel: this.keys.events,
-          notice: this.notice(),
+          // (PUBLISH to the empty channel reaches no one.)
+          channel: this.notice ? this.events : '',
+          notice: this.notice ? this.notice() : '',
           requestKey: this.keys.request(randomUUID()),
           kwargs: encodeRunKwargs(kwargs),
         },

@@ -1,0 +1,57 @@
+import type { RedisClient } from './redis-client.js';
+import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
+import type { TaskKwargs } from '../decorators/task.decorator.js';
+import { groupByPartition, inCallOrder } from './partition-groups.js';
+
+/**
+ * The task state operations of a deployment of several partitions: the ids of a call are grouped by
+ * partition, each group goes to its partition's {@link TaskStatePort} (one script or pipeline per group, all
+ * sent at once), and results come back in the caller's order. The partitions' parts send no change notice:
+ * a change sends one, once every group is done. A call that fails after some groups applied reports the
+ * failure, as a lost reply would (each task's change stands on its own).
+ */
+export class RedisPartitionedState implements TaskStatePort {
+  constructor(
+    private readonly client: RedisClient,
+    /** Each partition's part, by index (built without a notice). */
+    private readonly partitions: readonly TaskStatePort[],
+    private readonly partitionOf: (taskId: string) => number,
+    /** The change-notice channel. */
+    private readonly events: string,
+    private readonly notice: () => string,
+  ) {}
+
+  async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
+    await this.each(taskIds, (part, ids) => part.setDisabled(ids, disabled));
+    await this.client.publish(this.events, this.notice());
+  }
+
+  async resetRetry(taskIds: string[]): Promise<void> {
+    await this.each(taskIds, (part, ids) => part.resetRetry(ids));
+  }
+
+  async trigger(taskIds: string[], kwargs?: TaskKwargs): Promise<void> {
+    await this.each(taskIds, (part, ids) => part.trigger(ids, kwargs));
+    await this.client.publish(this.events, this.notice());
+  }
+
+  async clearHistory(taskIds: string[]): Promise<void> {
+    await this.each(taskIds, (part, ids) => part.clearHistory(ids));
+  }
+
+  async readStates(taskIds: string[]): Promise<TaskState[]> {
+    const groups = groupByPartition(taskIds, this.partitionOf);
+    const states = await Promise.all(groups.map((g) => this.partitions[g.partition].readStates(g.taskIds)));
+    return inCallOrder(taskIds.length, groups, states);
+  }
+
+  readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
+    return this.partitions[this.partitionOf(taskId)].readHistory(taskId, limit);
+  }
+
+  /** Runs `call` on each partition with ids among `taskIds`, with those ids, all at once. */
+  private async each(taskIds: string[], call: (part: TaskStatePort, ids: string[]) => Promise<void>): Promise<void> {
+    const groups = groupByPartition(taskIds, this.partitionOf);
+    await Promise.all(groups.map((g) => call(this.partitions[g.partition], g.taskIds)));
+  }
+}
