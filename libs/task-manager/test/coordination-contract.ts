@@ -6,13 +6,13 @@
  * Every test gets a fresh harness (fresh, empty backend state) and talks to the port directly, the way the
  * engine does. Timings are short (lease TTLs of a few hundred ms) so the suite stays fast.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CoordinationPort } from '../src/engine/coordination.port.js';
 import { completionContract } from './contract/completion.contract.js';
 import { dynamicUpdateContract } from './contract/dynamic-update.contract.js';
 import { runKwargsContract } from './contract/run-kwargs.contract.js';
 import { leadershipContract } from './contract/leadership.contract.js';
-import { partitionsContract } from './contract/partitions.contract.js';
+import { partitionsContract, threePartitionsContract } from './contract/partitions.contract.js';
 import { registryContract } from './contract/registry.contract.js';
 import { runQueueContract } from './contract/run-queue.contract.js';
 import { scheduleContract } from './contract/schedule.contract.js';
@@ -44,6 +44,11 @@ export interface ContractOptions {
    * `it.fails` would pass on any error, a typo or a timeout included). Reserved for confirmed driver bugs.
    */
   readonly knownFailures?: Readonly<Record<string, KnownFailure>>;
+  /**
+   * The driver honours `ContractSettings.partitions`: the suite also runs its three-partition section, each
+   * test on a harness built with `partitions: 3`.
+   */
+  readonly partitioned?: boolean;
 }
 
 /** A confirmed driver bug: why, and the error the test fails with while it lasts. */
@@ -57,12 +62,13 @@ export interface KnownFailure {
 export function describeCoordinationContract(
   name: string,
   factory: CoordinationFactory,
-  { knownFailures = {} }: ContractOptions = {},
+  { knownFailures = {}, partitioned = false }: ContractOptions = {},
 ): void {
   const unknown = Object.keys(knownFailures).filter((title) => !Object.values(CONTRACT_TESTS).includes(title as never));
   if (unknown.length > 0) throw new Error(`knownFailures names no contract test: ${unknown.join('; ')}`);
   describe(`coordination contract: ${name}`, () => {
     let current: CoordinationHarness | undefined;
+    let settings: ContractSettings = CONTRACT_SETTINGS;
     const context: ContractContext = {
       get harness() {
         if (!current) throw new Error('no harness: used outside a test');
@@ -81,7 +87,7 @@ export function describeCoordinationContract(
     };
 
     beforeEach(async () => {
-      current = await factory(CONTRACT_SETTINGS);
+      current = await factory(settings);
     });
 
     afterEach(async () => {
@@ -99,5 +105,16 @@ export function describeCoordinationContract(
     describe('dynamic task updates, tasks declared disabled', () => dynamicUpdateContract(context));
     describe('runs with their own kwargs', () => runKwargsContract(context));
     describe('partitions', () => partitionsContract(context));
+    if (partitioned) {
+      describe('three partitions', () => {
+        beforeAll(() => {
+          settings = { ...CONTRACT_SETTINGS, partitions: 3 };
+        });
+        afterAll(() => {
+          settings = CONTRACT_SETTINGS;
+        });
+        threePartitionsContract(context);
+      });
+    }
   });
 }

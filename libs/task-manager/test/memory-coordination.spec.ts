@@ -8,24 +8,28 @@ import { describeCoordinationContract } from './coordination-contract.js';
 
 const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-describeCoordinationContract('memory', async (settings) => {
-  const store = new MemoryStore();
-  const ports: CoordinationPort[] = [];
-  const build = async (workerId: string) => {
-    const port = createMemoryCoordination(settings, workerId, silent, store);
-    await port.lifecycle.connect();
-    ports.push(port);
-    return port;
-  };
-  return {
-    port: await build(settings.workerId),
-    peer: build,
-    wipe: async () => store.clear(),
-    dispose: async () => {
-      for (const port of ports) await port.lifecycle.close();
-    },
-  };
-});
+describeCoordinationContract(
+  'memory',
+  async (settings) => {
+    const store = new MemoryStore();
+    const ports: CoordinationPort[] = [];
+    const build = async (workerId: string) => {
+      const port = createMemoryCoordination(settings, workerId, silent, store, settings.partitions);
+      await port.lifecycle.connect();
+      ports.push(port);
+      return port;
+    };
+    return {
+      port: await build(settings.workerId),
+      peer: build,
+      wipe: async () => store.clear(),
+      dispose: async () => {
+        for (const port of ports) await port.lifecycle.close();
+      },
+    };
+  },
+  { partitioned: true },
+);
 
 describe('memory driver', () => {
   const settings = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 };

@@ -1,9 +1,19 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { BackendLifecycle, ChangeNotice, CoordinationPort } from '../engine/coordination.port.js';
+import type {
+  BackendLifecycle,
+  ChangeNotice,
+  CoordinationPort,
+  LeadershipPort,
+  PartitionPort,
+  SchedulePort,
+  TaskSetPort,
+} from '../engine/coordination.port.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { MemoryDynamicTasks } from './memory-dynamic-tasks.js';
 import { MemoryLeadership } from './memory-leadership.js';
 import { MemoryNotices } from './memory-notices.js';
+import { MemoryPartitionedSchedule } from './memory-partitioned-schedule.js';
+import { MemoryPartitionedTaskSets } from './memory-partitioned-task-sets.js';
 import { MemoryRunQueue } from './memory-run-queue.js';
 import { MemorySchedule } from './memory-schedule.js';
 import { MemoryStore } from './memory-store.js';
@@ -11,6 +21,7 @@ import { MemoryTaskSets } from './memory-task-sets.js';
 import { MemoryTaskState } from './memory-task-state.js';
 import { MemoryWorkers } from './memory-workers.js';
 import { changeNotice } from '../wire/notice.js';
+import { partitionOf } from '../wire/partition-of.js';
 
 /** Logged once when an in-process driver connects. */
 export const MEMORY_DRIVER_WARNING =
@@ -27,22 +38,25 @@ export const MEMORY_DRIVER_WARNING =
  * @param logger receives the startup warning
  * @param store the state; pass one store to several drivers to make them behave like instances sharing a
  *   Redis (tests), or `store.clear()` it to simulate a wiped backend
+ * @param partitions the deployment's partition count (internal, not an option yet): 1 builds one partition
+ *   made of the port's own parts; more split the store (`MemoryStore.split`) and build per partition a
+ *   lease, a schedule and task sets on its store, under routing parts (the top-level lease is partition 0's)
  */
 export function createMemoryCoordination(
   options: Pick<ResolvedTaskManagerOptions, 'statisticsHistoryRuns' | 'statisticsRedisExpiration'>,
   workerId: string,
   logger: LoggerService = new Logger('TaskManager'),
   store: MemoryStore = new MemoryStore(),
+  partitions = 1,
 ): CoordinationPort {
   const notice = (type: ChangeNotice['type']) => (): ChangeNotice => changeNotice(type, workerId);
-  const schedule = new MemorySchedule(store);
+  const parts = partitioned(store, partitions);
+  const { schedule, leadership, taskSets } = parts;
   const runs = new MemoryRunQueue(store, {
     maxRuns: options.statisticsHistoryRuns,
     ttlMs: options.statisticsRedisExpiration * 1000,
   });
   const notices = new MemoryNotices(store, logger);
-  const leadership = new MemoryLeadership(store);
-  const taskSets = new MemoryTaskSets(store);
   let state: 'new' | 'connected' | 'closed' = 'new';
   const lifecycle: BackendLifecycle = {
     async connect() {
@@ -65,14 +79,58 @@ export function createMemoryCoordination(
     lifecycle,
     leadership,
     schedule,
-    // One partition: its parts are the port's own.
-    partitions: [{ index: 0, leadership, schedule, taskSets }],
-    partitionOf: () => 0,
+    partitions: parts.partitions,
+    partitionOf: parts.partitionOf,
     runs,
     state: new MemoryTaskState(store, notice('schedule')),
     notices,
     workers: new MemoryWorkers(store),
     dynamicTasks: new MemoryDynamicTasks(store, notice('tasks')),
     taskSets,
+  };
+}
+
+/** The parts of the port that depend on the partitions. */
+interface PartitionedParts {
+  readonly leadership: LeadershipPort;
+  readonly schedule: SchedulePort;
+  readonly partitions: readonly PartitionPort[];
+  readonly partitionOf: (taskId: string) => number;
+  readonly taskSets: TaskSetPort;
+}
+
+/**
+ * One partition: today's objects on the store, partition 0 made of the port's own parts. Several: per
+ * partition a lease, a schedule and task sets on its store, and the routing parts the port exposes.
+ */
+function partitioned(store: MemoryStore, partitions: number): PartitionedParts {
+  const stores = store.split(partitions);
+  if (stores.length === 1) {
+    const leadership = new MemoryLeadership(store);
+    const schedule = new MemorySchedule(store);
+    const taskSets = new MemoryTaskSets(store);
+    return {
+      leadership,
+      schedule,
+      // One partition: its parts are the port's own.
+      partitions: [{ index: 0, leadership, schedule, taskSets }],
+      partitionOf: () => 0,
+      taskSets,
+    };
+  }
+  const of = (taskId: string) => partitionOf(taskId, partitions);
+  const taskSets = stores.map((part) => new MemoryTaskSets(part));
+  const parts: PartitionPort[] = stores.map((part, index) => ({
+    index,
+    leadership: new MemoryLeadership(part),
+    schedule: new MemorySchedule(part),
+    taskSets: taskSets[index],
+  }));
+  return {
+    leadership: parts[0].leadership,
+    schedule: new MemoryPartitionedSchedule(parts, of),
+    partitions: parts,
+    partitionOf: of,
+    taskSets: new MemoryPartitionedTaskSets(taskSets, of),
   };
 }

@@ -11,8 +11,8 @@ import { definitionVersion } from '../registry/dynamic-task.js';
 import type { MemoryStore } from './memory-store.js';
 
 /**
- * Dynamic task definitions in memory, with a generation token replaced on every change; creation and
- * deletion notify every subscriber (`tasks` notice).
+ * Dynamic task definitions in memory, each in its task's partition store, with a generation token per
+ * partition replaced on every change there; creation and deletion notify every subscriber (`tasks` notice).
  */
 export class MemoryDynamicTasks implements DynamicTaskPort {
   constructor(
@@ -20,46 +20,57 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     private readonly notice: () => ChangeNotice,
   ) {}
 
+  /** Every partition's definitions, with the generation of {@link generation}. */
   async loadAll(): Promise<DynamicTaskSet> {
     return {
-      generation: this.store.dynamicGeneration,
-      tasks: [...this.store.dynamic].map(([taskId, definition]) => ({ taskId, definition })),
+      generation: this.joinedGeneration(),
+      tasks: this.store.partitions.flatMap((part) =>
+        [...part.dynamic].map(([taskId, definition]) => ({ taskId, definition })),
+      ),
     };
   }
 
+  /** The partitions' generations joined by ',' (changes when any partition's does). */
   async generation(): Promise<string> {
-    return this.store.dynamicGeneration;
+    return this.joinedGeneration();
+  }
+
+  private joinedGeneration(): string {
+    return this.store.partitions.map((part) => part.dynamicGeneration).join(',');
   }
 
   /** Persists and schedules the task unless one with that id exists or its first slot is past (nothing changes). */
   async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<DynamicTaskCreateResult> {
-    if (this.store.dynamic.has(taskId)) return 'exists';
-    if (entry.firstSlot <= this.store.now()) return 'late';
-    this.store.dynamic.set(taskId, definition);
-    this.store.dynamicGeneration = randomUUID();
-    this.store.schedule.set(taskId, entry.firstSlot);
-    this.store.signatures.set(taskId, entry.signature);
-    this.store.notify(this.notice());
+    const store = this.store.of(taskId);
+    if (store.dynamic.has(taskId)) return 'exists';
+    if (entry.firstSlot <= store.now()) return 'late';
+    store.dynamic.set(taskId, definition);
+    store.dynamicGeneration = randomUUID();
+    store.schedule.set(taskId, entry.firstSlot);
+    store.signatures.set(taskId, entry.signature);
+    store.notify(this.notice());
     return 'created';
   }
 
   /** Removes the task's schedule entry, signature, state, history and definition; returns the definition. */
   async remove(taskId: string): Promise<string | null> {
-    this.store.schedule.delete(taskId);
-    this.store.signatures.delete(taskId);
-    this.store.tasks.delete(taskId);
-    this.store.histories.delete(taskId);
-    const definition = this.store.dynamic.get(taskId) ?? null;
+    const store = this.store.of(taskId);
+    store.schedule.delete(taskId);
+    store.signatures.delete(taskId);
+    store.tasks.delete(taskId);
+    store.histories.delete(taskId);
+    const definition = store.dynamic.get(taskId) ?? null;
     if (definition !== null) {
-      this.store.dynamic.delete(taskId);
-      this.store.dynamicGeneration = randomUUID();
+      store.dynamic.delete(taskId);
+      store.dynamicGeneration = randomUUID();
     }
-    this.store.notify(this.notice());
+    store.notify(this.notice());
     return definition;
   }
 
   async read(taskId: string): Promise<string | null> {
-    return this.store.dynamic.get(taskId) ?? null;
+    const store = this.store.of(taskId);
+    return store.dynamic.get(taskId) ?? null;
   }
 
   /** Replaces the definition if it is still `expectedVersion`; re-plans the schedule entry on a new signature. */
@@ -70,23 +81,24 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     entry: ScheduleEntry,
     enabled?: boolean,
   ): Promise<DynamicTaskUpdateResult> {
-    const current = this.store.dynamic.get(taskId);
+    const store = this.store.of(taskId);
+    const current = store.dynamic.get(taskId);
     if (current === undefined) return 'missing';
     if (definitionVersion(current) !== expectedVersion) return 'changed';
-    const replan = this.store.signatures.get(taskId) !== entry.signature;
-    if (replan && entry.firstSlot <= this.store.now()) return 'late';
-    this.store.dynamic.set(taskId, definition);
+    const replan = store.signatures.get(taskId) !== entry.signature;
+    if (replan && entry.firstSlot <= store.now()) return 'late';
+    store.dynamic.set(taskId, definition);
     if (replan) {
-      this.store.schedule.set(taskId, entry.firstSlot);
-      this.store.signatures.set(taskId, entry.signature);
+      store.schedule.set(taskId, entry.firstSlot);
+      store.signatures.set(taskId, entry.signature);
     }
-    if (enabled === false) this.store.state(taskId).disabled = true;
-    else if (enabled === true && this.store.tasks.has(taskId)) {
-      delete this.store.state(taskId).disabled;
-      this.store.compactState(taskId);
+    if (enabled === false) store.state(taskId).disabled = true;
+    else if (enabled === true && store.tasks.has(taskId)) {
+      delete store.state(taskId).disabled;
+      store.compactState(taskId);
     }
-    this.store.dynamicGeneration = randomUUID();
-    this.store.notify(this.notice());
+    store.dynamicGeneration = randomUUID();
+    store.notify(this.notice());
     return 'updated';
   }
 }

@@ -43,7 +43,9 @@ export class MemoryLeadership implements LeadershipPort {
       return { renewed: false, oldestWorkerSeen: null, serverTime: now };
     }
     this.store.leader = { token, expiresAt: now + ttlMs };
-    const oldestWorkerSeen = checkWorkers ? (this.store.workers.first()?.score ?? null) : null;
+    // (A partition's lease, like the Redis driver's, reads no worker registry: the engine watches it itself.)
+    const oldestWorkerSeen =
+      checkWorkers && !this.store.isPartition ? (this.store.workers.first()?.score ?? null) : null;
     return { renewed: true, oldestWorkerSeen, serverTime: now };
   }
 

@@ -15,13 +15,15 @@ import { encodeOneOffEntry, type OneOffEntry } from '../wire/one-off-entry.js';
 import { runTag } from '../wire/run-tag.js';
 
 /**
- * The two run queues as seen by one worker, in memory. A run's lease is the time since its delivery was
+ * The two run queues as seen by one worker, in memory (each partition's: a run lives in its task's). A run's lease is the time since its delivery was
  * last touched (delivery, start, heartbeat), exactly like a stream message's idle time in Redis; the
  * leader re-publishes runs whose lease expired (`MemorySchedule.reclaimExpired`).
  */
 export class MemoryRunQueue implements RunQueuePort {
   /** Pending blocking reads of this queue, resolved by `interrupt`. */
   private readonly blocked = new Set<() => void>();
+  /** The partition the next read's pass starts at (it rotates, so that no partition's runs wait behind another's). */
+  private nextStart = 0;
 
   constructor(
     private readonly store: MemoryStore,
@@ -34,9 +36,10 @@ export class MemoryRunQueue implements RunQueuePort {
    * XREADGROUP BLOCK 0) or `interrupt` is called.
    */
   async read(consumer: string, count: number, blockMs: number): Promise<RunMessage[]> {
-    if (!this.store.groupsExist) {
+    const missing = this.store.partitions.filter((part) => !part.groupsExist);
+    if (missing.length > 0) {
       // The queues vanished (state cleared): recreate them, like the Redis driver on NOGROUP.
-      this.store.groupsExist = true;
+      for (const part of missing) part.groupsExist = true;
       return [];
     }
     const deadline = blockMs > 0 ? this.store.now() + blockMs : Infinity;
@@ -65,11 +68,18 @@ export class MemoryRunQueue implements RunQueuePort {
     });
   }
 
-  /** Delivers queued runs to `consumer`: up to `count` high-priority ones, then normal ones up to `count`. */
+  /**
+   * Delivers queued runs to `consumer`: up to `count` high-priority ones, then normal ones up to `count`; each
+   * priority's queues of every partition in turn, from a start that rotates at each pass.
+   */
   private take(consumer: string, count: number): RunMessage[] {
     const now = this.store.now();
     const runs: RunMessage[] = [];
-    for (const stream of [this.store.high, this.store.normal]) {
+    const parts = this.store.partitions;
+    const first = this.nextStart;
+    this.nextStart = (first + 1) % parts.length;
+    const order = parts.map((_, k) => parts[(first + k) % parts.length]);
+    for (const stream of [...order.map((part) => part.high), ...order.map((part) => part.normal)]) {
       for (const entry of stream.queued.values()) {
         if (runs.length >= count) break;
         stream.queued.delete(entry.id);
@@ -92,24 +102,25 @@ export class MemoryRunQueue implements RunQueuePort {
   ): Promise<StartDecision[]> {
     const now = this.store.now();
     return runs.map(({ run, allowParallel, dynamic }): StartDecision => {
-      const stream = this.store.stream(run.highPriority);
+      const store = this.store.of(run.taskId);
+      const stream = store.stream(run.highPriority);
       const delivery = stream.pending.get(run.messageId);
       if (delivery) {
         delivery.consumer = consumer;
         delivery.touchedAt = now;
-      } else if (!this.store.keptThroughWipe(run, leaseTtlMs)) {
+      } else if (!store.keptThroughWipe(run, leaseTtlMs)) {
         // (Also while the consumer groups are gone after a wipe: a missing group says nothing about whether
         // the run was recovered elsewhere before it. Like start-runs, whose XCLAIM fails then.)
         return 'lost';
       }
       // (No delivery, and its data was wiped under it before anyone could recover it: nobody else has it; it
       // starts, recorded after loss.)
-      if (dynamic && !this.store.dynamic.has(run.taskId)) {
+      if (dynamic && !store.dynamic.has(run.taskId)) {
         stream.remove(run.messageId);
         return 'deleted';
       }
       const tag = runTag(run.highPriority, run.messageId);
-      const state = this.store.state(run.taskId);
+      const state = store.state(run.taskId);
       if (
         !allowParallel &&
         state.runningBy !== undefined &&
@@ -118,7 +129,7 @@ export class MemoryRunQueue implements RunQueuePort {
       ) {
         stream.remove(run.messageId);
         if (state.inflight === tag) delete state.inflight;
-        this.store.oneOff.set(encodeOneOffEntry(oneOffOf(run)), now + 1000);
+        store.oneOff.set(encodeOneOffEntry(oneOffOf(run)), now + 1000);
         return 'busy';
       }
       state.runningBy = tag;
@@ -138,20 +149,21 @@ export class MemoryRunQueue implements RunQueuePort {
     const lost: number[] = [];
     const vanished: number[] = [];
     held.forEach(({ run, started, dynamic }, index) => {
-      const delivery = this.store.stream(run.highPriority).pending.get(run.messageId);
+      const store = this.store.of(run.taskId);
+      const delivery = store.stream(run.highPriority).pending.get(run.messageId);
       if (delivery) {
         delivery.consumer = worker.id;
         delivery.touchedAt = now;
-      } else if (this.store.keptThroughWipe(run, leaseTtlMs)) {
+      } else if (store.keptThroughWipe(run, leaseTtlMs)) {
         vanished.push(index);
       } else {
         lost.push(index);
         return;
       }
       // (Nothing is written for a dynamic task whose definition is gone.)
-      if (!started || (dynamic && !this.store.dynamic.has(run.taskId))) return;
+      if (!started || (dynamic && !store.dynamic.has(run.taskId))) return;
       const tag = runTag(run.highPriority, run.messageId);
-      const state = this.store.state(run.taskId);
+      const state = store.state(run.taskId);
       if (state.runningBy === tag || (state.runningUntil ?? 0) < now) {
         state.runningBy = tag;
         state.runningUntil = now + leaseTtlMs;
@@ -169,29 +181,32 @@ export class MemoryRunQueue implements RunQueuePort {
     backoff: BackoffPolicy,
     dynamic = false,
   ): Promise<CompletionResult> {
-    return Promise.resolve(completeRun(this.store, this.history, consumer, run, outcome, backoff, dynamic));
+    return Promise.resolve(
+      completeRun(this.store.of(run.taskId), this.history, consumer, run, outcome, backoff, dynamic),
+    );
   }
 
   async requeue(run: RunMessage, delayMs: number): Promise<void> {
     if (!this.streamOf(run).remove(run.messageId)) return;
-    this.store.oneOff.set(encodeOneOffEntry(oneOffOf(run)), this.store.now() + delayMs);
+    this.store.of(run.taskId).oneOff.set(encodeOneOffEntry(oneOffOf(run)), this.store.now() + delayMs);
   }
 
   /** Re-publishes runs still delivered to `consumer` at once (new message, same run); see `hand-back-runs`. */
   async handBack(consumer: string, runs: RunMessage[], leaseTtlMs: number): Promise<boolean[]> {
     return runs.map((run) => {
-      const stream = this.streamOf(run);
+      const store = this.store.of(run.taskId);
+      const stream = store.stream(run.highPriority);
       const delivery = stream.pending.get(run.messageId);
       if (!delivery || delivery.consumer !== consumer) {
-        if (!this.store.keptThroughWipe(run, leaseTtlMs)) return false;
+        if (!store.keptThroughWipe(run, leaseTtlMs)) return false;
         // Its data was wiped before anyone could recover it: nobody else has it; publish it again.
-        this.store.enqueue(run.highPriority, oneOffOf(run));
+        store.enqueue(run.highPriority, oneOffOf(run));
         return true;
       }
       stream.remove(run.messageId);
       const { id: _oldId, ...entry } = delivery.entry;
-      const newId = this.store.enqueue(run.highPriority, entry);
-      const state = this.store.tasks.get(run.taskId);
+      const newId = store.enqueue(run.highPriority, entry);
+      const state = store.tasks.get(run.taskId);
       const tag = runTag(run.highPriority, run.messageId);
       if (state?.inflight === tag) state.inflight = runTag(run.highPriority, newId);
       if (state?.runningBy === tag) state.runningUntil = 0;
@@ -204,8 +219,9 @@ export class MemoryRunQueue implements RunQueuePort {
     for (const interrupt of this.blocked) interrupt();
   }
 
+  /** The run's queue, in its task's partition. */
   private streamOf(run: RunMessage): MemoryStream {
-    return this.store.stream(run.highPriority);
+    return this.store.of(run.taskId).stream(run.highPriority);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ChangeNotice, RunKind, RunMessage, RunRecord, WorkerDescription } 
 import { realTimers, type EngineTimers } from '../engine/timers.js';
 import { MemorySortedSet } from './memory-sorted-set.js';
 import { leaseLimit } from '../wire/lease-limit.js';
+import { assertPartitionCount, partitionOf } from '../wire/partition-of.js';
 
 /** A run in a queue: what a Redis stream message holds. */
 export interface MemoryRunEntry {
@@ -95,6 +96,11 @@ export function toRunMessage(entry: MemoryRunEntry, highPriority: boolean): RunM
  * Several drivers built on one store behave like instances sharing a Redis (within one process).
  * Holds data only; each port implements its operations on it, each operation synchronous (so atomic,
  * like a Lua script) apart from the blocking read.
+ *
+ * A deployment of several partitions (`split`) keeps each partition's data in a child store: its lease,
+ * epoch, generation, schedule, signatures, one-off queue, run queues, task states, histories, dynamic
+ * definitions and task sets. The children share the root's workers, worker descriptions, subscribers, blocked
+ * readers, timers and message ids (unique across partitions, as one consumer holds runs of all of them).
  */
 export class MemoryStore {
   leader: { token: string; expiresAt: number } | null = null;
@@ -118,23 +124,72 @@ export class MemoryStore {
   readonly dynamic = new Map<string, string>();
   /** A fresh token on every change of `dynamic` ('' when never changed, like a missing Redis key). */
   dynamicGeneration = '';
-  /** workerId -> last heartbeat. */
-  readonly workers = new MemorySortedSet();
+  /** workerId -> last heartbeat (the root's). */
+  readonly workers: MemorySortedSet;
   /** workerId -> digest of the static task set it declares. */
   readonly workerTaskSets = new Map<string, string>();
   /** digest -> a declared static task set, and when a live worker last declared it. */
   readonly taskSets = new Map<string, { ids: Set<string>; declaredAt: number }>();
   /** taskId -> when the leader first found it scheduled but declared by no live worker. */
   readonly orphans = new Map<string, number>();
-  readonly workerInfo = new Map<string, WorkerDescription>();
-  private readonly listeners = new Set<(notice: ChangeNotice) => void>();
-  private readonly runWaiters = new Set<() => void>();
+  /** workerId -> self-description (the root's). */
+  readonly workerInfo: Map<string, WorkerDescription>;
+  private readonly listeners: Set<(notice: ChangeNotice) => void>;
+  private readonly runWaiters: Set<() => void>;
   private lastIdMs = 0;
   private lastIdSeq = 0;
   private nextSweep = 0;
+  /** The partitions' stores, by index: this store alone until `split`. */
+  private parts: readonly MemoryStore[] = [this];
+  /** The partition count of the first `split` (the drivers built on this store). */
+  private layout?: number;
+  /** The store whose workers, subscribers, blocked readers and ids this one shares (itself for a root). */
+  private readonly root: MemoryStore;
 
-  /** @param timers the store's clock and timers (a fake one makes a test or a simulation deterministic) */
-  constructor(readonly timers: EngineTimers = realTimers) {}
+  /**
+   * @param timers the store's clock and timers (a fake one makes a test or a simulation deterministic)
+   * @param root for a partition's store, the deployment's (root) store
+   */
+  constructor(
+    readonly timers: EngineTimers = realTimers,
+    root?: MemoryStore,
+  ) {
+    this.root = root ?? this;
+    this.workers = root?.workers ?? new MemorySortedSet();
+    this.workerInfo = root?.workerInfo ?? new Map();
+    this.listeners = root?.listeners ?? new Set();
+    this.runWaiters = root?.runWaiters ?? new Set();
+  }
+
+  /** Whether this is a partition's store (of a deployment of several partitions). */
+  get isPartition(): boolean {
+    return this.root !== this;
+  }
+
+  /** The partitions' stores, by index (this store alone with one partition). */
+  get partitions(): readonly MemoryStore[] {
+    return this.parts;
+  }
+
+  /**
+   * Splits the root store into `partitions` partitions (once; nothing changes with one): their stores, by
+   * index. Like the Redis layout marker, a store used with one partition count refuses another.
+   */
+  split(partitions: number): readonly MemoryStore[] {
+    if (this.isPartition || (this.layout !== undefined && this.layout !== partitions))
+      throw new Error(`this store holds ${this.layout ?? 1} partition(s), not ${partitions}`);
+    if (this.layout === undefined) {
+      assertPartitionCount(partitions);
+      this.layout = partitions;
+      if (partitions > 1) this.parts = Array.from({ length: partitions }, () => new MemoryStore(this.timers, this));
+    }
+    return this.parts;
+  }
+
+  /** The store of the partition `taskId` belongs to (this store with one partition). */
+  of(taskId: string): MemoryStore {
+    return this.parts.length === 1 ? this.parts[0] : this.parts[partitionOf(taskId, this.parts.length)];
+  }
 
   /** The store's clock (the "server time" of the Redis scripts). */
   now(): number {
@@ -143,6 +198,7 @@ export class MemoryStore {
 
   /** A new, increasing id `<ms>-<seq>` (the format of Redis stream ids). */
   nextId(): string {
+    if (this.isPartition) return this.root.nextId();
     const now = this.now();
     if (now > this.lastIdMs) {
       this.lastIdMs = now;
@@ -246,8 +302,9 @@ export class MemoryStore {
     for (const listener of this.listeners) queueMicrotask(() => listener({ ...notice }));
   }
 
-  /** Forgets everything (like FLUSHALL); subscribers and blocked readers stay. */
+  /** Forgets everything, in every partition (like FLUSHALL); subscribers and blocked readers stay. */
   clear(): void {
+    if (this.parts.length > 1) for (const part of this.parts) part.clear();
     this.leader = null;
     this.epoch = 0;
     this.generation = null;

@@ -7,6 +7,13 @@ import type { MemoryStore } from './memory-store.js';
  * and `sweep-orphans` scripts). The cursor is a position in the schedule, ordered by slot.
  */
 export class MemoryTaskSets implements TaskSetPort {
+  /**
+   * A partition's sweep (two strikes, like the Redis driver's): the token of the previous step and the pointer
+   * owners it found missing from the live workers. An owner missing at two steps in a row of one term is
+   * forgotten.
+   */
+  private previous?: { token: string; missing: ReadonlySet<string> };
+
   constructor(private readonly store: MemoryStore) {}
 
   async declare(workerId: string, digest: string, taskIds: string[]): Promise<void> {
@@ -23,12 +30,16 @@ export class MemoryTaskSets implements TaskSetPort {
     const { store } = this;
     const now = store.now();
     if (store.leaderToken(now) !== token) throw new LeadershipLostError();
-    for (const worker of store.workerTaskSets.keys()) {
-      if (!store.workers.has(worker)) store.workerTaskSets.delete(worker);
-    }
     const live = store.workers.entries().map(({ member }) => member);
+    if (store.isPartition) this.forgetTwiceMissing(token, live);
+    else {
+      for (const worker of store.workerTaskSets.keys()) {
+        if (!store.workers.has(worker)) store.workerTaskSets.delete(worker);
+      }
+    }
     if (live.some((worker) => !store.workerTaskSets.has(worker))) return { cursor: '0', removed: [] };
-    const digests = new Set(live.map((worker) => store.workerTaskSets.get(worker)!));
+    // (A partition's pointer whose owner is missing counts until forgotten, as in sweep-partition-7.)
+    const digests = new Set(store.workerTaskSets.values());
     for (const [digest, set] of store.taskSets) {
       if (digests.has(digest)) set.declaredAt = now;
       else if (now - set.declaredAt >= graceMs) store.taskSets.delete(digest);
@@ -55,5 +66,22 @@ export class MemoryTaskSets implements TaskSetPort {
     if (next < members.length) return { cursor: String(next - removed.length), removed };
     for (const id of store.orphans.keys()) if (!store.schedule.has(id)) store.orphans.delete(id);
     return { cursor: '0', removed };
+  }
+
+  /**
+   * Drops the pointers of owners missing from the live workers at this step and at the previous one of the
+   * same term (a new term forgets nothing at its first step). The Redis driver reads the live workers outside
+   * its partition's script, so a worker may announce itself and declare between the two: this rule keeps
+   * both drivers on one contract.
+   */
+  private forgetTwiceMissing(token: string, live: string[]): void {
+    const alive = new Set(live);
+    const missing = new Set([...this.store.workerTaskSets.keys()].filter((owner) => !alive.has(owner)));
+    const before = this.previous?.token === token ? this.previous.missing : new Set<string>();
+    for (const owner of [...missing].filter((owner) => before.has(owner))) {
+      this.store.workerTaskSets.delete(owner);
+      missing.delete(owner);
+    }
+    this.previous = { token, missing };
   }
 }

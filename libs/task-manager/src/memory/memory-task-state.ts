@@ -4,7 +4,10 @@ import type { MemoryStore } from './memory-store.js';
 import { encodeOneOffEntry } from '../wire/one-off-entry.js';
 import { triggerSlot } from '../wire/trigger-slot.js';
 
-/** Per-task state, history and the operations of the management API, in memory. */
+/**
+ * Per-task state, history and the operations of the management API, in memory: each task's in its partition's
+ * store; a change sends one notice.
+ */
 export class MemoryTaskState implements TaskStatePort {
   constructor(
     private readonly store: MemoryStore,
@@ -14,10 +17,11 @@ export class MemoryTaskState implements TaskStatePort {
 
   async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
     for (const id of taskIds) {
-      if (disabled) this.store.state(id).disabled = true;
-      else if (this.store.tasks.has(id)) {
-        delete this.store.state(id).disabled;
-        this.store.compactState(id);
+      const part = this.store.of(id);
+      if (disabled) part.state(id).disabled = true;
+      else if (part.tasks.has(id)) {
+        delete part.state(id).disabled;
+        part.compactState(id);
       }
     }
     this.store.notify(this.notice());
@@ -36,21 +40,22 @@ export class MemoryTaskState implements TaskStatePort {
     for (const id of taskIds) {
       this.clearRetry(id);
       const entry = { taskId: id, slot, attempt: 1, kind: 'trigger' as const, ...(kwargs ? { kwargs } : {}) };
-      this.store.oneOff.set(encodeOneOffEntry(entry), slot);
+      this.store.of(id).oneOff.set(encodeOneOffEntry(entry), slot);
     }
     this.store.notify(this.notice());
   }
 
   async clearHistory(taskIds: string[]): Promise<void> {
-    for (const id of taskIds) this.store.histories.delete(id);
+    for (const id of taskIds) this.store.of(id).histories.delete(id);
   }
 
   async readStates(taskIds: string[]): Promise<TaskState[]> {
     return taskIds.map((id) => {
-      const state = this.store.tasks.get(id) ?? {};
+      const part = this.store.of(id);
+      const state = part.tasks.get(id) ?? {};
       return {
         disabled: state.disabled === true,
-        nextRun: this.store.schedule.score(id) ?? null,
+        nextRun: part.schedule.score(id) ?? null,
         retryAfter: state.retryAfter ?? null,
         retryDelay: state.retryDelay ?? null,
         failures: state.failures ?? 0,
@@ -63,16 +68,17 @@ export class MemoryTaskState implements TaskStatePort {
 
   /** The latest `limit` entries, oldest first. */
   async readHistory(taskId: string, limit: number): Promise<RunRecord[]> {
-    const records = this.store.history(taskId)?.records ?? [];
+    const records = this.store.of(taskId).history(taskId)?.records ?? [];
     return limit > 0 ? records.slice(-limit).map((record) => ({ ...record })) : [];
   }
 
   private clearRetry(taskId: string): void {
-    const state = this.store.tasks.get(taskId);
+    const part = this.store.of(taskId);
+    const state = part.tasks.get(taskId);
     if (!state) return;
     delete state.retryAfter;
     delete state.retryDelay;
     delete state.failures;
-    this.store.compactState(taskId);
+    part.compactState(taskId);
   }
 }

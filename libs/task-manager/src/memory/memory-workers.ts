@@ -14,10 +14,13 @@ export class MemoryWorkers implements WorkerRegistryPort {
     return this.touch(info.id);
   }
 
-  /** Every worker, least recently seen first. */
+  /** Every worker, least recently seen first; a leader is one that holds a partition's lease. */
   async list(): Promise<WorkerInfo[]> {
-    const token = this.store.leaderToken();
-    const leaderId = token === null ? null : parseLeaderToken(token).workerId;
+    const leaders = new Set<string>();
+    for (const part of this.store.partitions) {
+      const token = part.leaderToken();
+      if (token !== null) leaders.add(parseLeaderToken(token).workerId);
+    }
     return this.store.workers.entries().map(({ member: id, score: lastSeen }) => ({
       host: '',
       pid: 0,
@@ -25,7 +28,7 @@ export class MemoryWorkers implements WorkerRegistryPort {
       running: 0,
       ...this.store.workerInfo.get(id),
       id,
-      isLeader: id === leaderId,
+      isLeader: leaders.has(id),
       lastSeen,
     }));
   }
@@ -44,9 +47,12 @@ export class MemoryWorkers implements WorkerRegistryPort {
     return this.store.now();
   }
 
+  /** With several partitions, also drops the worker's task-set pointer in each (a graceful stop's). */
   async remove(workerId: string): Promise<void> {
     this.store.workers.delete(workerId);
     this.store.workerInfo.delete(workerId);
+    if (this.store.partitions.length > 1)
+      for (const part of this.store.partitions) part.workerTaskSets.delete(workerId);
   }
 
   /** Drops the workers last seen at or before `nowMs - staleMs`; returns their ids. */

@@ -24,6 +24,8 @@ export interface ContractSettings {
   readonly statisticsHistoryRuns: number;
   /** Seconds; a whole number, since Redis expires keys in whole seconds. */
   readonly statisticsRedisExpiration: number;
+  /** The deployment's partition count (absent: 1); set only for a driver that runs the partitioned section. */
+  readonly partitions?: number;
 }
 
 export const CONTRACT_SETTINGS: ContractSettings = {
