@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { TaskRegistry } from '../registry/task-registry.js';
+import { taskSetDigest } from '../wire/task-set-digest.js';
 import type { TaskSetPort } from './coordination.port.js';
 import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
@@ -72,7 +72,7 @@ export class OrphanSweeper {
         .filter((task) => !task.dynamic)
         .map((task) => task.id)
         .sort();
-      this.declared = { digest: createHash('sha1').update(taskIds.join('\n')).digest('hex'), taskIds };
+      this.declared = { digest: taskSetDigest(taskIds), taskIds };
     }
     await this.port.declare(this.workerId, this.declared.digest, this.declared.taskIds);
   }

@@ -9,11 +9,11 @@ import type {
   TaskSetPort,
 } from '../engine/coordination.port.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
+import { PartitionedSchedule } from '../engine/partitioned-schedule.js';
+import { PartitionedTaskSets } from '../engine/partitioned-task-sets.js';
 import { MemoryDynamicTasks } from './memory-dynamic-tasks.js';
 import { MemoryLeadership } from './memory-leadership.js';
 import { MemoryNotices } from './memory-notices.js';
-import { MemoryPartitionedSchedule } from './memory-partitioned-schedule.js';
-import { MemoryPartitionedTaskSets } from './memory-partitioned-task-sets.js';
 import { MemoryRunQueue } from './memory-run-queue.js';
 import { MemorySchedule } from './memory-schedule.js';
 import { MemoryStore } from './memory-store.js';
@@ -128,9 +128,9 @@ function partitioned(store: MemoryStore, partitions: number): PartitionedParts {
   }));
   return {
     leadership: parts[0].leadership,
-    schedule: new MemoryPartitionedSchedule(parts, of),
+    schedule: new PartitionedSchedule(parts, of),
     partitions: parts,
     partitionOf: of,
-    taskSets: new MemoryPartitionedTaskSets(taskSets, of),
+    taskSets: new PartitionedTaskSets(taskSets, of),
   };
 }

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis-client.js';
 import type { RunRecord, TaskState, TaskStatePort } from '../engine/coordination.port.js';
 import type { TaskKwargs } from '../decorators/task.decorator.js';
-import { groupByPartition, inCallOrder } from './partition-groups.js';
+import { groupByPartition, inCallOrder } from '../engine/partition-groups.js';
 
 /**
  * The task state operations of a deployment of several partitions: the ids of a call are grouped by

@@ -7,13 +7,13 @@ import type {
   TaskSetPort,
   TaskStatePort,
 } from '../engine/coordination.port.js';
+import { PartitionedSchedule } from '../engine/partitioned-schedule.js';
+import { PartitionedTaskSets } from '../engine/partitioned-task-sets.js';
 import type { RedisClient } from './redis-client.js';
 import { RedisDynamicTasks } from './redis-dynamic-tasks.js';
 import { RedisLeadership } from './redis-leadership.js';
 import { RedisPartitionedDynamicTasks } from './redis-partitioned-dynamic-tasks.js';
-import { RedisPartitionedSchedule } from './redis-partitioned-schedule.js';
 import { RedisPartitionedState } from './redis-partitioned-state.js';
-import { RedisPartitionedTaskSets } from './redis-partitioned-task-sets.js';
 import { RedisSchedule } from './redis-schedule.js';
 import type { RedisScripts } from './redis-scripts.js';
 import { RedisTaskSets } from './redis-task-sets.js';
@@ -93,10 +93,10 @@ export function buildPartitionedParts(context: PartitionedPartsContext): Partiti
   }));
   return {
     leadership: partitions[0].leadership,
-    schedule: new RedisPartitionedSchedule(partitions, partitionOf),
+    schedule: new PartitionedSchedule(partitions, partitionOf),
     partitions,
     partitionOf,
-    taskSets: new RedisPartitionedTaskSets(taskSets, partitions, partitionOf),
+    taskSets: new PartitionedTaskSets(taskSets, partitionOf),
     state: new RedisPartitionedState(
       client,
       partitionKeys.map((p) => new RedisTaskState(client, scripts, p, keys.events, undefined)),

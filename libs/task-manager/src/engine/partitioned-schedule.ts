@@ -1,19 +1,20 @@
 import type {
   PartitionPort,
   PendingRunCounts,
-  PublishItem,
   ReclaimOptions,
   ScheduleEntry,
   SchedulePort,
-} from '../engine/coordination.port.js';
+  PublishItem,
+} from './coordination.port.js';
+import { groupByPartition } from './partition-groups.js';
 
 /**
- * The deployment's view of the schedules of several partitions, in memory (as the Redis driver's): entries
- * are registered in their tasks' partitions; `count` and `pendingRuns` sum the partitions'; the run queues
- * are ensured in every partition. The leader-side operations (due items, publish, reclaim) belong to a
- * partition's leader: here they are partition 0's, as the port's top-level lease is partition 0's.
+ * The deployment's view of the schedules of several partitions: entries are registered in their tasks'
+ * partitions (one call per partition, at once); `count` and `pendingRuns` sum the partitions'; the run
+ * queues (consumer groups) are ensured in every partition. Both drivers build it over their partitions. The leader-side operations (due items, publish, reclaim) belong to
+ * a partition's leader: here they are partition 0's, as the port's top-level lease is partition 0's.
  */
-export class MemoryPartitionedSchedule implements SchedulePort {
+export class PartitionedSchedule implements SchedulePort {
   private readonly first: SchedulePort;
 
   constructor(
@@ -24,10 +25,12 @@ export class MemoryPartitionedSchedule implements SchedulePort {
   }
 
   async register(entries: ScheduleEntry[]): Promise<number> {
-    const groups = this.partitions.map((): ScheduleEntry[] => []);
-    for (const entry of entries) groups[this.partitionOf(entry.taskId)].push(entry);
+    const groups = groupByPartition(
+      entries.map((entry) => entry.taskId),
+      this.partitionOf,
+    );
     const changed = await Promise.all(
-      groups.map((group, i) => (group.length > 0 ? this.partitions[i].schedule.register(group) : 0)),
+      groups.map((g) => this.partitions[g.partition].schedule.register(g.positions.map((at) => entries[at]))),
     );
     return changed.reduce((sum, n) => sum + n, 0);
   }

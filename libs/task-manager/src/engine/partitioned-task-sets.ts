@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { TaskSetPort } from '../engine/coordination.port.js';
+import { taskSetDigest } from '../wire/task-set-digest.js';
+import type { TaskSetPort } from './coordination.port.js';
 
 /** A task set as declared in one partition: its digest and ids. */
 interface PartitionSet {
@@ -8,13 +8,13 @@ interface PartitionSet {
 }
 
 /**
- * The deployment's view of the declared task sets of several partitions, in memory (as the Redis driver's):
+ * The deployment's view of the declared task sets of several partitions (both drivers build it over theirs):
  * an instance declares, in each partition, the subset of its static tasks that belong to it (every
  * partition, an empty subset too: a partition's sweep does nothing while a live worker has declared nothing
  * there), under the SHA-1 of that sorted subset. The sweep is a partition leader's: here partition 0's, as the
  * port's top-level lease is.
  */
-export class MemoryPartitionedTaskSets implements TaskSetPort {
+export class PartitionedTaskSets implements TaskSetPort {
   /** The subsets of the last set declared (every pass declares the same set): computed once. */
   private split?: { digest: string; sets: PartitionSet[] };
 
@@ -38,7 +38,7 @@ export class MemoryPartitionedTaskSets implements TaskSetPort {
     const ids: string[][] = this.partitions.map(() => []);
     for (const taskId of [...taskIds].sort()) ids[this.partitionOf(taskId)].push(taskId);
     return ids.map((subset) => ({
-      digest: createHash('sha1').update(subset.join('\n')).digest('hex'),
+      digest: taskSetDigest(subset),
       taskIds: subset,
     }));
   }
