@@ -10,13 +10,11 @@ import { EventLoopWatch } from './event-loop-watch.js';
 import { ExhaustedRuns } from './exhausted-runs.js';
 import { Heartbeat } from './heartbeat.js';
 import { InLoopHeartbeat } from './in-loop-heartbeat.js';
-import type { LeaderElector } from './leader-elector.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { OrphanSweeper } from './orphan-sweeper.js';
 import { PartitionLeader } from './partition-leader.js';
 import { RunExecutor } from './run-executor.js';
 import { ScheduleRegistrar } from './schedule-registrar.js';
-import type { Scheduler } from './scheduler.js';
 import type { TaskManagerEvents } from './task-manager-events.js';
 import { realTimers, type EngineTimers } from './timers.js';
 import type { WorkerIdentity } from './worker-identity.js';
@@ -67,9 +65,11 @@ export class EngineParts {
     const refreshDefinitions = () => this.dynamicTasks.ensureCurrent();
     // A run put back for later by a worker (busy, unknown task, a retry) is on the one-off queue: the leader
     // looks again (at once when it runs here; else told by a notice), or it could sleep until maxSleepMs.
+    // (With several partitions, the run's may be led elsewhere: unless every one is led here, others are told.)
     const runsDeferred = () => {
-      if (this.isLeader) for (const leader of this.leaders) leader.wake();
-      else void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
+      for (const leader of this.leaders) leader.wake();
+      if (!this.leaders.every((leader) => leader.isLeader))
+        void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
     };
     this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
     // The leader's loops of each partition (one today: partition 0).
@@ -133,16 +133,6 @@ export class EngineParts {
   /** Whether this instance leads a partition. */
   get isLeader(): boolean {
     return this.leaders.some((leader) => leader.isLeader);
-  }
-
-  /** Partition 0's election (the deployment's only one today). */
-  get elector(): LeaderElector {
-    return this.leaders[0].elector;
-  }
-
-  /** Partition 0's scheduler. */
-  get scheduler(): Scheduler {
-    return this.leaders[0].scheduler;
   }
 
   /** Where this instance declares its static task set (and partition 0's sweep). */

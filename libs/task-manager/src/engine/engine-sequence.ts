@@ -135,11 +135,10 @@ export class EngineSequence {
       // Each Redis step is bounded: with Redis unreachable, shutdown still completes (and skips them).
       const online = this.port.lifecycle.isHealthy();
       const step = this.settings.shutdownStepMs * (online ? 1 : 0);
-      const released = await withTimeout(
-        Promise.all(parts.leaders.map((leader) => leader.elector.stop())).then((all) => all.some(Boolean)),
-        step,
-        timers,
-      );
+      // (Each lease within the step: one slow release does not keep the others' from being said.)
+      const released = await Promise.all(
+        parts.leaders.map((leader) => withTimeout(leader.elector.stop(), step, timers)),
+      ).then((all) => all.some(Boolean));
       if (released) {
         await withTimeout(this.port.notices.publish({ type: 'leader-released', origin: this.worker.id }), step, timers);
       }

@@ -1,3 +1,5 @@
+import { assertPartitionCount } from '../wire/partition-of.js';
+
 /** Most doublings of the pause after a yield-take: the pause stays within 32 minimum holds. */
 const MAX_PAUSE_DOUBLINGS = 5;
 
@@ -51,8 +53,7 @@ export class LeaseBalancer {
   private pausedUntil = -Infinity;
 
   constructor(private readonly settings: LeaseBalancerSettings) {
-    if (!Number.isInteger(settings.partitions) || settings.partitions < 1)
-      throw new RangeError(`partitions must be an integer ≥ 1, got ${settings.partitions}`);
+    assertPartitionCount(settings.partitions);
     if (!(settings.minHoldMs >= 0)) throw new RangeError(`minHoldMs must be ≥ 0, got ${settings.minHoldMs}`);
   }
 

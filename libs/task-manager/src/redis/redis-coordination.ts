@@ -23,8 +23,9 @@ const HEARTBEAT_CONNECTION_NAME = 'nest-task-manager:heartbeat';
 
 /**
  * Builds the Redis driver of the coordination port.
- * @param partitions the partition count (internal, not an option yet: the engine leads and reads partition 0
- *   only, and the run queue is the deployment's; only tests build the driver with more than 1).
+ * @param partitions the partition count (internal, not an option yet: the run queue is still the
+ *   deployment's, and the leases are not balanced over the instances; only tests build the driver with more
+ *   than 1).
  */
 export function createRedisCoordination(
   options: ResolvedTaskManagerOptions,

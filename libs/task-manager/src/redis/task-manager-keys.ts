@@ -105,7 +105,7 @@ export class PartitionKeys {
  *
  * With one partition (the default, today's layout) the deployment is its own partition 0: every key starts
  * with `{<prefix>}`, lives in one Redis Cluster slot, and is reachable directly on this object as before.
- * With more (partitions in progress: no driver uses them yet), each partition has its own tag
+ * With more (partitions in progress: only the drivers' tests build them), each partition has its own tag
  * (`redis/partition-tags.ts`), and the per-partition fields inherited here keep their `{<prefix>}` names,
  * which are those of the one-partition layout.
  */

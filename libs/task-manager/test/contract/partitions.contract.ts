@@ -148,7 +148,8 @@ export function threePartitionsContract(ctx: ContractContext): void {
     const { port } = ctx;
     const [p0, p1, p2] = [idsIn(port, 0, 1)[0], idsIn(port, 1, 1)[0], idsIn(port, 2, 1)[0]];
     const order = [p2, p0, p1];
-    const slot = (id: string) => Date.now() + 3_600_000 + 1000 * order.indexOf(id);
+    const base = Date.now() + 3_600_000;
+    const slot = (id: string) => base + 1000 * order.indexOf(id);
     for (const id of order) await scheduleAt(port, id, slot(id));
     await port.state.setDisabled([p1], true);
     const states = await port.state.readStates(order);
