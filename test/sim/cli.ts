@@ -3,13 +3,14 @@
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { FAULT_KINDS, type FaultKind } from './scenario.js';
+import { FAULT_KINDS, scenarioOf, type FaultKind } from './scenario.js';
 import { flagsOf, REVERTS } from './reverts.js';
 import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
 const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...]
   [--revert reread,late-create] [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]
+  [--with-fault kind]
 
 Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrinks it and prints the report.
   --seed S          one seed (with --trace: its trace)
@@ -17,6 +18,8 @@ Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrin
   --disable kinds   fault kinds off: ${FAULT_KINDS.join(', ')}
   --revert fixes    undo a fix in the simulated driver: ${Object.keys(REVERTS).join(', ')}
   --jobs J          J processes
+  --with-fault kind only the seeds whose scenario holds a fault of that kind (the others are skipped, not
+                    counted): to re-run after a change of the simulator that only that kind's faults reach
   --json FILE       the summary as JSON
   --digest FILE     each seed's digest (with --trace, its trace's fingerprint too); runs on past violations:
                     to check that a change of the simulator keeps what every seed does
@@ -32,6 +35,8 @@ interface Args {
   json?: string;
   digest?: string;
   options: SimOptions;
+  /** Only the seeds whose scenario holds a fault of this kind. */
+  withFault?: FaultKind;
 }
 
 function parse(argv: string[]): Args {
@@ -82,6 +87,12 @@ function parse(argv: string[]): Args {
         args.digest = value();
         args.options.digest = true;
         break;
+      case '--with-fault': {
+        const kind = value();
+        if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`unknown fault kind ${kind}`);
+        args.withFault = kind as FaultKind;
+        break;
+      }
       default:
         throw new Error(`unknown argument ${argv[i]} (see --help)`);
     }
@@ -102,13 +113,16 @@ interface Summary {
 }
 
 /** Runs seeds [from, from + count) in this process; stops at the first violation. */
-async function runRange(from: number, count: number, options: SimOptions, trace: boolean) {
+async function runRange(from: number, count: number, options: SimOptions, trace: boolean, withFault?: FaultKind) {
+  let ran = 0;
   let steps = 0;
   let simulatedMs = 0;
   let instanceMs = 0;
   const digests: string[] = [];
   let first: { failed: number; result: SimResult } | undefined;
   for (let seed = from; seed < from + count; seed++) {
+    if (withFault && !scenarioOf(seed, options.knobs).faults.some((fault) => fault.kind === withFault)) continue;
+    ran++;
     const result = await simulate(seed, { ...options, trace });
     steps += result.stats.steps;
     simulatedMs += result.stats.simulatedMs;
@@ -121,24 +135,24 @@ async function runRange(from: number, count: number, options: SimOptions, trace:
     if (trace && !result.violation) console.log(`seed ${seed}: ok ${JSON.stringify(result.stats)}`);
     if (result.violation && !first) first = { failed: seed, result };
     // (A digest run goes on past violations: every seed's digest is wanted.)
-    if (result.violation && !options.digest)
-      return { done: seed - from + 1, steps, simulatedMs, instanceMs, digests, ...first };
+    if (result.violation && !options.digest) return { done: ran, steps, simulatedMs, instanceMs, digests, ...first };
   }
-  return { done: count, steps, simulatedMs, instanceMs, digests, ...first };
+  return { done: ran, steps, simulatedMs, instanceMs, digests, ...first };
 }
 
 type RangeResult = Awaited<ReturnType<typeof runRange>>;
 
 async function main(): Promise<void> {
   if (process.env.SIM_CHILD) {
-    const { from, count, options, trace } = JSON.parse(process.env.SIM_CHILD) as {
+    const { from, count, options, trace, withFault } = JSON.parse(process.env.SIM_CHILD) as {
       from: number;
       count: number;
       options: SimOptions;
       trace: boolean;
+      withFault?: FaultKind;
     };
     options.knobs = { ...options.knobs, disabled: new Set(options.knobs?.disabled as unknown as FaultKind[]) };
-    process.send!(await runRange(from, count, options, trace));
+    process.send!(await runRange(from, count, options, trace, withFault));
     return;
   }
   const args = parse(process.argv.slice(2));
@@ -146,7 +160,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let results: RangeResult[];
   if (args.jobs <= 1) {
-    results = [await runRange(args.from, args.seeds, args.options, args.trace)];
+    results = [await runRange(args.from, args.seeds, args.options, args.trace, args.withFault)];
   } else {
     const per = Math.ceil(args.seeds / args.jobs);
     const serial = {
@@ -166,6 +180,7 @@ async function main(): Promise<void> {
                 count,
                 options: serial,
                 trace: args.trace && args.digest !== undefined,
+                withFault: args.withFault,
               }),
             },
           });

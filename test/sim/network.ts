@@ -12,6 +12,24 @@ import type { EventHandle, World } from './world.js';
 /** Calls answered at once, without a round trip (local state of the driver). */
 const LOCAL_CALLS = new Set(['lifecycle.isHealthy', 'runs.interrupt', 'lifecycle.close']);
 
+/**
+ * Calls whose Redis script runs once per request (`@include "request-once"`: hand-back-runs, trigger-tasks,
+ * create-dynamic-task, update-dynamic-task, delete-task): a command ioredis sends again answers what its first
+ * run did, when that run kept its result (it changed something; a refusal is not kept, and is run again).
+ * For each, whether a result was kept. (The in-process driver has no request key: a re-sent call is modelled
+ * here, where the network re-sends it. test/sim/once-per-request.e2e-spec.ts checks the list against the scripts.)
+ */
+export const ONCE_PER_REQUEST: ReadonlyMap<string, (result: unknown) => boolean> = new Map<
+  string,
+  (result: unknown) => boolean
+>([
+  ['runs.handBack', () => true],
+  ['state.trigger', () => true],
+  ['dynamicTasks.create', (result: unknown) => result === 'created'],
+  ['dynamicTasks.update', (result: unknown) => result === 'updated'],
+  ['dynamicTasks.remove', (result: unknown) => result !== null],
+]);
+
 /** What travels over a link: a request or a reply, handed over by `arrive` at the other end. */
 interface Message {
   arrive(): void;
@@ -152,6 +170,8 @@ class PortCall implements Message {
   private readonly timeout: EventHandle | undefined;
   /** Applied a second time (an ioredis re-send): its outcome is replied whatever the fate. */
   private again = false;
+  /** The first run's result was kept by its script (`ONCE_PER_REQUEST`): the re-sent command answers it. */
+  private kept = false;
 
   private readonly name: string;
 
@@ -201,6 +221,7 @@ class PortCall implements Message {
   private apply(): void {
     const { ctx, connection, args } = this;
     const { obj, fn, observed } = this.method;
+    if (this.again && this.kept) return this.reply(true, this.replyValue);
     let pending: Promise<unknown>;
     if (this.blocking && connection.rereadPending && ctx.options.rereadAfterReconnect) {
       connection.rereadPending = false;
@@ -223,6 +244,9 @@ class PortCall implements Message {
 
   private applied(ok: boolean, value: unknown): void {
     if (this.again || this.fate === 'ok') return this.reply(ok, value);
+    // What a script that runs once per request kept of its first run (the re-sent command answers it).
+    this.kept = ok && (ONCE_PER_REQUEST.get(this.name)?.(value) ?? false);
+    this.replyValue = value;
     // The connection dropped before the reply: the driver reconnects (and re-reads its pending runs).
     this.connection.rereadPending = true;
     this.ctx.onReply(this.name, this.fate);

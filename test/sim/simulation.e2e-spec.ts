@@ -93,6 +93,15 @@ describe('deterministic simulation', () => {
     expect((await simulate(175252, {})).violation).toBeUndefined();
   });
 
+  it('seed 365064 holds: a hand-back re-sent by the link publishes a wiped run once', async () => {
+    // A run kept through a FLUSHALL (its data gone, nobody else has it) was handed back at a graceful stop's
+    // timeout, and the link re-sent the hand-back (a duplicated reply: ioredis sends the command again on its
+    // new connection). The store applied it twice and published the run twice: two instances ran it. Redis's
+    // hand-back-runs runs once per request (includes/request-once.lua): the re-sent command answers what its
+    // first run did. A false alarm of the simulator's: its network applied every re-sent call again.
+    expect((await simulate(365064, {})).violation).toBeUndefined();
+  });
+
   it('seed 36750 holds: a run started in the store before a FLUSHALL whose handler begins after is exempt', async () => {
     // An allowParallel=false run's start was applied, then FLUSHALL (its running marker erased with the data),
     // then its reply arrived late (latency); the new leader meanwhile published and started the next slot. The
