@@ -2,6 +2,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import type {
   BackendLifecycle,
   ChangeNotice,
+  DynamicTaskPort,
   CoordinationPort,
   LeadershipPort,
   PartitionPort,
@@ -9,6 +10,7 @@ import type {
   TaskSetPort,
 } from '../engine/coordination.port.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
+import { PartitionedDynamicTasks } from '../engine/partitioned-dynamic-tasks.js';
 import { PartitionedSchedule } from '../engine/partitioned-schedule.js';
 import { PartitionedTaskSets } from '../engine/partitioned-task-sets.js';
 import { MemoryDynamicTasks } from './memory-dynamic-tasks.js';
@@ -50,7 +52,7 @@ export function createMemoryCoordination(
   partitions = 1,
 ): CoordinationPort {
   const notice = (type: ChangeNotice['type']) => (): ChangeNotice => changeNotice(type, workerId);
-  const parts = partitioned(store, partitions);
+  const parts = partitioned(store, partitions, notice('tasks'));
   const { schedule, leadership, taskSets } = parts;
   const runs = new MemoryRunQueue(store, {
     maxRuns: options.statisticsHistoryRuns,
@@ -85,7 +87,7 @@ export function createMemoryCoordination(
     state: new MemoryTaskState(store, notice('schedule')),
     notices,
     workers: new MemoryWorkers(store),
-    dynamicTasks: new MemoryDynamicTasks(store, notice('tasks')),
+    dynamicTasks: parts.dynamicTasks,
     taskSets,
   };
 }
@@ -97,13 +99,14 @@ interface PartitionedParts {
   readonly partitions: readonly PartitionPort[];
   readonly partitionOf: (taskId: string) => number;
   readonly taskSets: TaskSetPort;
+  readonly dynamicTasks: DynamicTaskPort;
 }
 
 /**
  * One partition: today's objects on the store, partition 0 made of the port's own parts. Several: per
  * partition a lease, a schedule and task sets on its store, and the routing parts the port exposes.
  */
-function partitioned(store: MemoryStore, partitions: number): PartitionedParts {
+function partitioned(store: MemoryStore, partitions: number, tasksNotice: () => ChangeNotice): PartitionedParts {
   const stores = store.split(partitions);
   if (stores.length === 1) {
     const leadership = new MemoryLeadership(store);
@@ -116,6 +119,7 @@ function partitioned(store: MemoryStore, partitions: number): PartitionedParts {
       partitions: [{ index: 0, leadership, schedule, taskSets }],
       partitionOf: () => 0,
       taskSets,
+      dynamicTasks: new MemoryDynamicTasks(store, tasksNotice),
     };
   }
   const of = (taskId: string) => partitionOf(taskId, partitions);
@@ -132,5 +136,9 @@ function partitioned(store: MemoryStore, partitions: number): PartitionedParts {
     partitions: parts,
     partitionOf: of,
     taskSets: new PartitionedTaskSets(taskSets, of),
+    dynamicTasks: new PartitionedDynamicTasks(
+      stores.map((part) => new MemoryDynamicTasks(part, tasksNotice)),
+      of,
+    ),
   };
 }

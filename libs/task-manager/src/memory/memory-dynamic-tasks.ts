@@ -11,8 +11,9 @@ import { definitionVersion } from '../registry/dynamic-task.js';
 import type { MemoryStore } from './memory-store.js';
 
 /**
- * Dynamic task definitions in memory, each in its task's partition store, with a generation token per
- * partition replaced on every change there; creation and deletion notify every subscriber (`tasks` notice).
+ * Dynamic task definitions in memory (one partition's store: engine/partitioned-dynamic-tasks.ts routes over
+ * several), with a generation token replaced on every change; creation and deletion notify every subscriber
+ * (`tasks` notice).
  */
 export class MemoryDynamicTasks implements DynamicTaskPort {
   constructor(
@@ -20,28 +21,22 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     private readonly notice: () => ChangeNotice,
   ) {}
 
-  /** Every partition's definitions, with the generation of {@link generation}. */
+  /** Every definition, with the generation of {@link generation}. */
   async loadAll(): Promise<DynamicTaskSet> {
     return {
-      generation: this.joinedGeneration(),
-      tasks: this.store.partitions.flatMap((part) =>
-        [...part.dynamic].map(([taskId, definition]) => ({ taskId, definition })),
-      ),
+      generation: this.store.dynamicGeneration,
+      tasks: [...this.store.dynamic].map(([taskId, definition]) => ({ taskId, definition })),
     };
   }
 
-  /** The partitions' generations joined by ',' (changes when any partition's does). */
+  /** The token replaced on every change of the definitions. */
   async generation(): Promise<string> {
-    return this.joinedGeneration();
-  }
-
-  private joinedGeneration(): string {
-    return this.store.partitions.map((part) => part.dynamicGeneration).join(',');
+    return this.store.dynamicGeneration;
   }
 
   /** Persists and schedules the task unless one with that id exists or its first slot is past (nothing changes). */
   async create(taskId: string, definition: string, entry: ScheduleEntry): Promise<DynamicTaskCreateResult> {
-    const store = this.store.of(taskId);
+    const { store } = this;
     if (store.dynamic.has(taskId)) return 'exists';
     if (entry.firstSlot <= store.now()) return 'late';
     store.dynamic.set(taskId, definition);
@@ -54,7 +49,7 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
 
   /** Removes the task's schedule entry, signature, state, history and definition; returns the definition. */
   async remove(taskId: string): Promise<string | null> {
-    const store = this.store.of(taskId);
+    const { store } = this;
     store.schedule.delete(taskId);
     store.signatures.delete(taskId);
     store.tasks.delete(taskId);
@@ -69,7 +64,7 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
   }
 
   async read(taskId: string): Promise<string | null> {
-    const store = this.store.of(taskId);
+    const { store } = this;
     return store.dynamic.get(taskId) ?? null;
   }
 
@@ -81,7 +76,7 @@ export class MemoryDynamicTasks implements DynamicTaskPort {
     entry: ScheduleEntry,
     enabled?: boolean,
   ): Promise<DynamicTaskUpdateResult> {
-    const store = this.store.of(taskId);
+    const { store } = this;
     const current = store.dynamic.get(taskId);
     if (current === undefined) return 'missing';
     if (definitionVersion(current) !== expectedVersion) return 'changed';

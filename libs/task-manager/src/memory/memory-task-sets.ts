@@ -1,5 +1,6 @@
 import type { SweepResult, TaskSetPort } from '../engine/coordination.port.js';
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
+import { OwnerStrikes } from '../engine/owner-strikes.js';
 import type { MemoryStore } from './memory-store.js';
 
 /**
@@ -7,12 +8,8 @@ import type { MemoryStore } from './memory-store.js';
  * and `sweep-orphans` scripts). The cursor is a position in the schedule, ordered by slot.
  */
 export class MemoryTaskSets implements TaskSetPort {
-  /**
-   * A partition's sweep (two strikes, like the Redis driver's): the token of the previous step and the pointer
-   * owners it found missing from the live workers. An owner missing at two steps in a row of one term is
-   * forgotten.
-   */
-  private previous?: { token: string; missing: ReadonlySet<string> };
+  /** A partition's sweep forgets a missing owner at its second strike, as the Redis driver's does. */
+  private readonly strikes = new OwnerStrikes();
 
   constructor(private readonly store: MemoryStore) {}
 
@@ -31,8 +28,10 @@ export class MemoryTaskSets implements TaskSetPort {
     const now = store.now();
     if (store.leaderToken(now) !== token) throw new LeadershipLostError();
     const live = store.workers.entries().map(({ member }) => member);
-    if (store.isPartition) this.forgetTwiceMissing(token, live);
-    else {
+    if (store.isPartition) {
+      for (const owner of this.strikes.forget(token, store.workerTaskSets.keys(), live))
+        store.workerTaskSets.delete(owner);
+    } else {
       for (const worker of store.workerTaskSets.keys()) {
         if (!store.workers.has(worker)) store.workerTaskSets.delete(worker);
       }
@@ -66,22 +65,5 @@ export class MemoryTaskSets implements TaskSetPort {
     if (next < members.length) return { cursor: String(next - removed.length), removed };
     for (const id of store.orphans.keys()) if (!store.schedule.has(id)) store.orphans.delete(id);
     return { cursor: '0', removed };
-  }
-
-  /**
-   * Drops the pointers of owners missing from the live workers at this step and at the previous one of the
-   * same term (a new term forgets nothing at its first step). The Redis driver reads the live workers outside
-   * its partition's script, so a worker may announce itself and declare between the two: this rule keeps
-   * both drivers on one contract.
-   */
-  private forgetTwiceMissing(token: string, live: string[]): void {
-    const alive = new Set(live);
-    const missing = new Set([...this.store.workerTaskSets.keys()].filter((owner) => !alive.has(owner)));
-    const before = this.previous?.token === token ? this.previous.missing : new Set<string>();
-    for (const owner of [...missing].filter((owner) => before.has(owner))) {
-      this.store.workerTaskSets.delete(owner);
-      missing.delete(owner);
-    }
-    this.previous = { token, missing };
   }
 }

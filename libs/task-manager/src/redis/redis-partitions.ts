@@ -7,12 +7,12 @@ import type {
   TaskSetPort,
   TaskStatePort,
 } from '../engine/coordination.port.js';
+import { PartitionedDynamicTasks } from '../engine/partitioned-dynamic-tasks.js';
 import { PartitionedSchedule } from '../engine/partitioned-schedule.js';
 import { PartitionedTaskSets } from '../engine/partitioned-task-sets.js';
 import type { RedisClient } from './redis-client.js';
 import { RedisDynamicTasks } from './redis-dynamic-tasks.js';
 import { RedisLeadership } from './redis-leadership.js';
-import { RedisPartitionedDynamicTasks } from './redis-partitioned-dynamic-tasks.js';
 import { RedisPartitionedState } from './redis-partitioned-state.js';
 import { RedisSchedule } from './redis-schedule.js';
 import type { RedisScripts } from './redis-scripts.js';
@@ -104,7 +104,7 @@ export function buildPartitionedParts(context: PartitionedPartsContext): Partiti
       keys.events,
       notice,
     ),
-    dynamicTasks: new RedisPartitionedDynamicTasks(
+    dynamicTasks: new PartitionedDynamicTasks(
       partitionKeys.map((p) => new RedisDynamicTasks(client, scripts, p, keys.events, tasksNotice)),
       partitionOf,
     ),

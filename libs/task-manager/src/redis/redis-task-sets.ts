@@ -1,5 +1,6 @@
 import { LeadershipLostError } from '../errors/leadership-lost.error.js';
 import type { SweepResult, TaskSetPort } from '../engine/coordination.port.js';
+import { OwnerStrikes } from '../engine/owner-strikes.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { PartitionKeys } from './task-manager-keys.js';
 import { SWEEP_PARTITION_ARGS } from '../wire/script-args.js';
@@ -23,11 +24,8 @@ export type LiveWorkers =
 
 /** Declared static task sets (one SET per distinct set) and the leader's sweep of undeclared tasks. */
 export class RedisTaskSets implements TaskSetPort {
-  /**
-   * Partition mode (two strikes, plan §1.1(c)): the token of the previous step and the pointer owners it
-   * found missing from the live workers. An owner missing at two steps in a row of one term is forgotten.
-   */
-  private previous?: { token: string; missing: ReadonlySet<string> };
+  /** Partition mode: a missing pointer owner is forgotten at its second strike (engine/owner-strikes.ts). */
+  private readonly strikes = new OwnerStrikes();
 
   constructor(
     private readonly scripts: RedisScripts,
@@ -80,10 +78,7 @@ export class RedisTaskSets implements TaskSetPort {
     count: number,
   ): Promise<-1 | [string, string[]]> {
     const [workers, owners] = await Promise.all([live.read(), live.owners()]);
-    const alive = new Set(workers);
-    const missing = new Set(owners.filter((owner) => !alive.has(owner)));
-    const before = this.previous?.token === token ? this.previous.missing : new Set<string>();
-    const forget = [...missing].filter((owner) => before.has(owner));
+    const forget = this.strikes.forget(token, owners, workers);
     const reply = await this.scripts.run<-1 | [string, string[]]>(
       'sweepPartition',
       [
@@ -111,9 +106,6 @@ export class RedisTaskSets implements TaskSetPort {
         ],
       ),
     );
-    // The forgotten are gone now; the others missing get their second strike at the next step.
-    for (const owner of forget) missing.delete(owner);
-    this.previous = reply === -1 ? undefined : { token, missing };
     return reply;
   }
 }

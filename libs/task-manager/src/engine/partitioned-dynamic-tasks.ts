@@ -4,15 +4,15 @@ import type {
   DynamicTaskSet,
   DynamicTaskUpdateResult,
   ScheduleEntry,
-} from '../engine/coordination.port.js';
+} from './coordination.port.js';
 
 /**
  * The dynamic task definitions of a deployment of several partitions: each definition lives in its task's
- * partition (next to the state and schedule its scripts decide on), so a create, update, delete or read goes
- * to that partition's {@link DynamicTaskPort}. The whole set is every partition's, read at once (one
- * transaction each), and its generation is the partitions' generations joined: it changes when any does.
+ * partition (next to the state and schedule its scripts decide on; both drivers build it over theirs), so a create, update, delete or read goes
+ * to that partition's {@link DynamicTaskPort}. The whole set is every partition's, read at once, and its
+ * generation is the partitions' generations joined: it changes when any does.
  */
-export class RedisPartitionedDynamicTasks implements DynamicTaskPort {
+export class PartitionedDynamicTasks implements DynamicTaskPort {
   constructor(
     /** Each partition's part, by index. */
     private readonly partitions: readonly DynamicTaskPort[],
