@@ -7,7 +7,7 @@ import type { ExhaustedRuns } from './exhausted-runs.js';
 import { LeaderElector } from './leader-elector.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { Reconciler } from './reconciler.js';
-import type { ScheduleRegistrar } from './schedule-registrar.js';
+import { ScheduleRegistrar } from './schedule-registrar.js';
 import { Scheduler } from './scheduler.js';
 import type { TaskManagerEvents } from './task-manager-events.js';
 import type { EngineTimers } from './timers.js';
@@ -16,9 +16,13 @@ import type { EngineTimers } from './timers.js';
 export interface PartitionLeaderDeps {
   /** The partition: its lease, its schedule and its sweep. */
   partition: PartitionPort;
-  /** The deployment's parts: workers (pruned by the reconciler), task sets (where this instance declares). */
-  port: Pick<CoordinationPort, 'workers' | 'taskSets'>;
+  /**
+   * The deployment's parts: workers (pruned by partition 0's reconciler), task sets (where this instance
+   * declares), the partitions (how many) and which one a task belongs to.
+   */
+  port: Pick<CoordinationPort, 'workers' | 'taskSets' | 'partitions' | 'partitionOf'>;
   registry: TaskRegistry;
+  /** The deployment's registrar: with one partition, also the partition's. */
   registrar: ScheduleRegistrar;
   workerId: string;
   events: TaskManagerEvents;
@@ -43,8 +47,18 @@ export class PartitionLeader {
   readonly elector: LeaderElector;
 
   constructor(deps: PartitionLeaderDeps, settings: EngineSettings) {
-    const { partition, port, registry, registrar, workerId, events, exhaustedRuns, refreshDefinitions } = deps;
+    const { partition, port, registry, workerId, events, exhaustedRuns, refreshDefinitions } = deps;
     const shared = { logger: deps.logger, clock: deps.clock, timers: deps.timers };
+    // With several partitions, a leader checks and restores its partition's entries only.
+    const registrar =
+      port.partitions.length === 1
+        ? deps.registrar
+        : new ScheduleRegistrar(
+            partition.schedule,
+            registry,
+            deps.clock,
+            (taskId) => port.partitionOf(taskId) === partition.index,
+          );
     const loseLeadership = (reason: string, token: string) => this.elector.lose(reason, false, token);
     this.scheduler = new Scheduler(
       { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
@@ -54,7 +68,8 @@ export class PartitionLeader {
       {
         ...shared,
         schedule: partition.schedule,
-        workers: port.workers,
+        // (The registry is the deployment's: pruned once, by partition 0's leader.)
+        ...(partition.index === 0 ? { workers: port.workers } : {}),
         registrar,
         onLeadershipLost: loseLeadership,
         onScheduleChanged: (reclaimed) => {

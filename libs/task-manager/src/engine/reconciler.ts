@@ -28,7 +28,8 @@ export interface ReconcilerSettings {
 /** What the reconciler works with. */
 export interface ReconcilerDeps {
   schedule: SchedulePort;
-  workers: WorkerRegistryPort;
+  /** The worker registry, pruned of stale workers at each pass; absent: another loop prunes it. */
+  workers?: WorkerRegistryPort;
   registrar: ScheduleRegistrar;
   /** A call was fenced off: the term of `token` is over (the elector ignores an earlier term's). */
   onLeadershipLost: (reason: string, token: string) => void;
@@ -63,7 +64,7 @@ export class Reconciler {
   private reclaiming = false;
   private reclaimAgain = false;
   private readonly schedule: SchedulePort;
-  private readonly workers: WorkerRegistryPort;
+  private readonly workers?: WorkerRegistryPort;
   private readonly registrar: ScheduleRegistrar;
   private readonly onLeadershipLost: (reason: string, token: string) => void;
   private readonly onScheduleChanged: (reclaimedTaskIds: string[]) => void;
@@ -188,7 +189,7 @@ export class Reconciler {
         this.logger.warn(`Reconciliation restored ${restored} missing schedule entr${restored === 1 ? 'y' : 'ies'}`);
         this.onScheduleChanged([]);
       }
-      await this.workers.prune(this.settings.staleWorkerMs, this.clock.now());
+      await this.workers?.prune(this.settings.staleWorkerMs, this.clock.now());
     } catch (error) {
       this.handle(error, token);
     }

@@ -19,6 +19,8 @@ export class ScheduleRegistrar {
     private readonly registry: TaskRegistry,
     /** First slots follow the cluster clock (server time), not this host's. */
     private readonly clock = new ClusterClock(),
+    /** Only the tasks of one partition (its leader's registrar, with several); all of them when absent. */
+    private readonly belongs?: (taskId: string) => boolean,
   ) {}
 
   entryOf(task: TaskDefinition, nowMs = this.clock.now(), firstSlots?: Map<CronSchedule, number>): ScheduleEntry {
@@ -48,7 +50,7 @@ export class ScheduleRegistrar {
 
   /** Registers every task of the registry; returns how many entries were created or replaced. */
   registerAll(): Promise<number> {
-    return this.register(this.registry.listTasks());
+    return this.register(this.tasks());
   }
 
   /** Registers `tasks` (first slots computed once per distinct schedule). */
@@ -60,6 +62,13 @@ export class ScheduleRegistrar {
 
   /** Whether some registered task is missing from the schedule (one cheap count, e.g. after FLUSHALL). */
   async anyMissing(): Promise<boolean> {
-    return (await this.schedule.count()) < this.registry.size;
+    return (await this.schedule.count()) < (this.belongs ? this.tasks().length : this.registry.size);
+  }
+
+  /** The registry's tasks this registrar registers. */
+  private tasks(): TaskDefinition[] {
+    const { belongs } = this;
+    const all = this.registry.listTasks();
+    return belongs ? all.filter((task) => belongs(task.id)) : all;
   }
 }
