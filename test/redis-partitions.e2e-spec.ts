@@ -229,6 +229,19 @@ describe('Redis driver with 3 partitions', () => {
     expect(await port.state.readStates([])).toEqual([]);
   });
 
+  it('a trigger that fails in one partition still says what the others applied, then reports the failure', async () => {
+    const { keys, connect, idsIn } = deployment('partial');
+    const port = await connect('w1');
+    const [p0, p1] = [idsIn(0, 1)[0], idsIn(1, 1)[0]];
+    // Partition 1's one-off queue is not a sorted set: its trigger script fails (WRONGTYPE).
+    await client.set(keys.partition(1).oneOff, 'not a sorted set');
+    let error: unknown;
+    const notices = await noticesDuring(keys, () => port.state.trigger([p0, p1]).catch((e: unknown) => (error = e)));
+    expect(String(error)).toMatch(/WRONGTYPE/);
+    expect(notices).toBe(1);
+    expect(await client.zcard(keys.partition(0).oneOff)).toBe(1);
+  });
+
   it('routes dynamic tasks to their partition; the generation changes when any partition changes', async () => {
     const { keys, connect, idsIn } = deployment('dynamic');
     const port = await connect('w1');

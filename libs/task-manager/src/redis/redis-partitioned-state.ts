@@ -7,8 +7,9 @@ import { groupByPartition, inCallOrder } from '../engine/partition-groups.js';
  * The task state operations of a deployment of several partitions: the ids of a call are grouped by
  * partition, each group goes to its partition's {@link TaskStatePort} (one script or pipeline per group, all
  * sent at once), and results come back in the caller's order. The partitions' parts send no change notice:
- * a change sends one, once every group is done. A call that fails after some groups applied reports the
- * failure, as a lost reply would (each task's change stands on its own).
+ * a change sends one, once every group is done, when any group applied it. A call that fails after some
+ * groups applied reports the failure, as a lost reply would (each task's change stands on its own), after
+ * the notice of what did apply.
  */
 export class RedisPartitionedState implements TaskStatePort {
   constructor(
@@ -22,8 +23,7 @@ export class RedisPartitionedState implements TaskStatePort {
   ) {}
 
   async setDisabled(taskIds: string[], disabled: boolean): Promise<void> {
-    await this.each(taskIds, (part, ids) => part.setDisabled(ids, disabled));
-    await this.client.publish(this.events, this.notice());
+    await this.eachThenNotify(taskIds, (part, ids) => part.setDisabled(ids, disabled));
   }
 
   async resetRetry(taskIds: string[]): Promise<void> {
@@ -31,8 +31,7 @@ export class RedisPartitionedState implements TaskStatePort {
   }
 
   async trigger(taskIds: string[], kwargs?: TaskKwargs): Promise<void> {
-    await this.each(taskIds, (part, ids) => part.trigger(ids, kwargs));
-    await this.client.publish(this.events, this.notice());
+    await this.eachThenNotify(taskIds, (part, ids) => part.trigger(ids, kwargs));
   }
 
   async clearHistory(taskIds: string[]): Promise<void> {
@@ -53,5 +52,18 @@ export class RedisPartitionedState implements TaskStatePort {
   private async each(taskIds: string[], call: (part: TaskStatePort, ids: string[]) => Promise<void>): Promise<void> {
     const groups = groupByPartition(taskIds, this.partitionOf);
     await Promise.all(groups.map((g) => call(this.partitions[g.partition], g.taskIds)));
+  }
+
+  /** {@link each}, then the change notice when any group applied; the first failure is thrown after it. */
+  private async eachThenNotify(
+    taskIds: string[],
+    call: (part: TaskStatePort, ids: string[]) => Promise<void>,
+  ): Promise<void> {
+    const groups = groupByPartition(taskIds, this.partitionOf);
+    const outcomes = await Promise.allSettled(groups.map((g) => call(this.partitions[g.partition], g.taskIds)));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (!failed || outcomes.some((outcome) => outcome.status === 'fulfilled'))
+      await this.client.publish(this.events, this.notice());
+    if (failed) throw failed.reason;
   }
 }
