@@ -4,10 +4,12 @@ import { runTag } from '../wire/run-tag.js';
 
 /**
  * Key of a held run: stream ids are per stream, so a high- and a normal-priority run published in the same
- * millisecond share an id; the priority tells them apart.
+ * millisecond share an id; the priority tells them apart, and so does the partition (`@<index>`, partitions
+ * above 0 only) when the driver's ids are per partition.
  */
 export function heldKey(run: RunMessage): string {
-  return runTag(run.highPriority, run.messageId);
+  const tag = runTag(run.highPriority, run.messageId);
+  return run.partition ? `${tag}@${run.partition}` : tag;
 }
 
 /** A run this worker holds: delivered to it, and once started, executing. */

@@ -32,6 +32,12 @@ export interface RunMessage {
    * A run whose message is gone with its data (wiped) is still this worker's only before this limit.
    */
   leaseUntil?: number;
+  /**
+   * The partition whose stream delivered it, set by a driver whose message ids are per partition (the Redis
+   * driver with several partitions): two partitions' streams can give two runs the same id. Absent: the
+   * deployment's one partition, or a driver whose ids are unique across partitions.
+   */
+  partition?: number;
 }
 
 /** A run a worker's heartbeat renews. */

@@ -20,6 +20,8 @@ export interface HeartbeatThreadData {
   /** Where to connect (the instance's Redis options, functions excluded). */
   target: RedisConnectionTarget;
   keyPrefix: string;
+  /** The deployment's partition count (the thread renews each partition's runs in their partition). */
+  partitions: number;
   group: string;
   intervalMs: number;
   leaseTtlMs: number;

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { extendRenewedLeases, Heartbeat, type HeartbeatLoad } from '../engine/heartbeat.js';
 import type { HeartbeatThreadCommand, HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.js';
 import { RedisConnections } from './redis-connections.js';
-import { RedisRunQueue } from './redis-run-queue.js';
+import { createRedisRunQueue } from './redis-run-queue-factory.js';
 import { RedisScripts } from './redis-scripts.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { TaskManagerKeys } from './task-manager-keys.js';
@@ -20,16 +20,19 @@ const quiet: LoggerService = { log: () => undefined, warn: () => undefined, erro
 const connections = new RedisConnections(data.target, quiet);
 const client = connections.get('command');
 const scripts = new RedisScripts(client);
-const keys = new TaskManagerKeys(data.keyPrefix);
-const history = { maxRuns: 1, ttlSeconds: 1 };
-const runs = new RedisRunQueue(connections, scripts, keys, data.group, history, async () => undefined);
-const heartbeat = new Heartbeat(
-  runs,
-  new RedisWorkerRegistry(client, scripts, keys),
-  data.leaseTtlMs,
-  undefined,
-  data.leaderCovers,
-);
+const keys = new TaskManagerKeys(data.keyPrefix, data.partitions);
+const workers = new RedisWorkerRegistry(client, scripts, keys);
+// (Only its renew is used.)
+const runs = createRedisRunQueue({
+  connections,
+  scripts,
+  keys,
+  group: data.group,
+  history: { maxRuns: 1, ttlSeconds: 1 },
+  ensureGroups: async () => undefined,
+  announce: (worker) => workers.announce(worker),
+});
+const heartbeat = new Heartbeat(runs, workers, data.leaseTtlMs, undefined, data.leaderCovers);
 const lastSuccess = new BigInt64Array(data.lastSuccess);
 
 /** The worker's description and the runs it holds, by key (kept current by the main thread's messages). */

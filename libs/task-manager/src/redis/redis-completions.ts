@@ -5,7 +5,7 @@ import { priorityOf } from '../wire/run-tag.js';
 import { COMPLETE_RUNS_ARGS, flag } from '../wire/script-args.js';
 import type { ReplicaWait } from './replica-wait.js';
 import type { RedisScripts } from './redis-scripts.js';
-import type { TaskManagerKeys } from './task-manager-keys.js';
+import type { PartitionKeys } from './task-manager-keys.js';
 
 /**
  * Most runs one `complete-runs` call records: a completion costs Redis ≈ 40 µs, so a call holds Redis for a
@@ -38,7 +38,7 @@ export class RedisCompletions {
 
   constructor(
     private readonly scripts: RedisScripts,
-    private readonly keys: TaskManagerKeys,
+    private readonly keys: PartitionKeys,
     private readonly group: string,
     private readonly history: { maxRuns: number; ttlSeconds: number },
     /** Waits for replicas after recorded outcomes (option `waitForReplicas`): once per call. */

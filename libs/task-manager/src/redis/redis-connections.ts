@@ -11,8 +11,14 @@ import { describeRedisTarget, redactSecrets, type RedisConnectionTarget } from '
 
 export type { RedisConnectionTarget } from './redis-target.js';
 
-/** Roles of the connections one instance opens. */
-export type ConnectionRole = 'command' | 'blocking' | 'subscriber';
+/**
+ * Roles of the connections one instance opens: `blocking` is the consumer's blocking read of a deployment of
+ * one partition; with several, each partition's reader has its own (`blocking:<index>`).
+ */
+export type ConnectionRole = 'command' | 'blocking' | `blocking:${number}` | 'subscriber';
+
+/** Whether a role's connection serves blocking reads (disconnected, not QUIT, at close). */
+const isBlocking = (role: ConnectionRole) => role.startsWith('blocking');
 
 /** Longest one connection attempt may take before `connect()` gives up on it (e.g. a TLS handshake nobody answers). */
 export const CONNECT_ATTEMPT_MS = 5_000;
@@ -216,17 +222,18 @@ export class RedisConnections {
     return true;
   }
 
-  /** Closes every connection (blocking one first, so a pending read is interrupted). */
+  /** Closes every connection (blocking ones first, so a pending read is interrupted). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const role of ['blocking', 'subscriber', 'command'] as ConnectionRole[]) {
+      const blocking = [...this.clients.keys()].filter(isBlocking);
+      for (const role of [...blocking, 'subscriber', 'command'] as ConnectionRole[]) {
         const client = this.clients.get(role);
         // Already closed (the blocking one is disconnected to interrupt a read at shutdown): disconnecting again
         // would leave ioredis waiting for a 'close' event that already happened (2 s timer holding the process).
         if (!client || client.status === 'end') continue;
         // Through Sentinel, disconnect rather than QUIT: only disconnect() also closes the connections ioredis
         // keeps to the sentinels to detect failovers (after a QUIT they would hold the process open).
-        if (role === 'blocking' || client.status !== 'ready' || this.target.redis.sentinels) {
+        if (isBlocking(role) || client.status !== 'ready' || this.target.redis.sentinels) {
           client.disconnect();
           continue;
         }

@@ -12,7 +12,7 @@ import { HeartbeatThread } from './heartbeat-thread.js';
 import { ReplicaWait } from './replica-wait.js';
 import { RedisNotices } from './redis-notices.js';
 import { buildPartitionedParts } from './redis-partitions.js';
-import { RedisRunQueue } from './redis-run-queue.js';
+import { createRedisRunQueue } from './redis-run-queue-factory.js';
 import { RedisScripts } from './redis-scripts.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import { TaskManagerKeys } from './task-manager-keys.js';
@@ -23,9 +23,8 @@ const HEARTBEAT_CONNECTION_NAME = 'nest-task-manager:heartbeat';
 
 /**
  * Builds the Redis driver of the coordination port.
- * @param partitions the partition count (internal, not an option yet: the run queue is still the
- *   deployment's, and the leases are not balanced over the instances; only tests build the driver with more
- *   than 1).
+ * @param partitions the partition count (internal, not an option yet: the leases are not balanced over the
+ *   instances; only tests build the driver with more than 1).
  */
 export function createRedisCoordination(
   options: ResolvedTaskManagerOptions,
@@ -66,6 +65,7 @@ export function createRedisCoordination(
     tasksNotice,
   });
   const { schedule } = parts;
+  const workers = new RedisWorkerRegistry(client, scripts, keys);
   return {
     lifecycle: {
       async connect() {
@@ -86,21 +86,26 @@ export function createRedisCoordination(
     schedule,
     partitions: parts.partitions,
     partitionOf: parts.partitionOf,
-    runs: new RedisRunQueue(
+    runs: createRedisRunQueue({
       connections,
       scripts,
       keys,
       group,
-      {
+      history: {
         maxRuns: options.statisticsHistoryRuns,
         ttlSeconds: Math.ceil(options.statisticsRedisExpiration),
       },
-      () => schedule.ensureGroups(),
-      replicas,
-    ),
+      ensureGroups: (index) => parts.partitions[index].schedule.ensureGroups(),
+      // WAIT on the node of the partition that recorded.
+      replicas: (index) =>
+        keys.partitions === 1
+          ? replicas
+          : new ReplicaWait(client, replicaSettings, keys.partition(index).leader, logger),
+      announce: (worker) => workers.announce(worker),
+    }),
     state: parts.state,
     notices: new RedisNotices(connections, keys),
-    workers: new RedisWorkerRegistry(client, scripts, keys),
+    workers,
     dynamicTasks: parts.dynamicTasks,
     taskSets: parts.taskSets,
     heartbeatThread: ({ intervalMs, leaseTtlMs, leaderCovers }) =>
@@ -112,6 +117,7 @@ export function createRedisCoordination(
             commandTimeoutMs,
           },
           keyPrefix: options.keyPrefix,
+          partitions,
           group,
           intervalMs,
           leaseTtlMs,
