@@ -6,7 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { CoordinationPort, ScheduleEntry } from '../libs/task-manager/src/engine/coordination.port.js';
+import type {
+  CoordinationPort,
+  RunMessage,
+  ScheduleEntry,
+  WorkerDescription,
+} from '../libs/task-manager/src/engine/coordination.port.js';
+import { heldKey } from '../libs/task-manager/src/engine/held-run.js';
+import { BACKOFF, itemFor, outcome } from '../libs/task-manager/test/contract/helpers.js';
 import { LeadershipLostError } from '../libs/task-manager/src/errors/leadership-lost.error.js';
 import { resolveOptions } from '../libs/task-manager/src/options/resolve-options.js';
 import { createRedisCoordination } from '../libs/task-manager/src/redis/redis-coordination.js';
@@ -42,8 +49,9 @@ function deployment(label: string) {
   const keyPrefix = uniquePrefix(label);
   const keys = new TaskManagerKeys(keyPrefix, P);
   deployments.push(keys);
-  const connect = async (workerId: string) => {
-    const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), workerId, silentLogger, P);
+  const connect = async (workerId: string, connectionName?: string) => {
+    const redis = connectionName === undefined ? redisUrl() : { url: redisUrl(), connectionName };
+    const port = createRedisCoordination(resolveOptions({ redis, keyPrefix }), workerId, silentLogger, P);
     opened.push(port);
     await port.lifecycle.connect();
     return port;
@@ -372,6 +380,188 @@ describe('Redis driver with 3 partitions', () => {
     // Only the worker registry lies on the deployment's own tag.
     expect((await keysOf(keys)).filter((key) => key.startsWith(`${keys.tag}:`))).toEqual(
       [keys.workerInfo, keys.workers].sort(),
+    );
+  });
+});
+
+describe('Redis run queue with 3 partitions', () => {
+  const GROUP = DEFAULT_WORKER_SERVICE_NAME;
+  const worker: WorkerDescription = { id: 'w1', host: 'h', pid: 1, startedAt: 1, running: 0, isLeader: false };
+
+  /** Adds a run of `taskId` to its partition's stream (id `id`, default auto), as publish-runs writes it. */
+  const add = (keys: TaskManagerKeys, taskId: string, high: boolean, id = '*') =>
+    client.xadd(
+      keys.partition(keys.partitionOf(taskId)).stream(high),
+      id,
+      't',
+      taskId,
+      's',
+      '1',
+      'a',
+      '1',
+      'k',
+      'scheduled',
+      'g',
+      '',
+    );
+
+  /** The runs pending in the consumer group of each partition's `high` or normal stream. */
+  const pendingIn = (keys: TaskManagerKeys, high: boolean) =>
+    Promise.all(
+      Array.from({ length: P }, async (_, i) =>
+        Number((await client.xpending(keys.partition(i).stream(high), GROUP))[0]),
+      ),
+    );
+
+  /** Leads partition `index` and publishes the run of each of `ids` (of that partition), due now. */
+  async function publish(port: CoordinationPort, index: number, ids: string[], highPriority = false) {
+    const lease = await port.partitions[index].leadership.acquire('leader', TTL);
+    if (!('token' in lease)) throw new Error(`partition ${index} is led`);
+    for (const id of ids) await port.schedule.register([entry(id, Date.now() - 1000)]);
+    const due = await port.partitions[index].schedule.fetchDue(Date.now(), 100);
+    const { statuses } = await port.partitions[index].schedule.publish(
+      lease.token,
+      Date.now(),
+      due.map((d) => itemFor(d, { highPriority, allowParallel: false })),
+    );
+    expect(statuses).toEqual(ids.map(() => 'published'));
+  }
+
+  it('reads every partition high stream before any normal one, at most count, from a rotating start', async () => {
+    const { keys, connect, idsIn } = deployment('rq-order');
+    const port = await connect('w1');
+    const [n0a, n0b] = idsIn(0, 2, 'n');
+    const [h1] = idsIn(1, 1, 'h');
+    const [h2] = idsIn(2, 1, 'h');
+    const [n2] = idsIn(2, 1, 'n');
+    for (const id of [n0a, n0b, n2]) await add(keys, id, false);
+    for (const id of [h1, h2]) await add(keys, id, true);
+    const first = await port.runs.read('w1', 2, 100);
+    expect(first.map((r) => [r.taskId, r.highPriority]).sort()).toEqual([
+      [h1, true],
+      [h2, true],
+    ]);
+    expect(first.map((r) => r.partition).sort()).toEqual([1, 2]);
+    const second = await port.runs.read('w1', 10, 100);
+    expect(second.map((r) => r.taskId).sort()).toEqual([n0a, n0b, n2].sort());
+    expect(second.every((r) => !r.highPriority)).toBe(true);
+    expect(await port.runs.read('w1', 10, 100)).toEqual([]);
+    expect(await pendingIn(keys, true)).toEqual([0, 1, 1]);
+    expect(await pendingIn(keys, false)).toEqual([2, 0, 1]);
+
+    // Two partitions' streams give two runs the same id: their held keys differ. (Read by a new instance: its
+    // first read sweeps every stream; after an idle read, the first partition to answer a blocked read would.)
+    const [c1] = idsIn(1, 1, 'c');
+    const [c2] = idsIn(2, 1, 'c');
+    await add(keys, c1, true, '9999999999999-7');
+    await add(keys, c2, true, '9999999999999-7');
+    const same = await (await connect('w2')).runs.read('w2', 10, 100);
+    expect(same.map((r) => r.messageId)).toEqual(['9999999999999-7', '9999999999999-7']);
+    expect(new Set(same.map(heldKey)).size).toBe(2);
+  });
+
+  it('blocks on every partition: the first answer returns at once; a later one is put back for any consumer', async () => {
+    const { keys, connect, idsIn } = deployment('rq-block');
+    const port = await connect('w1');
+    const [t2] = idsIn(2, 1);
+    const [t0] = idsIn(0, 1);
+    // Idle: the next read blocks on every partition.
+    expect(await port.runs.read('w1', 1, 100)).toEqual([]);
+    const started = Date.now();
+    const reading = port.runs.read('w1', 1, 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await add(keys, t2, false);
+    expect((await reading).map((r) => r.taskId)).toEqual([t2]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // Partitions 0 and 1 are still blocked: a run of partition 0 answers that read after its read returned;
+    // it goes back to its stream (not pending for w1), and the next read takes it.
+    await add(keys, t0, false);
+    await vi.waitFor(async () => {
+      const [count] = await client.xpending(keys.partition(0).streamNormal, GROUP);
+      const length = await client.xlen(keys.partition(0).streamNormal);
+      expect([Number(count), length]).toEqual([0, 1]);
+    });
+    expect((await port.runs.read('w1', 5, 1_000)).map((r) => r.taskId)).toEqual([t0]);
+  });
+
+  it('starts, renews, completes and hands back each run in its partition; the beat touches the registry once', async () => {
+    const { keys, connect, idsIn } = deployment('rq-life');
+    const port = await connect('w1');
+    const ids1 = idsIn(1, 2);
+    const [id2] = idsIn(2, 1);
+    await publish(port, 1, ids1, true);
+    await publish(port, 2, [id2]);
+    const runs = await port.runs.read('w1', 10, 100);
+    // High first: the two of partition 1, then the one of partition 2.
+    expect(runs.map((r) => r.taskId)).toEqual([...runs.slice(0, 2).map((r) => r.taskId), id2]);
+    expect(
+      runs
+        .slice(0, 2)
+        .map((r) => r.taskId)
+        .sort(),
+    ).toEqual([...ids1].sort());
+    const starts = await port.runs.start(
+      'w1',
+      runs.map((run) => ({ run, allowParallel: false, dynamic: false })),
+      TTL,
+    );
+    expect(starts).toEqual(['start', 'start', 'start']);
+    for (const run of runs) {
+      const state = keys.partition(keys.partitionOf(run.taskId)).taskState(run.taskId);
+      expect(await client.hget(state, 'running_by')).toBe(`${run.highPriority ? 'h' : 'n'}|${run.messageId}`);
+    }
+    // A run taken over elsewhere (the leader's recovery acknowledged its message) is lost, at its caller index.
+    await client.xack(keys.partition(1).streamHigh, GROUP, runs[1].messageId);
+    const beat = await port.runs.renew(
+      { ...worker, running: 3 },
+      runs.map((run) => ({ run, started: true })),
+      TTL,
+    );
+    expect(beat).toMatchObject({ lost: [1], vanished: [] });
+    expect(Math.abs(beat.serverTime - Date.now())).toBeLessThan(5_000);
+    expect(JSON.parse((await client.hget(keys.workerInfo, 'w1'))!)).toMatchObject({ running: 3 });
+    expect(Number(await client.zscore(keys.workers, 'w1'))).toBe(beat.serverTime);
+
+    expect(await port.runs.complete('w1', runs[2], outcome('success'), BACKOFF)).toBe('recorded');
+    expect(await port.runs.complete('w1', runs[1], outcome('success'), BACKOFF)).toBe('lost');
+    expect((await port.state.readHistory(id2, 10)).map((r) => r.status)).toEqual(['success']);
+    expect(await client.xlen(keys.partition(2).streamNormal)).toBe(0);
+    // Hand-back of the two runs of partition 1: the one still held goes back to its stream, the lost one not.
+    expect(await port.runs.handBack('w1', [runs[1], runs[0]], TTL)).toEqual([false, true]);
+    expect(await pendingIn(keys, true)).toEqual([0, 0, 0]);
+    const again = await port.runs.read('w1', 10, 100);
+    expect(again.map((r) => r.taskId)).toEqual([runs[0].taskId]);
+    // Requeue: back to its partition's one-off queue.
+    await port.runs.requeue(again[0], 60_000);
+    expect(await client.zcard(keys.partition(1).oneOff)).toBe(1);
+    expect(await Promise.all([0, 2].map((i) => client.zcard(keys.partition(i).oneOff)))).toEqual([0, 0]);
+  });
+
+  it('re-reads the runs left pending for the consumer in each partition after its connections came back', async () => {
+    const { keys, connect, idsIn } = deployment('rq-reread');
+    const name = `rq-reread-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const port = await connect('w1', name);
+    const [t1] = idsIn(1, 1);
+    const [t2] = idsIn(2, 1);
+    await add(keys, t1, true);
+    await add(keys, t2, false);
+    // Delivered, but as if the reply had been lost with the connection.
+    const lostReply: RunMessage[] = await port.runs.read('w1', 10, 100);
+    expect(lostReply).toHaveLength(2);
+    const list = (await client.client('LIST')) as string;
+    const ids = list
+      .split('\n')
+      .filter((line) => line.includes(` name=${name} `))
+      .map((line) => /\bid=(\d+)/.exec(line)![1]);
+    expect(ids.length).toBeGreaterThanOrEqual(P);
+    for (const id of ids) await client.client('KILL', 'ID', id);
+    // Once reconnected, the first read returns the consumer's pending runs, high first.
+    await vi.waitFor(
+      async () => {
+        const reread = await port.runs.read('w1', 10, 100);
+        expect(reread.map((r) => [r.taskId, r.messageId])).toEqual(lostReply.map((r) => [r.taskId, r.messageId]));
+      },
+      { timeout: 5_000, interval: 200 },
     );
   });
 });
