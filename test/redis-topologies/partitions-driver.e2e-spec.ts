@@ -2,8 +2,9 @@
  * The Redis driver built with 3 partitions (an internal parameter, not an option yet) on the local 3-master
  * Redis Cluster: the partitions' tags are steered to one master each, and every call of the non-run-queue
  * side (leases, the deployment's schedule view, task state, dynamic tasks, declarations, the sweep, the
- * worker registry) runs across the masters without CROSSSLOT. test/redis-partitions.e2e-spec.ts checks what
- * each call does, on a standalone Redis.
+ * worker registry) runs across the masters without CROSSSLOT, and so does the run queue (reads on one blocking
+ * connection per partition, starts, renewals, completions, hand-backs). test/redis-partitions.e2e-spec.ts checks
+ * what each call does, on a standalone Redis.
  */
 import { Cluster } from 'ioredis';
 import type { CoordinationPort, ScheduleEntry } from '../../libs/task-manager/src/engine/coordination.port.js';
@@ -12,6 +13,7 @@ import { keySlot } from '../../libs/task-manager/src/redis/redis-client.js';
 import { createRedisCoordination } from '../../libs/task-manager/src/redis/redis-coordination.js';
 import { TaskManagerKeys } from '../../libs/task-manager/src/redis/task-manager-keys.js';
 import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../support/redis-topologies.js';
+import { BACKOFF, itemFor, outcome } from '../../libs/task-manager/test/contract/helpers.js';
 import { uniquePrefix } from '../support/redis.js';
 import { silentLogger } from '../support/redis-port.js';
 
@@ -120,4 +122,63 @@ describe.skipIf(missing !== undefined)('Redis driver with 3 partitions on a 3-ma
     await b.workers.remove('b');
     for (let i = 0; i < P; i++) expect(await client!.hkeys(keys.partition(i).workerTaskSets)).toEqual(['a']);
   });
+
+  it('reads, starts, renews, completes and hands back runs of every partition across the masters', async () => {
+    const keyPrefix = uniquePrefix('pcrq');
+    const keys = new TaskManagerKeys(keyPrefix, P);
+    const options = resolveOptions({ redis: { cluster: { nodes: redisCluster!.nodes } }, keyPrefix });
+    const port = createRedisCoordination(options, 'w', silentLogger, P);
+    ports.push(port);
+    await port.lifecycle.connect();
+    const idIn = (index: number, stem: string) => {
+      for (let n = 0; ; n++) if (keys.partitionOf(`${stem}-${n}`) === index) return `${stem}-${n}`;
+    };
+    const tokens = await Promise.all(
+      Array.from({ length: P }, async (_, i) => {
+        const lease = await port.partitions[i].leadership.acquire('w', 30_000);
+        if (!('token' in lease)) throw new Error(`partition ${i} must be free`);
+        return lease.token;
+      }),
+    );
+    /** Triggers `ids` and publishes their runs through their partitions' leaders. */
+    const publish = async (ids: string[], highPriority = false) => {
+      await port.state.trigger(ids);
+      for (let i = 0; i < P; i++) {
+        const due = await port.partitions[i].schedule.fetchDue(Date.now() + 1000, 100);
+        if (due.length === 0) continue;
+        const items = due.map((d) => itemFor(d, { highPriority, allowParallel: false }));
+        await port.partitions[i].schedule.publish(tokens[i], Date.now() + 1000, items);
+      }
+    };
+    const ids = Array.from({ length: P }, (_, i) => idIn(i, 'run'));
+    await publish(ids);
+    const runs = await port.runs.read('w', 10, 500);
+    expect(runs.map((r) => r.taskId).sort()).toEqual([...ids].sort());
+    const held = runs.map((run) => ({ run, allowParallel: false, dynamic: false }));
+    expect(await port.runs.start('w', held, 30_000)).toEqual(runs.map(() => 'start'));
+    const worker = { id: 'w', host: 'h', pid: 1, startedAt: 1, running: P, isLeader: true };
+    expect(
+      await port.runs.renew(
+        worker,
+        runs.map((run) => ({ run, started: true })),
+        30_000,
+      ),
+    ).toMatchObject({ lost: [], vanished: [] });
+    const results = await Promise.all(
+      runs.slice(1).map((run) => port.runs.complete('w', run, outcome('success'), BACKOFF)),
+    );
+    expect(results).toEqual(['recorded', 'recorded']);
+    expect(await port.runs.handBack('w', runs.slice(0, 1), 30_000)).toEqual([true]);
+    expect((await port.runs.read('w', 10, 500)).map((r) => r.taskId)).toEqual([runs[0].taskId]);
+
+    // Idle: the next read blocks on every partition's master; a run published on one answers it at once.
+    expect(await port.runs.read('w', 10, 200)).toEqual([]);
+    const late = idIn(2, 'late');
+    const reading = port.runs.read('w', 10, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await publish([late], true);
+    expect((await reading).map((r) => [r.taskId, r.highPriority])).toEqual([[late, true]]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  }, 30_000);
 });
