@@ -38,7 +38,7 @@ const reconnectOnReadOnly = (error: Error) => (error.message.startsWith('READONL
 
 /**
  * Owns this instance's Redis connections: one for commands and scripts, one for the blocking
- * XREADGROUP of the consumer, one for pub/sub. Each is an ioredis `Redis` (standalone or Sentinel), or an
+ * XREADGROUP of the consumer (one per partition with several), one for pub/sub. Each is an ioredis `Redis` (standalone or Sentinel), or an
  * ioredis `Cluster` when the deployment runs on Redis Cluster (a dedicated one per role, so the blocking
  * read never delays commands). ioredis reconnects by itself with backoff. Once connected, logs connection
  * state changes once each (not once per retry; a failure before the first connection is reported by
