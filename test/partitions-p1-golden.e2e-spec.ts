@@ -45,6 +45,14 @@ const ORPHAN_TASK = 'Gone/orphan';
  */
 const UNPINNED_SCRIPTS = new Set(['unread-runs-1']);
 
+/**
+ * Commands inside scripts that only a race takes: a run script reads the data generation (includes/
+ * generation.lua, keptThroughWipe) only when the run's message is no longer pending, e.g. a renewal sent just
+ * as the run completed (seen in CI: `renew-runs-6: GET {<p>}:generation`). Neither required nor refused.
+ */
+const RACE_ONLY_SCRIPT_COMMAND =
+  /^(renew-runs-6|complete-runs-5|start-runs-5|hand-back-runs-3): GET \{<p>\}:generation$/;
+
 @TaskGroup({ name: 'Golden' })
 @Injectable()
 class GoldenTasks {
@@ -257,10 +265,13 @@ describe('partitions: 1 is unchanged on the wire and in Redis (golden)', () => {
     };
 
     if (process.env.UPDATE_GOLDEN === '1') {
+      actual.scriptCommands = actual.scriptCommands.filter((command) => !RACE_ONLY_SCRIPT_COMMAND.test(command));
       writeFileSync(FIXTURE, `${JSON.stringify(actual, null, 2)}\n`);
       return;
     }
     const expected = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Golden;
+    for (const golden of [actual, expected])
+      golden.scriptCommands = golden.scriptCommands.filter((command) => !RACE_ONLY_SCRIPT_COMMAND.test(command));
     const diff = goldenDifference(actual, expected);
     expect(
       diff,
