@@ -13,6 +13,7 @@ import { completeRun, type HistoryLimits } from './memory-run-completion.js';
 import { toRunMessage, type MemoryStore, type MemoryStream } from './memory-store.js';
 import { encodeOneOffEntry, type OneOffEntry } from '../wire/one-off-entry.js';
 import { runTag } from '../wire/run-tag.js';
+import { RotatingStart } from '../engine/rotating-start.js';
 
 /**
  * The two run queues as seen by one worker, in memory (each partition's: a run lives in its task's). A run's lease is the time since its delivery was
@@ -22,8 +23,8 @@ import { runTag } from '../wire/run-tag.js';
 export class MemoryRunQueue implements RunQueuePort {
   /** Pending blocking reads of this queue, resolved by `interrupt`. */
   private readonly blocked = new Set<() => void>();
-  /** The partition the next read's pass starts at (it rotates, so that no partition's runs wait behind another's). */
-  private nextStart = 0;
+  /** Where each read's pass over the partitions starts. */
+  private readonly passStart = new RotatingStart();
 
   constructor(
     private readonly store: MemoryStore,
@@ -75,10 +76,7 @@ export class MemoryRunQueue implements RunQueuePort {
   private take(consumer: string, count: number): RunMessage[] {
     const now = this.store.now();
     const runs: RunMessage[] = [];
-    const parts = this.store.partitions;
-    const first = this.nextStart;
-    this.nextStart = (first + 1) % parts.length;
-    const order = parts.map((_, k) => parts[(first + k) % parts.length]);
+    const order = this.passStart.order(this.store.partitions);
     for (const stream of [...order.map((part) => part.high), ...order.map((part) => part.normal)]) {
       for (const entry of stream.queued.values()) {
         if (runs.length >= count) break;

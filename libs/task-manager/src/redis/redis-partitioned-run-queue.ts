@@ -10,6 +10,7 @@ import type {
   WorkerDescription,
 } from '../engine/coordination.port.js';
 import { groupByPartition, inCallOrder } from '../engine/partition-groups.js';
+import { RotatingStart } from '../engine/rotating-start.js';
 import type { RedisCompletions } from './redis-completions.js';
 import { highFirst, keepAtMost, type RedisPartitionRuns, type RunToStart } from './redis-partition-runs.js';
 import { isNoGroup, type RedisPartitionReader } from './redis-partition-reader.js';
@@ -36,8 +37,8 @@ export interface RunQueuePartition {
 export class RedisPartitionedRunQueue implements RunQueuePort {
   /** The last read found every stream empty: block directly next time. */
   private idle = false;
-  /** The partition the next sweep starts at. */
-  private nextStart = 0;
+  /** Where each sweep over the partitions starts. */
+  private readonly passStart = new RotatingStart();
   /** Runs of blocked reads that answered after their read returned and could not be put back. */
   private kept: RunMessage[] = [];
   /** While a read waits for blocked reads: their answers so far, and what wakes it. */
@@ -79,9 +80,7 @@ export class RedisPartitionedRunQueue implements RunQueuePort {
 
   /** Every partition's high stream, then every normal one, from a rotating start, up to `count` runs. */
   private async sweep(consumer: string, count: number, readers: RedisPartitionReader[]): Promise<RunMessage[]> {
-    const first = this.nextStart;
-    this.nextStart = (first + 1) % readers.length;
-    const order = readers.map((_, k) => readers[(first + k) % readers.length]).filter((r) => !r.outstanding);
+    const order = this.passStart.order(readers).filter((r) => !r.outstanding);
     const runs: RunMessage[] = [];
     for (const highPriority of [true, false]) {
       for (const reader of order) {
