@@ -17,7 +17,10 @@ describe('engineSettings', () => {
         renewRetryMs: 1000,
         checkWorkersEvery: 2,
         clockSampleEvery: 10,
+        yieldMs: 9000,
       },
+      workerWatch: { intervalMs: 6000, workerSilentMs: 4500 },
+      leaseBalancer: { minHoldMs: 9000, yieldMs: 9000 },
       commandTimeoutMs: 3000,
       reconciler: {
         reconciliationMs: 30_000,

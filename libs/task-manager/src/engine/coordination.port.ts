@@ -207,9 +207,13 @@ export interface TaskStatePort {
   readHistory(taskId: string, limit: number): Promise<RunRecord[]>;
 }
 
-/** A cluster-wide change notice. */
+/**
+ * A cluster-wide change notice: the schedule or the dynamic tasks changed; an instance that stops released its
+ * leases (`leader-released`: it leaves); an instance handed a partition's lease over to balance the leases
+ * (`lease-handed-over`, several partitions only: it stays).
+ */
 export interface ChangeNotice {
-  type: 'schedule' | 'tasks' | 'leader-released';
+  type: 'schedule' | 'tasks' | 'leader-released' | 'lease-handed-over';
   origin: string;
 }
 
@@ -233,6 +237,9 @@ export interface WorkerInfo {
   running: number;
 }
 
+/** A worker and its last heartbeat. */
+export type WorkerSeen = Pick<WorkerInfo, 'id' | 'lastSeen'>;
+
 /** What a worker says of itself on each heartbeat. */
 export type WorkerDescription = Omit<WorkerInfo, 'lastSeen'>;
 
@@ -242,7 +249,7 @@ export interface WorkerRegistryPort {
   announce(info: WorkerDescription): Promise<number>;
   list(): Promise<WorkerInfo[]>;
   /** Every worker's last-seen time (server time, ms), lowest first (one read; no descriptions). */
-  lastSeen(): Promise<number[]>;
+  lastSeen(): Promise<WorkerSeen[]>;
   remove(workerId: string): Promise<void>;
   /** Refreshes a worker's heartbeat only (the idle heartbeat); returns the server time. */
   touch(workerId: string): Promise<number>;

@@ -10,6 +10,7 @@ import { EventLoopWatch } from './event-loop-watch.js';
 import { ExhaustedRuns } from './exhausted-runs.js';
 import { Heartbeat } from './heartbeat.js';
 import { InLoopHeartbeat } from './in-loop-heartbeat.js';
+import { LeaseBalancer } from './lease-balancer.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { OrphanSweeper } from './orphan-sweeper.js';
 import { PartitionLeader } from './partition-leader.js';
@@ -18,6 +19,7 @@ import { ScheduleRegistrar } from './schedule-registrar.js';
 import type { TaskManagerEvents } from './task-manager-events.js';
 import { realTimers, type EngineTimers } from './timers.js';
 import type { WorkerIdentity } from './worker-identity.js';
+import { WorkerWatch } from './worker-watch.js';
 
 /**
  * The engine's loops of one instance, built from the options and wired to each other: the leader's, per
@@ -29,8 +31,11 @@ export class EngineParts {
   /** The cluster's clock (Redis TIME, estimated from replies): every cluster-wide time decision uses it. */
   readonly clock: ClusterClock;
   readonly registrar: ScheduleRegistrar;
-  /** The leader's loops of each partition of the deployment (one today). */
+  /** The leader's loops of each partition of the deployment. */
   readonly leaders: readonly PartitionLeader[];
+  /** With several partitions: this instance's share of their leases, and the watch that keeps it. */
+  readonly balancer?: LeaseBalancer;
+  readonly workerWatch?: WorkerWatch;
   readonly consumer: Consumer;
   readonly leaseKeeper: LeaseKeeper;
   readonly loopWatch: EventLoopWatch;
@@ -72,7 +77,15 @@ export class EngineParts {
         void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
     };
     this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
-    // The leader's loops of each partition (one today: partition 0).
+    const balancer = (this.balancer =
+      port.partitions.length > 1
+        ? new LeaseBalancer({ partitions: port.partitions.length, ...settings.leaseBalancer })
+        : undefined);
+    // A lease of this instance lost, or an attempt that did not take one: a yielding elector may now try.
+    const leaseFreed = () => {
+      for (const leader of this.leaders) leader.elector.reconsider();
+    };
+    // The leader's loops of each partition.
     this.leaders = port.partitions.map(
       (partition) =>
         new PartitionLeader(
@@ -88,10 +101,26 @@ export class EngineParts {
             logger,
             clock,
             timers,
+            balancer,
+            leaseFreed,
           },
           settings,
         ),
     );
+    if (balancer)
+      this.workerWatch = new WorkerWatch(
+        {
+          workers: port.workers,
+          notices: port.notices,
+          balancer,
+          leaders: () => this.leaders,
+          workerId: worker.id,
+          logger,
+          clock,
+          timers,
+        },
+        settings.workerWatch,
+      );
     // What every loop of this instance shares.
     const shared = { logger, clock, timers };
     this.consumer = new Consumer(

@@ -109,6 +109,7 @@ export class EngineSequence {
     parts.leaseKeeper.start();
     parts.loopWatch.start();
     for (const leader of parts.leaders) leader.elector.start();
+    parts.workerWatch?.start();
     this.logger.log(
       `Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`,
     );
@@ -131,6 +132,7 @@ export class EngineSequence {
     this.stopping ??= (async () => {
       timers.clearInterval(this.syncTimer);
       parts.loopWatch.stop();
+      parts.workerWatch?.stop();
       for (const leader of parts.leaders) leader.stopLoops();
       // Each Redis step is bounded: with Redis unreachable, shutdown still completes (and skips them).
       const online = this.port.lifecycle.isHealthy();
@@ -151,8 +153,12 @@ export class EngineSequence {
 
   private onNotice(notice: ChangeNotice): void {
     const { leaders } = this.parts;
-    if (notice.type === 'leader-released' && notice.origin !== this.worker.id)
+    const released = notice.type === 'leader-released' || notice.type === 'lease-handed-over';
+    if (released && notice.origin !== this.worker.id) {
       for (const leader of leaders) leader.elector.poke();
+      // (Several partitions: the origin stops; this instance's share of the leases grows.)
+      if (notice.type === 'leader-released') this.parts.workerWatch?.leaving(notice.origin);
+    }
     if (notice.type === 'tasks') void this.syncDynamicTasks();
     if (notice.type === 'schedule' || notice.type === 'tasks') for (const leader of leaders) leader.wake();
   }

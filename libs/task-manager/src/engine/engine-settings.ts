@@ -8,6 +8,8 @@ import type { SchedulerSettings } from './scheduler.js';
 import type { EventLoopWatchSettings } from './event-loop-watch.js';
 import type { LeaseKeeperSettings } from './lease-keeper.js';
 import type { RetryPace } from './retry-pace.js';
+import type { LeaseBalancerSettings } from './lease-balancer.js';
+import type { WorkerWatchSettings } from './worker-watch.js';
 
 /** Every how many lease renewals the leader checks the workers (and records its own heartbeat). */
 const CHECK_WORKERS_EVERY = 2;
@@ -40,6 +42,10 @@ export interface EngineSettings {
   leaseKeeper: LeaseKeeperSettings;
   loopWatch: EventLoopWatchSettings;
   lifecycle: EngineLifecycleSettings;
+  /** With several partitions: the read of the workers' last-seen times (live count, dead-worker check). */
+  workerWatch: WorkerWatchSettings;
+  /** With several partitions: the spread of the partition leases (the count comes from the driver). */
+  leaseBalancer: Omit<LeaseBalancerSettings, 'partitions'>;
   /**
    * A command with no reply for one heartbeat (the shorter of the two; at least 1 s) has hit a hung link: it
    * fails and the loop that sent it tries again. Leases are given up on local timers anyway; this only keeps
@@ -80,6 +86,8 @@ export function engineSettings(
   const reconciliationMs = options.reconciliationInterval * 1000;
   // A worker entry outlives two leases, and at least 30 s (a restart is not a new worker).
   const staleWorkerMs = Math.max(leaseTtlMs * 2, 30_000);
+  // Half a heartbeat of slack before a worker counts as silent.
+  const workerSilentMs = runHeartbeatMs * 1.5;
   const backoff: BackoffDefaults = {
     retryBackoff: options.retryBackoff,
     retryBackoffMax: options.retryBackoffMax,
@@ -101,6 +109,11 @@ export function engineSettings(
       // The server's clock is read about every 30 s (and at every acquisition): clocks drift by far less
       // meanwhile; the other renewals record the leader's heartbeat at its estimate of the cluster time.
       clockSampleEvery: Math.max(1, Math.round(CLOCK_SAMPLE_MS / heartbeatMs)),
+      // (Several partitions.) An instance below its share of the leases tries first: a yielding elector tries
+      // one lease TTL after the lease is free, when every instance has read the live count again (the worker
+      // watch reads it every 2 heartbeats: an instance that left is seen gone by all) and one below its share
+      // has taken the lease through its open gate.
+      yieldMs: leaderLeaseTtlMs,
     },
     scheduler: {
       // Due items per Lua call: bounds one script's run time.
@@ -119,8 +132,7 @@ export function engineSettings(
       // The net under the recovery on events (a silent worker, a new leader): catches a run nobody renews
       // whose owner is alive (a lost reply, a graceful stop) within 2.5 lease TTLs.
       sweepMs: leaseTtlMs * 1.5,
-      // Half a heartbeat of slack before a worker counts as silent.
-      workerSilentMs: runHeartbeatMs * 1.5,
+      workerSilentMs,
       leaseTtlMs,
       staleWorkerMs,
       // Pending runs re-published per reclaim call, and calls per pass: bounds one pass.
@@ -180,6 +192,16 @@ export function engineSettings(
       syncIntervalMs: reconciliationMs,
       // 200 ms doubling up to 2 s: ioredis' own reconnection pace.
       startRetry: { baseMs: 100, maxMs: 2000 },
+    },
+    workerWatch: {
+      // The pace of the dead-worker check that rides on the renewals of a single lease.
+      intervalMs: heartbeatMs * CHECK_WORKERS_EVERY,
+      workerSilentMs,
+    },
+    leaseBalancer: {
+      // A lease is handed over only once held one lease TTL: the takers' views of the live count have settled.
+      minHoldMs: leaderLeaseTtlMs,
+      yieldMs: leaderLeaseTtlMs,
     },
     commandTimeoutMs: Math.max(1000, Math.min(heartbeatMs, runHeartbeatMs)),
   };

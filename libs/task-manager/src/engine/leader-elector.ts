@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { ClusterClock } from './cluster-clock.js';
 import type { LeadershipPort } from './coordination.port.js';
+import type { GateVerdict } from './lease-balancer.js';
 import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
 /** Timing of the election, in milliseconds. */
@@ -18,6 +19,23 @@ export interface ElectionSettings {
   checkWorkersEvery: number;
   /** Every how many renewals the server's clock is read (the others record the leader's estimate of it). */
   clockSampleEvery: number;
+  /** How much later than an open one a yielding elector tries for the lease (with a gate: several partitions). */
+  yieldMs: number;
+}
+
+/**
+ * Whether this instance should try for the lease now (several partitions: the lease balancer's view of one
+ * partition). An elector with a gate asks it before each acquisition: on 'open' it tries at once, on 'yield'
+ * one yield delay later (so that an instance with an open gate takes the lease first; a free lease is never
+ * left unled), when the gate lets it then. Each attempt is reserved before it is sent and settled when it answers.
+ */
+export interface AcquireGate {
+  gate(): GateVerdict;
+  /** The yield delay ended with the gate still at 'yield': whether to try now (else wait another delay). */
+  yieldOver(): boolean;
+  reserve(): void;
+  /** The attempt answered: the lease taken (at cluster time `nowMs`), or not (refused, failed, or given back). */
+  settle(acquired: boolean, nowMs: number): void;
 }
 
 /** Callbacks of the elector. */
@@ -37,6 +55,8 @@ export interface LeaderElectorDeps {
   /** Fed with the server time of every acquisition and renewal reply. */
   clock?: ClusterClock;
   timers?: EngineTimers;
+  /** Asked before each acquisition (several partitions); none: always try. */
+  gate?: AcquireGate;
 }
 
 /**
@@ -56,7 +76,15 @@ export class LeaderElector {
   private stopped = true;
   private busy = false;
   private renewals = 0;
+  /** Local time until which a yielding elector waits before trying (undefined: not yielding). */
+  private yieldUntil?: number;
+  /**
+   * Local time at which the lease is free, as far as this elector knows: when the last refusal said it would
+   * expire, or when its release was announced. A yield delay runs from there.
+   */
+  private freeAt = -Infinity;
   private readonly port: LeadershipPort;
+  private readonly gate?: AcquireGate;
   private readonly workerId: string;
   private readonly listener: ElectionListener;
   private readonly logger: LoggerService;
@@ -73,6 +101,7 @@ export class LeaderElector {
     this.logger = deps.logger;
     this.timers = deps.timers ?? realTimers;
     this.clock = deps.clock ?? new ClusterClock(this.timers);
+    this.gate = deps.gate;
   }
 
   get isLeader(): boolean {
@@ -93,9 +122,38 @@ export class LeaderElector {
     this.schedule(0);
   }
 
-  /** Tries to acquire now (e.g. the leader announced its release). */
+  /**
+   * Tries to acquire now: a leader announced its release. (With a gate that says 'yield': one yield delay from
+   * now.)
+   */
   poke(): void {
-    if (!this.stopped && !this.isLeader) this.schedule(0);
+    if (this.stopped || this.isLeader) return;
+    this.freeAt = this.timers.now();
+    this.yieldUntil = undefined;
+    this.schedule(0);
+  }
+
+  /** A yielding elector asks its gate again now (e.g. this instance's share grew): it tries at once if open. */
+  reconsider(): void {
+    if (this.yieldUntil !== undefined && !this.stopped && !this.isLeader) this.schedule(0);
+  }
+
+  /**
+   * Gives the lease up to balance the leases (another instance takes it over): steps down, then releases it
+   * in Redis. Election goes on: the gate decides when this instance may try for it again. Resolves whether
+   * a lease was released (the caller then says so, so that the others try at once).
+   */
+  async handOver(reason: string): Promise<boolean> {
+    const token = this.token;
+    if (!token || this.stopped) return false;
+    this.lose(reason, true);
+    try {
+      await this.port.release(token);
+      return true;
+    } catch (error) {
+      this.logger.warn(`Could not release leadership: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** Gives leadership up (released in Redis, so a follower takes over at once) and stops. */
@@ -166,8 +224,36 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * With a gate that says 'yield': how long to wait before trying (the yield delay runs from when the lease is
+   * free, as far as this elector knows); undefined: try now.
+   */
+  private yieldWait(): number | undefined {
+    if (!this.gate) return undefined;
+    if (this.gate.gate() === 'open') {
+      this.yieldUntil = undefined;
+      return undefined;
+    }
+    const now = this.timers.now();
+    this.yieldUntil ??= Math.max(now, this.freeAt) + this.settings.yieldMs;
+    if (now < this.yieldUntil) return this.yieldUntil - now;
+    if (!this.gate.yieldOver()) {
+      this.yieldUntil = now + this.settings.yieldMs;
+      return this.settings.yieldMs;
+    }
+    this.yieldUntil = undefined;
+    return undefined;
+  }
+
   private async acquire(): Promise<void> {
+    const wait = this.yieldWait();
+    if (wait !== undefined) {
+      this.schedule(wait);
+      return;
+    }
     let next = this.settings.retryMs;
+    this.gate?.reserve();
+    let settled = false;
     try {
       const sentAt = this.timers.now();
       const result = await this.port.acquire(this.workerId, this.ttlMs);
@@ -176,6 +262,9 @@ export class LeaderElector {
         if ('token' in result) await this.port.release(result.token).catch(() => undefined);
         return;
       }
+      // (Settled before the listener hears of it: a balancer counts the lease from now.)
+      settled = true;
+      this.gate?.settle('token' in result, this.clock.now());
       if ('token' in result) {
         this.token = result.token;
         this.renewed(sentAt);
@@ -183,6 +272,7 @@ export class LeaderElector {
         this.listener.onGained(result.token, result.epoch);
         next = this.settings.heartbeatMs;
       } else {
+        this.freeAt = sentAt + result.retryInMs;
         // Try again right after the current lease would expire, if that comes before the retry interval.
         next = Math.min(
           this.settings.retryMs,
@@ -191,6 +281,9 @@ export class LeaderElector {
       }
     } catch {
       // Redis unreachable: the connection layer logs it once; keep trying at the retry interval.
+    } finally {
+      // (Not settled above: failed, or answered after a stop.)
+      if (!settled) this.gate?.settle(false, this.clock.now());
     }
     if (!this.stopped) this.schedule(next);
   }

@@ -12,6 +12,11 @@ export interface LeaseBalancerSettings {
   partitions: number;
   /** A partition is handed over only once held this long (cluster time; one leader lease TTL). */
   minHoldMs: number;
+  /**
+   * How much later than an open one a yielding elector tries (the elector's yield delay). After a yield-take,
+   * this instance's next one waits two of them: time for an instance below its share to take a lease first.
+   */
+  yieldMs: number;
 }
 
 /**
@@ -51,10 +56,13 @@ export class LeaseBalancer {
   /** Yield-takes since the live count last changed, and the cluster time until which nothing is handed over. */
   private yieldTakes = 0;
   private pausedUntil = -Infinity;
+  /** When this instance last took a lease after a yield (cluster time). */
+  private lastYieldTakeAt = -Infinity;
 
   constructor(private readonly settings: LeaseBalancerSettings) {
     assertPartitionCount(settings.partitions);
     if (!(settings.minHoldMs >= 0)) throw new RangeError(`minHoldMs must be ≥ 0, got ${settings.minHoldMs}`);
+    if (!(settings.yieldMs >= 0)) throw new RangeError(`yieldMs must be ≥ 0, got ${settings.yieldMs}`);
   }
 
   /** The latest live-instance count (see {@link liveInstances}). */
@@ -89,6 +97,17 @@ export class LeaseBalancer {
   }
 
   /**
+   * Whether a yielding elector whose yield delay ended may try now (at cluster time `nowMs`): not while another
+   * yielding attempt of this instance is in flight, nor within two yield delays of its last yield-take. When
+   * instances are told at once of free leases (a stopping one released two), their yielding electors' delays
+   * end together: without this, the first to try would take them all, to hand them over again later.
+   */
+  mayYieldTake(nowMs: number): boolean {
+    for (const verdict of this.inFlight.values()) if (verdict === 'yield') return false;
+    return nowMs >= this.lastYieldTakeAt + 2 * this.settings.yieldMs;
+  }
+
+  /**
    * An acquisition of `partition` is being sent (after an 'open', or a yielding elector trying later); the gate's
    * verdict at this moment is kept, for {@link settle}.
    */
@@ -106,6 +125,7 @@ export class LeaseBalancer {
     if (!acquired || this.held.has(partition)) return;
     this.held.set(partition, nowMs);
     if (verdict !== 'yield') return;
+    this.lastYieldTakeAt = nowMs;
     // Taken after a yield: no instance had an open gate for it, so (in this instance's view of `live`) every
     // other one is at its target. Handing over now would only free it for another yield-take, one partition
     // per tick for as long as the count is off (a worker that beats without leading: one still starting, or
@@ -129,7 +149,7 @@ export class LeaseBalancer {
    * - Of those, the one held the shortest time: it undoes the latest (likely transient) take first, and keeps
    *   the long-held partitions with their loops warm.
    * - None during the pause that follows a yield-take (see {@link settle}).
-   * The caller hands it over (the elector's handOver, then a `leader-released` notice) and reports {@link lost}.
+   * The caller hands it over (the elector's handOver, then a `lease-handed-over` notice) and reports {@link lost}.
    */
   toHandOver(nowMs: number): number | undefined {
     if (this.held.size <= this.target) {

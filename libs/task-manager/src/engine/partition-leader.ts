@@ -4,7 +4,8 @@ import type { ClusterClock } from './cluster-clock.js';
 import type { CoordinationPort, PartitionPort } from './coordination.port.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { ExhaustedRuns } from './exhausted-runs.js';
-import { LeaderElector } from './leader-elector.js';
+import { LeaderElector, type AcquireGate } from './leader-elector.js';
+import type { LeaseBalancer } from './lease-balancer.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { Reconciler } from './reconciler.js';
 import { ScheduleRegistrar } from './schedule-registrar.js';
@@ -32,6 +33,10 @@ export interface PartitionLeaderDeps {
   logger: LoggerService;
   clock: ClusterClock;
   timers: EngineTimers;
+  /** This instance's share of the partition leases (several partitions); none: the only lease is always sought. */
+  balancer?: LeaseBalancer;
+  /** With a balancer: one of this instance's leases was lost, or an attempt did not take one. */
+  leaseFreed?: () => void;
 }
 
 /**
@@ -60,6 +65,17 @@ export class PartitionLeader {
             (taskId) => port.partitionOf(taskId) === partition.index,
           );
     const loseLeadership = (reason: string, token: string) => this.elector.lose(reason, false, token);
+    const { balancer } = deps;
+    const index = partition.index;
+    const gate: AcquireGate | undefined = balancer && {
+      gate: () => balancer.gate(index),
+      yieldOver: () => balancer.mayYieldTake(deps.clock.now()),
+      reserve: () => balancer.reserve(index),
+      settle: (acquired, nowMs) => {
+        balancer.settle(index, acquired, nowMs);
+        if (!acquired) deps.leaseFreed?.();
+      },
+    };
     this.scheduler = new Scheduler(
       { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
       settings.scheduler,
@@ -97,6 +113,7 @@ export class PartitionLeader {
         ...shared,
         port: partition.leadership,
         workerId,
+        gate,
         listener: {
           onGained: (token, epoch) => {
             this.scheduler.start(token);
@@ -106,7 +123,9 @@ export class PartitionLeader {
             events.emit('leadership.gained', { workerId, epoch });
           },
           onLost: (reason, voluntary) => {
+            balancer?.lost(index);
             this.stopLoops();
+            deps.leaseFreed?.();
             events.emit('leadership.lost', { workerId, reason, voluntary });
           },
           onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),

@@ -1,4 +1,4 @@
-import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
+import type { WorkerDescription, WorkerInfo, WorkerRegistryPort, WorkerSeen } from '../engine/coordination.port.js';
 import type { MemoryStore } from './memory-store.js';
 import { parseLeaderToken } from '../wire/leader-token.js';
 
@@ -33,8 +33,8 @@ export class MemoryWorkers implements WorkerRegistryPort {
     }));
   }
 
-  async lastSeen(): Promise<number[]> {
-    return this.store.workers.entries().map(({ score }) => score);
+  async lastSeen(): Promise<WorkerSeen[]> {
+    return this.store.workers.entries().map(({ member, score }) => ({ id: member, lastSeen: score }));
   }
 
   async touch(workerId: string): Promise<number> {

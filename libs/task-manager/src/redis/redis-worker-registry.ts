@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client.js';
-import type { WorkerDescription, WorkerInfo, WorkerRegistryPort } from '../engine/coordination.port.js';
+import type { WorkerDescription, WorkerInfo, WorkerRegistryPort, WorkerSeen } from '../engine/coordination.port.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 import { parseLeaderToken } from '../wire/leader-token.js';
@@ -86,12 +86,12 @@ export class RedisWorkerRegistry implements WorkerRegistryPort {
     return [results![0][1] as string[], results![1][1] as Record<string, string>, leaderIdsOf(tokens)];
   }
 
-  /** One ZRANGE of the last-seen times: the scores only. */
-  async lastSeen(): Promise<number[]> {
+  /** One ZRANGE of the last-seen times (no descriptions). */
+  async lastSeen(): Promise<WorkerSeen[]> {
     const seen = await this.client.zrange(this.keys.workers, 0, -1, 'WITHSCORES');
-    const times: number[] = [];
-    for (let i = 1; i < seen.length; i += 2) times.push(Number(seen[i]));
-    return times;
+    const workers: WorkerSeen[] = [];
+    for (let i = 0; i < seen.length; i += 2) workers.push({ id: seen[i], lastSeen: Number(seen[i + 1]) });
+    return workers;
   }
 
   touch(workerId: string): Promise<number> {

@@ -189,16 +189,16 @@ export function registryContract(ctx: ContractContext): void {
     const w3Seen = await workers.touch('w3');
     expect((await workers.list()).map((w) => w.id)).toEqual(['w1', 'w2', 'w3']);
     expect((await workers.list()).find((w) => w.id === 'w1')!.lastSeen).toBe(w1Seen);
-    // The last-seen times alone, lowest first: w1 touched before w2 announced again, w3 last.
+    // The last-seen times alone (with the ids), lowest first: w1 touched before w2 announced again, w3 last.
     const seen = await workers.lastSeen();
-    expect(seen).toEqual((await workers.list()).map((w) => w.lastSeen));
-    expect(seen[0]).toBe(w1Seen);
-    expect(seen[2]).toBe(w3Seen);
-    expect(seen[0]).toBeLessThan(seen[1]);
+    expect(seen).toEqual((await workers.list()).map(({ id, lastSeen }) => ({ id, lastSeen })));
+    expect(seen[0]).toEqual({ id: 'w1', lastSeen: w1Seen });
+    expect(seen[2]).toEqual({ id: 'w3', lastSeen: w3Seen });
+    expect(seen[0].lastSeen).toBeLessThan(seen[1].lastSeen);
     expect(await workers.prune(w3Seen - w1Seen - 10, w3Seen)).toEqual(['w1']);
     expect((await workers.list()).map((w) => w.id)).toEqual(['w2', 'w3']);
     await workers.remove('w2');
-    expect(await workers.lastSeen()).toEqual([w3Seen]);
+    expect(await workers.lastSeen()).toEqual([{ id: 'w3', lastSeen: w3Seen }]);
     expect(await workers.list()).toEqual([
       { id: 'w3', host: '', pid: 0, startedAt: 0, running: 0, isLeader: false, lastSeen: w3Seen },
     ]);

@@ -63,6 +63,9 @@ export class EngineHarness {
   readonly store = new MemoryStore(this.timers);
   readonly instances: Instance[] = [];
 
+  /** @param partitions the deployment's partition count. */
+  constructor(readonly partitions = 1) {}
+
   /**
    * Adds an instance running `tasks` (not started); with `skewMs`, its host's clock is that far ahead of the
    * store's (the "Redis server's").
@@ -71,7 +74,7 @@ export class EngineHarness {
     const timers = skewMs === 0 ? this.timers : skewed(this.timers, skewMs);
     const resolved = resolveOptions({ keyPrefix: 'sim', ...options }, '/nonexistent');
     const logger = recordingLogger();
-    const port = createMemoryCoordination(resolved, id, silent, this.store);
+    const port = createMemoryCoordination(resolved, id, silent, this.store, this.partitions);
     const registry = new TaskRegistry();
     for (const task of tasks) registry.addTask(task);
     const events = new TaskManagerEvents(logger.logger);
@@ -98,14 +101,18 @@ export class EngineHarness {
     await this.timers.until(() => instance.orchestrator.isLeader);
   }
 
+  /** Stops `instance` (shutdown, then the connections), letting fake time run meanwhile. */
+  async stop(instance: Instance): Promise<void> {
+    this.instances.splice(this.instances.indexOf(instance), 1);
+    let done = false;
+    const stopped = instance.orchestrator.onApplicationShutdown().finally(() => (done = true));
+    await this.timers.until(() => done, 120_000);
+    await stopped;
+  }
+
   /** Stops every instance (shutdown, then the connections), letting fake time run meanwhile. */
   async stopAll(): Promise<void> {
-    for (const instance of this.instances.splice(0)) {
-      let done = false;
-      const stopped = instance.orchestrator.onApplicationShutdown().finally(() => (done = true));
-      await this.timers.until(() => done, 120_000);
-      await stopped;
-    }
+    while (this.instances.length > 0) await this.stop(this.instances[0]);
   }
 }
 

@@ -97,6 +97,7 @@ describe('LeaderElector', () => {
         renewRetryMs: heartbeatMs / 3,
         checkWorkersEvery: 2,
         clockSampleEvery: 10,
+        yieldMs: heartbeatMs,
       },
     );
     electors.push(created);

@@ -13,7 +13,7 @@ const TTL = 3000;
  * minimum hold one TTL, then seeing `live` instances.
  */
 function balancer(partitions: number, live: number, held: Record<number, number> = {}): LeaseBalancer {
-  const b = new LeaseBalancer({ partitions, minHoldMs: TTL });
+  const b = new LeaseBalancer({ partitions, minHoldMs: TTL, yieldMs: 1000 });
   for (const [partition, at] of Object.entries(held)) {
     b.reserve(Number(partition));
     b.settle(Number(partition), true, at);
@@ -43,9 +43,10 @@ describe('leaseTarget', () => {
   });
 
   it('refuses a partition count that is not an integer ≥ 1, and a negative minimum hold', () => {
-    expect(() => new LeaseBalancer({ partitions: 0, minHoldMs: 0 })).toThrow(RangeError);
-    expect(() => new LeaseBalancer({ partitions: 1.5, minHoldMs: 0 })).toThrow(RangeError);
-    expect(() => new LeaseBalancer({ partitions: 2, minHoldMs: -1 })).toThrow(RangeError);
+    expect(() => new LeaseBalancer({ partitions: 0, minHoldMs: 0, yieldMs: 0 })).toThrow(RangeError);
+    expect(() => new LeaseBalancer({ partitions: 1.5, minHoldMs: 0, yieldMs: 0 })).toThrow(RangeError);
+    expect(() => new LeaseBalancer({ partitions: 2, minHoldMs: -1, yieldMs: 0 })).toThrow(RangeError);
+    expect(() => new LeaseBalancer({ partitions: 2, minHoldMs: 0, yieldMs: -1 })).toThrow(RangeError);
   });
 });
 
@@ -207,6 +208,25 @@ describe('toHandOver', () => {
     expect(b.toHandOver(13_000)).toBe(2);
   });
 
+  it('spaces its yield-takes: none while one is in flight, nor within two yield delays of the last', () => {
+    const b = balancer(6, 3, { 0: 0, 1: 0 }); // at its share: every other gate yields
+    expect(b.mayYieldTake(5000)).toBe(true);
+    b.reserve(4);
+    expect(b.mayYieldTake(5000)).toBe(false); // a yielding attempt in flight
+    b.settle(4, false, 5000); // refused: nothing taken, the next may go at once
+    expect(b.mayYieldTake(5000)).toBe(true);
+    b.reserve(4);
+    b.settle(4, true, 6000);
+    expect(b.mayYieldTake(7999)).toBe(false);
+    expect(b.mayYieldTake(8000)).toBe(true);
+    // An attempt through an open gate in flight does not hold them back.
+    b.lost(0);
+    b.lost(4);
+    expect(b.gate(0)).toBe('open');
+    b.reserve(0);
+    expect(b.mayYieldTake(8000)).toBe(true);
+  });
+
   it('nothing is handed over while alone', () => {
     const b = balancer(6, 1, { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 });
     for (let tick = 1; tick <= 4; tick++) expect(b.toHandOver(tick * 10_000)).toBeUndefined();
@@ -232,7 +252,7 @@ class Cluster {
   /** `leads: false`: a worker that beats but takes no lease (say, one still starting). */
   join(id: string, leads = true): void {
     this.instances.set(id, {
-      balancer: new LeaseBalancer({ partitions: this.partitions, minHoldMs: TTL }),
+      balancer: new LeaseBalancer({ partitions: this.partitions, minHoldMs: TTL, yieldMs: 1000 }),
       seenAt: this.now,
       alive: true,
       leads,

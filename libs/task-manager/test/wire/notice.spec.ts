@@ -6,7 +6,7 @@ describe('wire: change notice', () => {
   });
 
   it('round-trips every type', () => {
-    for (const type of ['schedule', 'tasks', 'leader-released'] as const) {
+    for (const type of ['schedule', 'tasks', 'leader-released', 'lease-handed-over'] as const) {
       expect(decodeNotice(encodeNotice(changeNotice(type, 'w')))).toEqual({ type, origin: 'w' });
     }
   });
