@@ -164,6 +164,11 @@ export class EngineParts {
     return this.leaders.some((leader) => leader.isLeader);
   }
 
+  /** The partitions this instance leads, by index. */
+  get ledPartitions(): number[] {
+    return this.leaders.flatMap((leader, index) => (leader.isLeader ? [index] : []));
+  }
+
   /** Where this instance declares its static task set (and partition 0's sweep). */
   get sweeper(): OrphanSweeper {
     return this.leaders[0].sweeper;

@@ -77,6 +77,11 @@ export class TaskManagerOrchestrator implements BeforeApplicationShutdown, OnApp
     return this.parts.isLeader;
   }
 
+  /** The partitions whose lease this instance holds, by index ([0] for the leader of a single partition). */
+  get ledPartitions(): number[] {
+    return this.parts.ledPartitions;
+  }
+
   get isRunning(): boolean {
     return this.sequence.isRunning;
   }
