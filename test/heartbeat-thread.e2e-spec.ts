@@ -90,7 +90,11 @@ describe('heartbeat thread', () => {
 describe('heartbeat thread with 3 partitions', () => {
   const keyPrefix = uniquePrefix('hbthread3');
   const keys = new TaskManagerKeys(keyPrefix, 3);
-  const port = createRedisCoordination(resolveOptions({ redis: redisUrl(), keyPrefix }), 'w1', silentLogger, 3);
+  const port = createRedisCoordination(
+    resolveOptions({ redis: redisUrl(), keyPrefix, partitions: 3 }),
+    'w1',
+    silentLogger,
+  );
   const thread = port.heartbeatThread!({ intervalMs: 100, leaseTtlMs: 3000 })!;
   const client = new Redis(redisUrl());
   afterAll(async () => {

@@ -38,12 +38,13 @@ describeCoordinationContract(
     const options = resolveOptions({
       redis: redisUrl(),
       keyPrefix,
+      partitions,
       statisticsHistoryRuns: settings.statisticsHistoryRuns,
       statisticsRedisExpiration: settings.statisticsRedisExpiration,
     });
     const ports: CoordinationPort[] = [];
     const build = async (workerId: string) => {
-      const port = createRedisCoordination(options, workerId, silentLogger, partitions);
+      const port = createRedisCoordination(options, workerId, silentLogger);
       ports.push(port);
       await port.lifecycle.connect();
       return port;

@@ -1,5 +1,5 @@
 /**
- * The Redis driver built with 3 partitions (an internal parameter, not an option yet), on the shared test
+ * The Redis driver built with 3 partitions (the `partitions` option), on the shared test
  * Redis: each partition's lease, schedule and sweep on its own keys, and the port's routing parts (deployment
  * schedule view, task state, dynamic tasks, task-set declarations, worker registry). Run queue excepted (its
  * partitions come later). Every key of the deployment is removed afterwards (`allKeysPatterns`).
@@ -51,7 +51,7 @@ function deployment(label: string) {
   deployments.push(keys);
   const connect = async (workerId: string, connectionName?: string) => {
     const redis = connectionName === undefined ? redisUrl() : { url: redisUrl(), connectionName };
-    const port = createRedisCoordination(resolveOptions({ redis, keyPrefix }), workerId, silentLogger, P);
+    const port = createRedisCoordination(resolveOptions({ redis, keyPrefix, partitions: P }), workerId, silentLogger);
     opened.push(port);
     await port.lifecycle.connect();
     return port;
@@ -377,9 +377,9 @@ describe('Redis driver with 3 partitions', () => {
     await a.workers.announce({ id: 'newcomer', host: 'h', pid: 2, startedAt: 1, running: 0, isLeader: false });
     expect(await sweep(next.token)).toEqual({ cursor: '0', removed: [] });
     expect(await client.zrange(keys.partition(0).orphans, 0, -1)).toEqual([]);
-    // Only the worker registry lies on the deployment's own tag.
+    // Only the worker registry and the layout marker's stream lie on the deployment's own tag.
     expect((await keysOf(keys)).filter((key) => key.startsWith(`${keys.tag}:`))).toEqual(
-      [keys.workerInfo, keys.workers].sort(),
+      [keys.layoutMarkerStream, keys.workerInfo, keys.workers].sort(),
     );
   });
 });

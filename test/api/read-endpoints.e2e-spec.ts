@@ -84,6 +84,7 @@ describe('management API: read endpoints', () => {
         wait_for_replicas_timeout_ms: 500,
         max_kwargs_bytes: 65536,
         auto_start: true,
+        partitions: 1,
       });
       for (const key of ['concurrent_tasks', 'statistics_redis_expiration', 'poll_interval', 'stream_block_ms'])
         expect(typeof res.body[key]).toBe('number');

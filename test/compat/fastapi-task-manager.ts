@@ -231,6 +231,7 @@ export const ADDITIONS: Readonly<Partial<Record<ModelName, Readonly<Record<strin
     wait_for_replicas_timeout_ms: int,
     max_kwargs_bytes: int,
     auto_start: bool,
+    partitions: int,
   },
   TaskDetailed: {
     time_zone: str,

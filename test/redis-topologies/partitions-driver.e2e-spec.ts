@@ -1,5 +1,5 @@
 /**
- * The Redis driver built with 3 partitions (an internal parameter, not an option yet) on the local 3-master
+ * The Redis driver built with 3 partitions (the `partitions` option) on the local 3-master
  * Redis Cluster: the partitions' tags are steered to one master each, and every call of the non-run-queue
  * side (leases, the deployment's schedule view, task state, dynamic tasks, declarations, the sweep, the
  * worker registry) runs across the masters without CROSSSLOT, and so does the run queue (reads on one blocking
@@ -49,9 +49,9 @@ describe.skipIf(missing !== undefined)('Redis driver with 3 partitions on a 3-ma
   it('runs every non-run-queue call across the masters without CROSSSLOT', async () => {
     const keyPrefix = uniquePrefix('pcluster');
     const keys = new TaskManagerKeys(keyPrefix, P);
-    const options = resolveOptions({ redis: { cluster: { nodes: redisCluster!.nodes } }, keyPrefix });
+    const options = resolveOptions({ redis: { cluster: { nodes: redisCluster!.nodes } }, keyPrefix, partitions: P });
     const connect = async (workerId: string) => {
-      const port = createRedisCoordination(options, workerId, silentLogger, P);
+      const port = createRedisCoordination(options, workerId, silentLogger);
       ports.push(port);
       await port.lifecycle.connect();
       return port;
@@ -126,8 +126,8 @@ describe.skipIf(missing !== undefined)('Redis driver with 3 partitions on a 3-ma
   it('reads, starts, renews, completes and hands back runs of every partition across the masters', async () => {
     const keyPrefix = uniquePrefix('pcrq');
     const keys = new TaskManagerKeys(keyPrefix, P);
-    const options = resolveOptions({ redis: { cluster: { nodes: redisCluster!.nodes } }, keyPrefix });
-    const port = createRedisCoordination(options, 'w', silentLogger, P);
+    const options = resolveOptions({ redis: { cluster: { nodes: redisCluster!.nodes } }, keyPrefix, partitions: P });
+    const port = createRedisCoordination(options, 'w', silentLogger);
     ports.push(port);
     await port.lifecycle.connect();
     const idIn = (index: number, stem: string) => {

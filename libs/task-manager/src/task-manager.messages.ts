@@ -1,3 +1,5 @@
+import { markedPartitions } from './wire/layout-marker.js';
+
 /** User-facing messages of the library, as small factories. */
 export const messages = {
   /** A bulk action (service or HTTP) whose filter matches no task. */
@@ -25,13 +27,58 @@ export const messages = {
     'TaskManagerModule needs a `keyPrefix` (or an `appName`, or a package.json with a name in the working directory) so that deployments never share Redis keys by accident.',
   redisTooOld: (version: string, min: string) =>
     `Redis ${version} is too old: nestjs-task-manager needs Redis >= ${min} (XAUTOCLAIM).`,
-  foreignConsumerGroups: (keyPrefix: string, group: string, foreign: string[], streams: string[]) =>
-    `Key prefix "${keyPrefix}" is also used with workerServiceName ${foreign.map((f) => `"${f}"`).join(', ')} ` +
-    `(its consumer group on the run streams), while this instance uses "${group}": each group gets every run, ` +
-    `so every slot would run once per group. Give all instances of one deployment the same workerServiceName, ` +
-    `or give the other deployment its own keyPrefix. A group left by a former workerServiceName is removed with ` +
-    foreign.flatMap((f) => streams.map((s) => `XGROUP DESTROY ${s} ${f}`)).join('; ') +
-    '.',
+  /**
+   * Other consumer groups on the run streams `streams` (partition 0's): other `workerServiceName`s, and, with
+   * one partition, the layout markers of deployments of several partitions (`partitions: N`, see
+   * `partitionsMismatch`).
+   */
+  foreignConsumerGroups: (
+    keyPrefix: string,
+    group: string,
+    foreign: string[],
+    streams: string[],
+    partitions = 1,
+  ): string => {
+    const markers = foreign.filter((f) => markedPartitions(f) !== undefined);
+    const services = foreign.filter((f) => markedPartitions(f) === undefined);
+    const parts: string[] = [];
+    if (markers.length > 0) parts.push(messages.partitionsMismatch(keyPrefix, 1, markers, streams));
+    if (services.length > 0)
+      parts.push(
+        `Key prefix "${keyPrefix}" is also used with workerServiceName ${services.map((f) => `"${f}"`).join(', ')} ` +
+          `(its consumer group on the run streams), while this instance uses "${group}": each group gets every run, ` +
+          `so every slot would run once per group. Give all instances of one deployment the same workerServiceName, ` +
+          `or give the other deployment its own keyPrefix. A group left by a former workerServiceName is removed with ` +
+          services.flatMap((f) => streams.map((s) => `XGROUP DESTROY ${s} ${f}`)).join('; ') +
+          (partitions > 1 ? `, and the same on the run streams of the other ${partitions - 1} partitions` : '') +
+          '.',
+      );
+    return parts.join(' ');
+  },
+  /**
+   * A deployment of another partition count uses the key prefix: `found` are the consumer groups on the
+   * one-partition layout's normal run stream (layout markers `partitions:N`, or a one-partition deployment's
+   * groups); `streams` are the one-partition layout's run streams (high, normal).
+   */
+  partitionsMismatch: (keyPrefix: string, partitions: number, found: string[], streams: string[]): string => {
+    const theirs = found.map((f) => {
+      const count = markedPartitions(f);
+      return count === undefined ? `partitions: 1 (consumer group "${f}")` : `partitions: ${count}`;
+    });
+    const destroy = found.flatMap((f) =>
+      (markedPartitions(f) === undefined ? streams : streams.slice(-1)).map((s) => `XGROUP DESTROY ${s} ${f}`),
+    );
+    return (
+      `Key prefix "${keyPrefix}" is already used by a deployment with ${theirs.join(' and ')}, while this instance ` +
+      `has partitions: ${partitions}. Deployments with different partition counts keep their tasks under ` +
+      `different keys: both would run every slot, and task states, dynamic tasks and history would be split ` +
+      `between them. Give every instance of one deployment the same \`partitions\` option, or give the other ` +
+      `deployment its own keyPrefix. Changing the partition count of a deployment that has tasks needs a ` +
+      `repartition, which moves its schedules and states to the new layout (not available yet: keep the current ` +
+      `value until then). If that deployment is gone for good and its data is not needed, ${destroy.join('; ')} ` +
+      `lets this instance start (its other keys stay until deleted).`
+    );
+  },
   redisDown: (target: string, error: string) =>
     `Redis unreachable at ${target} (${error}); reconnecting with backoff (health reports unhealthy meanwhile).`,
   redisUp: () => 'Redis connection ready.',

@@ -47,7 +47,7 @@ import type { LoggerService } from '@nestjs/common';
     },
     {
       provide: TASK_MANAGER_COORDINATION,
-      // Without a `redis` option: the in-process driver (it warns at startup).
+      // Without a `redis` option: the in-process driver (it warns at startup). Both read `options.partitions`.
       useFactory: (options: ResolvedTaskManagerOptions, worker: WorkerIdentity, logger: LoggerService) =>
         options.driver === 'memory'
           ? createMemoryCoordination(options, worker.id, logger)

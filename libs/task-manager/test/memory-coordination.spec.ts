@@ -14,7 +14,12 @@ describeCoordinationContract(
     const store = new MemoryStore();
     const ports: CoordinationPort[] = [];
     const build = async (workerId: string) => {
-      const port = createMemoryCoordination(settings, workerId, silent, store, settings.partitions);
+      const port = createMemoryCoordination(
+        { ...settings, partitions: settings.partitions ?? 1 },
+        workerId,
+        silent,
+        store,
+      );
       await port.lifecycle.connect();
       ports.push(port);
       return port;
@@ -32,7 +37,7 @@ describeCoordinationContract(
 );
 
 describe('memory driver', () => {
-  const settings = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 };
+  const settings = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 1 };
 
   it('warns once, on its first connection, that it runs in-process', async () => {
     const logger = { log: vi.fn(), warn: vi.fn(), error: vi.fn() };

@@ -1,5 +1,5 @@
 /**
- * The in-process driver built with 3 partitions (an internal parameter, not an option yet), on one store:
+ * The in-process driver built with 3 partitions (the `partitions` option), on one store:
  * each partition's lease, schedule and sweep on its own child store, the port's routing parts (deployment
  * schedule view, task state, dynamic tasks, task-set declarations, worker registry) and the run queue over
  * every partition. The same cases as test/redis-partitions.e2e-spec.ts, so that both drivers keep one contract.
@@ -18,14 +18,15 @@ import { BACKOFF, outcome } from './contract/helpers.js';
 const P = 3;
 const TTL = 30_000;
 const silent: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const settings = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 };
+const one = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 1 };
+const settings = { ...one, partitions: P };
 
 /** A fresh deployment of P partitions on a manual clock, and a function that connects a port of it. */
 function deployment() {
   const timers = new ManualTimers();
   const store = new MemoryStore(timers);
   const connect = async (workerId: string) => {
-    const port = createMemoryCoordination(settings, workerId, silent, store, P);
+    const port = createMemoryCoordination(settings, workerId, silent, store);
     await port.lifecycle.connect();
     return port;
   };
@@ -55,20 +56,22 @@ async function noticesDuring(port: CoordinationPort, action: () => Promise<unkno
 describe('memory driver with 3 partitions', () => {
   it('one partition keeps the store whole; a store refuses a second partition count', async () => {
     const store = new MemoryStore();
-    const port = createMemoryCoordination(settings, 'w1', silent, store);
+    const port = createMemoryCoordination(one, 'w1', silent, store);
     expect(store.partitions).toEqual([store]);
     expect(store.isPartition).toBe(false);
     expect(port.partitions[0].leadership).toBe(port.leadership);
     expect(port.partitions[0].schedule).toBe(port.schedule);
     expect(port.partitions[0].taskSets).toBe(port.taskSets);
-    expect(() => createMemoryCoordination(settings, 'w2', silent, store, P)).toThrow(/1 partition/);
+    expect(() => createMemoryCoordination(settings, 'w2', silent, store)).toThrow(/1 partition/);
 
     const split = new MemoryStore();
-    createMemoryCoordination(settings, 'w1', silent, split, P);
+    createMemoryCoordination(settings, 'w1', silent, split);
     expect(split.partitions).toHaveLength(P);
     expect(split.partitions.every((part) => part.isPartition && part.workers === split.workers)).toBe(true);
-    expect(() => createMemoryCoordination(settings, 'w2', silent, split)).toThrow(/3 partition/);
-    expect(() => createMemoryCoordination(settings, 'w3', silent, new MemoryStore(), 0)).toThrow(RangeError);
+    expect(() => createMemoryCoordination(one, 'w2', silent, split)).toThrow(/3 partition/);
+    expect(() => createMemoryCoordination({ ...one, partitions: 0 }, 'w3', silent, new MemoryStore())).toThrow(
+      RangeError,
+    );
   });
 
   it('builds one lease, schedule and sweep per partition, and maps tasks by partitionOf', async () => {

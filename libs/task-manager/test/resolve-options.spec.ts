@@ -62,6 +62,7 @@ describe('resolveOptions: defaults', () => {
       waitForReplicas: 0,
       waitForReplicasTimeoutMs: 500,
       autoStart: true,
+      partitions: 1,
     });
     expect(options.redis).toEqual({ host: '127.0.0.1', port: 6379 });
     expect(options.redisUrl).toBeUndefined();
@@ -89,6 +90,25 @@ describe('resolveOptions: defaults', () => {
       autoStart: false,
       shutdownTimeoutMs: 0,
     });
+  });
+});
+
+describe('resolveOptions: partitions', () => {
+  it.each([1, 6, 256])('accepts %s', (partitions) => {
+    expect(resolveOptions({ keyPrefix: 'app', partitions }, tempCwd()).partitions).toBe(partitions);
+  });
+
+  it.each([
+    [0, '0'],
+    [257, '257'],
+    [1.5, '1.5'],
+    ['x', '"x"'],
+    [-1, '-1'],
+    [Number.NaN, 'null'],
+  ])('refuses %s, naming the option and its range', (partitions, shown) => {
+    const message = problemOf({ keyPrefix: 'app', partitions });
+    expect(message).toMatch(/^Invalid TaskManagerModule options:\n {2}- /);
+    expect(message).toContain(`partitions must be an integer from 1 to 256 (got ${shown})`);
   });
 });
 

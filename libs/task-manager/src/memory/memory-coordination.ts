@@ -35,24 +35,23 @@ export const MEMORY_DRIVER_WARNING =
  * (fencing, compare-and-set publish, gates, leases with real TTLs, recovery, capped expiring history,
  * backoff and retries, dynamic tasks, notices) for the instances of one process, with no infrastructure.
  *
- * @param options only the history bounds are read (`statisticsHistoryRuns`, `statisticsRedisExpiration`)
+ * @param options the history bounds (`statisticsHistoryRuns`, `statisticsRedisExpiration`) and the partition
+ *   count (`partitions`): 1 builds one partition made of the port's own parts; more split the store
+ *   (`MemoryStore.split`) and build per partition a lease, a schedule and task sets on its store, under routing
+ *   parts (the top-level lease is partition 0's)
  * @param workerId the origin of the change notices this driver publishes
  * @param logger receives the startup warning
  * @param store the state; pass one store to several drivers to make them behave like instances sharing a
  *   Redis (tests), or `store.clear()` it to simulate a wiped backend
- * @param partitions the deployment's partition count (internal, not an option yet): 1 builds one partition
- *   made of the port's own parts; more split the store (`MemoryStore.split`) and build per partition a
- *   lease, a schedule and task sets on its store, under routing parts (the top-level lease is partition 0's)
  */
 export function createMemoryCoordination(
-  options: Pick<ResolvedTaskManagerOptions, 'statisticsHistoryRuns' | 'statisticsRedisExpiration'>,
+  options: Pick<ResolvedTaskManagerOptions, 'statisticsHistoryRuns' | 'statisticsRedisExpiration' | 'partitions'>,
   workerId: string,
   logger: LoggerService = new Logger('TaskManager'),
   store: MemoryStore = new MemoryStore(),
-  partitions = 1,
 ): CoordinationPort {
   const notice = (type: ChangeNotice['type']) => (): ChangeNotice => changeNotice(type, workerId);
-  const parts = partitioned(store, partitions, notice('tasks'));
+  const parts = partitioned(store, options.partitions, notice('tasks'));
   const { schedule, leadership, taskSets } = parts;
   const runs = new MemoryRunQueue(store, {
     maxRuns: options.statisticsHistoryRuns,

@@ -5,6 +5,7 @@ import { TaskManagerConfigurationError } from '../errors/task-manager-configurat
 import { messages } from '../task-manager.messages.js';
 import { isValidTimeZone } from '../cron/cron-schedule.js';
 import { misfirePolicyRule } from '../task-spec/rules.js';
+import { partitionCountProblem } from '../wire/partition-of.js';
 import type { ResolvedTaskManagerOptions } from './resolved-options.js';
 import { resolveRedis } from './resolve-redis-options.js';
 import type { TaskManagerModuleOptions } from './task-manager-options.interface.js';
@@ -46,6 +47,9 @@ export function resolveOptions(
   const misfirePolicy = options.misfirePolicy ?? 'runOnce';
   const misfireProblem = misfirePolicyRule(misfirePolicy);
   if (misfireProblem) problems.push(`misfirePolicy ${misfireProblem}`);
+  const partitions = options.partitions ?? 1;
+  const partitionsProblem = partitionCountProblem(partitions);
+  if (partitionsProblem) problems.push(partitionsProblem);
   const workerServiceName = options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME;
   if (typeof workerServiceName !== 'string' || !/^[\w.-]{1,100}$/.test(workerServiceName)) {
     problems.push(
@@ -59,6 +63,7 @@ export function resolveOptions(
     redisUrl,
     ...(redisCluster ? { redisCluster } : {}),
     keyPrefix,
+    partitions,
     concurrentTasks: num('concurrentTasks', 2, 'int'),
     statisticsRedisExpiration: num('statisticsRedisExpiration', 432_000, 'int'),
     statisticsHistoryRuns: num('statisticsHistoryRuns', 500, 'int'),

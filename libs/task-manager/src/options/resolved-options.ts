@@ -27,6 +27,8 @@ export interface ResolvedTaskManagerOptions {
   /** The URL given, if any (never logged or exposed: it may carry credentials). */
   readonly redisUrl?: string;
   readonly keyPrefix: string;
+  /** The partition count, an integer in 1..256 (1: the layout of earlier versions). */
+  readonly partitions: number;
   readonly concurrentTasks: number;
   readonly statisticsRedisExpiration: number;
   readonly statisticsHistoryRuns: number;

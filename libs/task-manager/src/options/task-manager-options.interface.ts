@@ -3,8 +3,9 @@ import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { MISFIRE_POLICIES } from '../task-spec/rules.js';
 
 /**
- * A Redis Cluster. Every key of a deployment shares the hash tag `{keyPrefix}`, so the engine's work goes to
- * the one node serving that slot (and moves with it on failover or resharding).
+ * A Redis Cluster. With `partitions: 1` (the default) every key of a deployment shares the hash tag
+ * `{keyPrefix}`, so the engine's work goes to the one node serving that slot (and moves with it on failover or
+ * resharding); with more, each partition's keys have their own tag, spread over the slots.
  */
 export interface TaskManagerRedisClusterOptions {
   /**
@@ -54,10 +55,23 @@ export interface TaskManagerModuleOptions {
   waitForRedisMs?: number;
   /**
    * Namespace of every Redis key of this deployment (wrapped in a `{hash tag}` so all keys live in one
-   * Cluster slot). Must be set, or derivable from the application name (`appName`, or the `name` of the
-   * package.json in the working directory). Instances of one deployment must share it.
+   * Cluster slot; with `partitions` above 1, one tag per partition). Must be set, or derivable from the
+   * application name (`appName`, or the `name` of the package.json in the working directory). Instances of one
+   * deployment must share it.
    */
   keyPrefix?: string;
+  /**
+   * How many partitions the deployment's tasks are split over (an integer from 1 to 256): each partition has
+   * its own Redis hash tag (its schedule, streams and task states, so on Redis Cluster its own slot, spread
+   * over the masters) and its own leader lease. 1 keeps the key layout of earlier versions. Raise it to spread
+   * a deployment over several Redis Cluster masters (docs/scaling.md).
+   *
+   * Every instance of a deployment must use the same value: an instance finding the key prefix used with
+   * another partition count refuses to start. Changing it for a deployment that has tasks needs a
+   * repartition (not available yet).
+   * @default 1
+   */
+  partitions?: number;
   /** Application name from which `keyPrefix` is derived when it is not given. */
   appName?: string;
   /**

@@ -1,17 +1,27 @@
+import { layoutMarker } from '../wire/layout-marker.js';
 import type { RedisClient } from './redis-client.js';
+import type { RedisScripts } from './redis-scripts.js';
 import type { TaskManagerKeys } from './task-manager-keys.js';
 
-/** The consumer groups on the deployment's run streams. */
+/**
+ * The consumer groups that tell who else uses the deployment's key prefix: other `workerServiceName`s' groups
+ * on its run streams, and the layout marker of a deployment of several partitions (`wire/layout-marker.ts`).
+ */
 export class RedisConsumerGroups {
   constructor(
     private readonly client: RedisClient,
+    private readonly scripts: RedisScripts,
     private readonly keys: TaskManagerKeys,
     private readonly group: string,
   ) {}
 
-  /** The run streams (for messages). */
+  /**
+   * The run streams looked at for other groups: partition 0's (every partition gets the deployment's groups at
+   * once; with one partition, the deployment's own streams).
+   */
   get streams(): string[] {
-    return [this.keys.streamHigh, this.keys.streamNormal];
+    const first = this.keys.partition(0);
+    return [first.streamHigh, first.streamNormal];
   }
 
   /** Groups other than this instance's, on `streams` (none when they do not exist yet). */
@@ -31,5 +41,20 @@ export class RedisConsumerGroups {
       }
     }
     return [...names].sort();
+  }
+
+  /**
+   * Several partitions: puts this deployment's layout marker on `keys.layoutMarkerStream` (again after a wipe)
+   * unless that stream holds other groups (a deployment of one partition, or of another partition count),
+   * which are returned, nothing written (one script). One partition: nothing to mark, nothing sent.
+   */
+  async markLayout(): Promise<string[]> {
+    if (this.keys.partitions === 1) return [];
+    const others = await this.scripts.run<string[]>(
+      'markLayout',
+      [this.keys.layoutMarkerStream],
+      [layoutMarker(this.keys.partitions)],
+    );
+    return [...others].sort();
   }
 }

@@ -22,16 +22,15 @@ import { changeNotice, encodeNotice } from '../wire/notice.js';
 const HEARTBEAT_CONNECTION_NAME = 'nest-task-manager:heartbeat';
 
 /**
- * Builds the Redis driver of the coordination port.
- * @param partitions the partition count (internal, not an option yet: the leases are not balanced over the
- *   instances; only tests build the driver with more than 1).
+ * Builds the Redis driver of the coordination port, on `options.partitions` partitions (1: the layout of
+ * earlier versions, unchanged).
  */
 export function createRedisCoordination(
   options: ResolvedTaskManagerOptions,
   workerId: string,
   logger: LoggerService = new Logger('TaskManager'),
-  partitions = 1,
 ): CoordinationPort {
+  const { partitions } = options;
   const keys = new TaskManagerKeys(options.keyPrefix, partitions);
   const { commandTimeoutMs } = engineSettings(options);
   // An attempt never outlasts the boot's whole wait for Redis (waitForRedisMs), so its error names the cause.
@@ -42,14 +41,19 @@ export function createRedisCoordination(
   const group = options.workerServiceName;
   const replicaSettings = { replicas: options.waitForReplicas, timeoutMs: options.waitForReplicasTimeoutMs };
   const replicas = new ReplicaWait(client, replicaSettings, keys.leader, logger);
-  const groups = new RedisConsumerGroups(client, keys, group);
+  const groups = new RedisConsumerGroups(client, scripts, keys, group);
   // At connect both run streams are looked at; the check of every reconciliation pass looks at the normal
   // stream only (every deployment's groups are created on both at once; one read less per pass: issue 14).
+  // With several partitions, the layout marker is then put (back, after a wipe) on the one-partition normal
+  // stream unless another layout's group is there; with one partition, a marker is a foreign group.
   const deploymentProblem = async (streams = groups.streams) => {
     const foreign = await groups.foreign(streams);
-    return foreign.length === 0
+    if (foreign.length > 0)
+      return messages.foreignConsumerGroups(options.keyPrefix, group, foreign, groups.streams, partitions);
+    const layouts = await groups.markLayout();
+    return layouts.length === 0
       ? undefined
-      : messages.foreignConsumerGroups(options.keyPrefix, group, foreign, groups.streams);
+      : messages.partitionsMismatch(options.keyPrefix, partitions, layouts, [keys.streamHigh, keys.streamNormal]);
   };
   const notice = () => encodeNotice(changeNotice('schedule', workerId));
   const tasksNotice = () => encodeNotice(changeNotice('tasks', workerId));
@@ -73,14 +77,15 @@ export function createRedisCoordination(
         if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
           throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
         }
-        // Checked before our group is created, so that a refused instance leaves no group behind.
+        // Checked before our groups are created (the layout marker, if any, at once with its check), so that a
+        // refused instance leaves no group behind.
         const problem = await deploymentProblem();
         if (problem) throw new TaskManagerConfigurationError(problem);
         await schedule.ensureGroups();
       },
       close: () => connections.close(),
       isHealthy: () => connections.isHealthy(),
-      deploymentProblem: () => deploymentProblem([keys.streamNormal]),
+      deploymentProblem: () => deploymentProblem(groups.streams.slice(-1)),
     },
     leadership: parts.leadership,
     schedule,

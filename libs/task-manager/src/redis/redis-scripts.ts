@@ -29,6 +29,7 @@ const SCRIPT_FILES = {
   sweepPartition: 'sweep-partition-7.lua',
   handBackRuns: 'hand-back-runs-3.lua',
   touchWorker: 'touch-worker-2.lua',
+  markLayout: 'mark-layout-1.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -103,11 +103,11 @@ export class PartitionKeys {
  * keys (`workers`, `workerInfo`, the `events` channel) start with the hash tag `{<prefix>}`; everything else
  * belongs to a partition (`partition(i)`, a task's: `partition(partitionOf(taskId))`).
  *
- * With one partition (the default, today's layout) the deployment is its own partition 0: every key starts
- * with `{<prefix>}`, lives in one Redis Cluster slot, and is reachable directly on this object as before.
- * With more (partitions in progress: only the drivers' tests build them), each partition has its own tag
- * (`redis/partition-tags.ts`), and the per-partition fields inherited here keep their `{<prefix>}` names,
- * which are those of the one-partition layout.
+ * With one partition (the default, the layout of earlier versions) the deployment is its own partition 0:
+ * every key starts with `{<prefix>}`, lives in one Redis Cluster slot, and is reachable directly on this object
+ * as before. With more (the `partitions` option), each partition has its own tag (`redis/partition-tags.ts`),
+ * and the per-partition fields inherited here keep their `{<prefix>}` names, which are those of the
+ * one-partition layout (the driver uses one of them: `layoutMarkerStream`).
  */
 export class TaskManagerKeys extends PartitionKeys {
   /** Pub/sub channel of cluster-wide change notices. */
@@ -129,6 +129,14 @@ export class TaskManagerKeys extends PartitionKeys {
     this.workerInfo = `${this.tag}:worker-info`;
     this.partitionKeys =
       partitions === 1 ? [this] : partitionTags(prefix, partitions).map((tag) => new PartitionKeys(tag));
+  }
+
+  /**
+   * STREAM holding the layout marker of a deployment of several partitions (`wire/layout-marker.ts`): the
+   * one-partition layout's normal run stream, on which a deployment of one partition has its consumer group.
+   */
+  get layoutMarkerStream(): string {
+    return this.streamNormal;
   }
 
   /** The keys of partition `index` (0 .. partitions - 1); with one partition, this object. */

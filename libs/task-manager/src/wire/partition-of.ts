@@ -14,8 +14,18 @@ export function partitionOf(taskId: string, partitions: number): number {
   return partitions === 1 ? 0 : crc16(taskId) % partitions;
 }
 
+/**
+ * What is wrong with `partitions` as a partition count, if anything: the rule (an integer in
+ * 1..MAX_PARTITIONS) in one place, for the module option's validation and for `assertPartitionCount`.
+ */
+export function partitionCountProblem(partitions: unknown): string | undefined {
+  return Number.isInteger(partitions) && (partitions as number) >= 1 && (partitions as number) <= MAX_PARTITIONS
+    ? undefined
+    : `partitions must be an integer from 1 to ${MAX_PARTITIONS} (got ${JSON.stringify(partitions)})`;
+}
+
 /** Throws unless `partitions` is an integer in 1..MAX_PARTITIONS. */
 export function assertPartitionCount(partitions: number): void {
-  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
-    throw new RangeError(`partitions must be an integer from 1 to ${MAX_PARTITIONS} (got ${partitions})`);
+  const problem = partitionCountProblem(partitions);
+  if (problem !== undefined) throw new RangeError(problem);
 }

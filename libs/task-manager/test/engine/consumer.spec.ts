@@ -18,7 +18,7 @@ import { makeTask } from '../support/task-definition.fixture.js';
 import { silent } from './engine-harness.js';
 import { ManualTimers } from './manual-timers.js';
 
-const options = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 };
+const options = { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 1 };
 
 /** A worker `c1` and the in-process backend it shares with the test, on fake time. */
 async function setup(tasks: TaskDefinition[]) {

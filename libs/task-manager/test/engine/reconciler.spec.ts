@@ -90,7 +90,7 @@ describe('Reconciler', () => {
     const timers = new ManualTimers();
     const store = new MemoryStore(timers);
     const port = createMemoryCoordination(
-      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 },
+      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 1 },
       'a',
       silent,
       store,

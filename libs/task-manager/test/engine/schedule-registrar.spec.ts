@@ -16,11 +16,10 @@ describe('ScheduleRegistrar of one partition', () => {
   it("registers, counts and restores its partition's tasks only", async () => {
     const store = new MemoryStore();
     const port = createMemoryCoordination(
-      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 },
+      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 3 },
       'a',
       silent,
       store,
-      3,
     );
     await port.lifecycle.connect();
     const registry = new TaskRegistry();

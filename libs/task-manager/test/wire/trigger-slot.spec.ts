@@ -20,7 +20,7 @@ describe('wire: the slot of a manual trigger is never a cron slot (whole seconds
     const logger = new Logger('test');
     logger.warn = () => undefined;
     const port = createMemoryCoordination(
-      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60 },
+      { statisticsHistoryRuns: 10, statisticsRedisExpiration: 60, partitions: 1 },
       'w',
       logger,
       store,

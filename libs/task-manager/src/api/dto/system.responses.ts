@@ -125,6 +125,12 @@ export class ConfigResponse {
   max_kwargs_bytes!: number;
   @ApiProperty({ example: true })
   auto_start!: boolean;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Partitions the tasks are split over (each its own hash tag and leader lease); 1: one hash tag.',
+    example: 1,
+  })
+  partitions!: number;
 }
 
 /**

@@ -67,5 +67,6 @@ export function toConfig(options: TaskManagerConfig): ConfigResponse {
     wait_for_replicas_timeout_ms: options.waitForReplicasTimeoutMs,
     max_kwargs_bytes: options.maxKwargsBytes,
     auto_start: options.autoStart,
+    partitions: options.partitions,
   };
 }
