@@ -72,9 +72,9 @@ export class EngineHarness {
    */
   instance(id: string, tasks: TaskDefinition[], options: TaskManagerModuleOptions = {}, skewMs = 0): Instance {
     const timers = skewMs === 0 ? this.timers : skewed(this.timers, skewMs);
-    const resolved = resolveOptions({ keyPrefix: 'sim', ...options }, '/nonexistent');
+    const resolved = resolveOptions({ keyPrefix: 'sim', partitions: this.partitions, ...options }, '/nonexistent');
     const logger = recordingLogger();
-    const port = createMemoryCoordination(resolved, id, silent, this.store, this.partitions);
+    const port = createMemoryCoordination(resolved, id, silent, this.store);
     const registry = new TaskRegistry();
     for (const task of tasks) registry.addTask(task);
     const events = new TaskManagerEvents(logger.logger);
