@@ -30,6 +30,8 @@ export interface WorkerEvent {
   slot?: number;
   attempt?: number;
   isLeader?: boolean;
+  /** Of a `leader` event: the partitions whose lease the worker holds ([0] for the leader of one partition). */
+  partitions?: number[];
   healthy?: boolean;
   aborted?: boolean;
   reason?: string;
@@ -182,6 +184,39 @@ export class Cluster {
     const state = new Map<string, boolean>();
     for (const e of this.events) if (e.type === 'leader') state.set(e.worker!, e.isLeader!);
     return this.alive().filter((w) => w.workerId && state.get(w.workerId));
+  }
+
+  /** The partitions each live worker reports leading (its latest `leader` event; none before its first). */
+  ledPartitions(): Map<WorkerProcess, number[]> {
+    const latest = new Map<string, number[]>();
+    for (const e of this.events) if (e.type === 'leader') latest.set(e.worker!, e.partitions ?? []);
+    return new Map(this.alive().map((w) => [w, (w.workerId && latest.get(w.workerId)) || []]));
+  }
+
+  /**
+   * The live workers reporting each of `partitions` partitions, by index (a frozen old leader may still report
+   * one next to its successor).
+   */
+  partitionLeaders(partitions: number): WorkerProcess[][] {
+    const leaders = Array.from({ length: partitions }, (): WorkerProcess[] => []);
+    for (const [worker, led] of this.ledPartitions()) for (const p of led) leaders[p]?.push(worker);
+    return leaders;
+  }
+
+  /** Waits until each of `partitions` partitions is led by exactly one live worker and `spread` holds of the counts. */
+  async waitForPartitionLeaders(
+    partitions: number,
+    timeoutMs = 20_000,
+    spread: (counts: number[]) => boolean = () => true,
+  ): Promise<Map<WorkerProcess, number[]>> {
+    return waitFor(
+      () => {
+        const ok = this.partitionLeaders(partitions).every((workers) => workers.length === 1);
+        const led = this.ledPartitions();
+        return ok && spread([...led.values()].map((p) => p.length)) ? led : undefined;
+      },
+      { timeoutMs, message: `each of ${partitions} partitions led by one worker` },
+    );
   }
 
   /** The live worker currently reporting leadership, if any. */

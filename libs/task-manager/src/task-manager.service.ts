@@ -63,7 +63,10 @@ export interface TaskManagerHealth {
   readonly backendConnected: boolean;
   readonly workerId: string;
   readonly workerStartedAt: Date;
+  /** Whether this instance holds a partition's leader lease (the only one's, with one partition). */
   readonly isLeader: boolean;
+  /** The partitions whose leader lease this instance holds, by index: `[0]` for the leader of one partition. */
+  readonly ledPartitions: readonly number[];
   readonly running: boolean;
   /** Why the instance is unhealthy although it runs, if it is (e.g. a foreign consumer group on its streams). */
   readonly problem?: string;
@@ -269,6 +272,7 @@ export class TaskManagerService {
       workerId: this.worker.id,
       workerStartedAt: new Date(this.worker.startedAt),
       isLeader: this.orchestrator.isLeader,
+      ledPartitions: this.orchestrator.ledPartitions,
       running: this.orchestrator.isRunning,
     };
   }
