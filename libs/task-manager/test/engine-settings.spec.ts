@@ -17,9 +17,8 @@ describe('engineSettings', () => {
         renewRetryMs: 1000,
         checkWorkersEvery: 2,
         clockSampleEvery: 10,
-        yieldMs: 9000,
       },
-      workerWatch: { intervalMs: 6000, workerSilentMs: 4500 },
+      workerWatch: { intervalMs: 6000, refreshGapMs: 3000, workerSilentMs: 4500 },
       leaseBalancer: { minHoldMs: 9000, yieldMs: 9000 },
       commandTimeoutMs: 3000,
       reconciler: {

@@ -215,6 +215,8 @@ export interface TaskStatePort {
 export interface ChangeNotice {
   type: 'schedule' | 'tasks' | 'leader-released' | 'lease-handed-over';
   origin: string;
+  /** Of a `lease-handed-over`: the partition whose lease is free. */
+  partition?: number;
 }
 
 /** Cluster-wide change notices (pub/sub). */
@@ -355,8 +357,8 @@ export interface HeartbeatSettings {
 
 /**
  * One partition of the deployment's tasks: its leader lease, its schedule (with its one-off queue and run
- * streams) and the sweep of its undeclared tasks. Every driver has one partition today, whose parts are the
- * port's own `leadership`, `schedule` and `taskSets` (the same objects).
+ * streams) and the sweep of its undeclared tasks. With one partition (the default), its parts are the port's
+ * own `leadership`, `schedule` and `taskSets` (the same objects).
  */
 export interface PartitionPort {
   /** Its place in {@link CoordinationPort.partitions}. */
@@ -369,10 +371,10 @@ export interface PartitionPort {
 /** The whole port. */
 export interface CoordinationPort {
   readonly lifecycle: BackendLifecycle;
-  /** Partition 0's lease (the only partition's). */
+  /** Partition 0's lease (the only partition's, with one). */
   readonly leadership: LeadershipPort;
   readonly schedule: SchedulePort;
-  /** The partitions of the deployment's tasks, by index (one today). */
+  /** The partitions of the deployment's tasks, by index (the `partitions` option). */
   readonly partitions: readonly PartitionPort[];
   /** The index of the partition `taskId` belongs to (0 with one partition). */
   readonly partitionOf: (taskId: string) => number;

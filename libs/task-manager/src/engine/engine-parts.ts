@@ -81,7 +81,8 @@ export class EngineParts {
       port.partitions.length > 1
         ? new LeaseBalancer({ partitions: port.partitions.length, ...settings.leaseBalancer })
         : undefined);
-    // A lease of this instance lost, or an attempt that did not take one: a yielding elector may now try.
+    // A lease of this instance lost, or an attempt that did not take one, leaving room under its share: a
+    // yielding elector may now try.
     const leaseFreed = () => {
       for (const leader of this.leaders) leader.elector.reconsider();
     };
@@ -103,6 +104,7 @@ export class EngineParts {
             timers,
             balancer,
             leaseFreed,
+            refreshLive: () => this.workerWatch?.refresh(),
           },
           settings,
         ),

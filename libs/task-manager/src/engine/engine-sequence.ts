@@ -108,8 +108,9 @@ export class EngineSequence {
     parts.consumer.start();
     parts.leaseKeeper.start();
     parts.loopWatch.start();
+    // (Several partitions: the live count first, so that a new instance does not try for every lease.)
+    await parts.workerWatch?.start();
     for (const leader of parts.leaders) leader.elector.start();
-    parts.workerWatch?.start();
     this.logger.log(
       `Task manager started: worker ${this.worker.id}, ${this.registry.size} task(s), key prefix "${this.options.keyPrefix}"`,
     );
@@ -153,12 +154,14 @@ export class EngineSequence {
 
   private onNotice(notice: ChangeNotice): void {
     const { leaders } = this.parts;
-    const released = notice.type === 'leader-released' || notice.type === 'lease-handed-over';
-    if (released && notice.origin !== this.worker.id) {
+    if (notice.type === 'leader-released' && notice.origin !== this.worker.id) {
       for (const leader of leaders) leader.elector.poke();
       // (Several partitions: the origin stops; this instance's share of the leases grows.)
-      if (notice.type === 'leader-released') this.parts.workerWatch?.leaving(notice.origin);
+      this.parts.workerWatch?.leaving(notice.origin);
     }
+    // (Several partitions: one lease free, the origin stays.)
+    if (notice.type === 'lease-handed-over' && notice.origin !== this.worker.id)
+      leaders[notice.partition ?? -1]?.elector.poke();
     if (notice.type === 'tasks') void this.syncDynamicTasks();
     if (notice.type === 'schedule' || notice.type === 'tasks') for (const leader of leaders) leader.wake();
   }

@@ -109,11 +109,6 @@ export function engineSettings(
       // The server's clock is read about every 30 s (and at every acquisition): clocks drift by far less
       // meanwhile; the other renewals record the leader's heartbeat at its estimate of the cluster time.
       clockSampleEvery: Math.max(1, Math.round(CLOCK_SAMPLE_MS / heartbeatMs)),
-      // (Several partitions.) An instance below its share of the leases tries first: a yielding elector tries
-      // one lease TTL after the lease is free, when every instance has read the live count again (the worker
-      // watch reads it every 2 heartbeats: an instance that left is seen gone by all) and one below its share
-      // has taken the lease through its open gate.
-      yieldMs: leaderLeaseTtlMs,
     },
     scheduler: {
       // Due items per Lua call: bounds one script's run time.
@@ -196,11 +191,19 @@ export function engineSettings(
     workerWatch: {
       // The pace of the dead-worker check that rides on the renewals of a single lease.
       intervalMs: heartbeatMs * CHECK_WORKERS_EVERY,
+      // A read asked for by an elector (a lease due to expire) when the last one is older than a heartbeat:
+      // at a lease's expiry (3 heartbeats after its last renewal), a read newer than that began after its
+      // holder, if dead, went silent (1.5 running heartbeats; see docs/configuration.md, Partitions).
+      refreshGapMs: heartbeatMs,
       workerSilentMs,
     },
     leaseBalancer: {
       // A lease is handed over only once held one lease TTL: the takers' views of the live count have settled.
       minHoldMs: leaderLeaseTtlMs,
+      // An instance below its share of the leases tries first: a yielding elector tries one lease TTL after the
+      // lease is free, when every instance has read the live count again (the watch reads it when a lease it
+      // waits on expires, and every 2 heartbeats) and one below its share has taken the lease through its
+      // open gate.
       yieldMs: leaderLeaseTtlMs,
     },
     commandTimeoutMs: Math.max(1000, Math.min(heartbeatMs, runHeartbeatMs)),

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { ClusterClock } from './cluster-clock.js';
 import type { LeadershipPort } from './coordination.port.js';
-import type { GateVerdict } from './lease-balancer.js';
+import { YieldWait, type AcquireGate } from './acquire-gate.js';
 import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
 /** Timing of the election, in milliseconds. */
@@ -19,23 +19,6 @@ export interface ElectionSettings {
   checkWorkersEvery: number;
   /** Every how many renewals the server's clock is read (the others record the leader's estimate of it). */
   clockSampleEvery: number;
-  /** How much later than an open one a yielding elector tries for the lease (with a gate: several partitions). */
-  yieldMs: number;
-}
-
-/**
- * Whether this instance should try for the lease now (several partitions: the lease balancer's view of one
- * partition). An elector with a gate asks it before each acquisition: on 'open' it tries at once, on 'yield'
- * one yield delay later (so that an instance with an open gate takes the lease first; a free lease is never
- * left unled), when the gate lets it then. Each attempt is reserved before it is sent and settled when it answers.
- */
-export interface AcquireGate {
-  gate(): GateVerdict;
-  /** The yield delay ended with the gate still at 'yield': whether to try now (else wait another delay). */
-  yieldOver(): boolean;
-  reserve(): void;
-  /** The attempt answered: the lease taken (at cluster time `nowMs`), or not (refused, failed, or given back). */
-  settle(acquired: boolean, nowMs: number): void;
 }
 
 /** Callbacks of the elector. */
@@ -76,13 +59,8 @@ export class LeaderElector {
   private stopped = true;
   private busy = false;
   private renewals = 0;
-  /** Local time until which a yielding elector waits before trying (undefined: not yielding). */
-  private yieldUntil?: number;
-  /**
-   * Local time at which the lease is free, as far as this elector knows: when the last refusal said it would
-   * expire, or when its release was announced. A yield delay runs from there.
-   */
-  private freeAt = -Infinity;
+  /** With a gate: when a yielding elector tries. */
+  private readonly yieldWait?: YieldWait;
   private readonly port: LeadershipPort;
   private readonly gate?: AcquireGate;
   private readonly workerId: string;
@@ -102,6 +80,7 @@ export class LeaderElector {
     this.timers = deps.timers ?? realTimers;
     this.clock = deps.clock ?? new ClusterClock(this.timers);
     this.gate = deps.gate;
+    this.yieldWait = deps.gate && new YieldWait(deps.gate);
   }
 
   get isLeader(): boolean {
@@ -128,14 +107,13 @@ export class LeaderElector {
    */
   poke(): void {
     if (this.stopped || this.isLeader) return;
-    this.freeAt = this.timers.now();
-    this.yieldUntil = undefined;
+    this.yieldWait?.released(this.timers.now());
     this.schedule(0);
   }
 
   /** A yielding elector asks its gate again now (e.g. this instance's share grew): it tries at once if open. */
   reconsider(): void {
-    if (this.yieldUntil !== undefined && !this.stopped && !this.isLeader) this.schedule(0);
+    if (this.yieldWait?.yielding && !this.stopped && !this.isLeader) this.schedule(0);
   }
 
   /**
@@ -224,29 +202,8 @@ export class LeaderElector {
     }
   }
 
-  /**
-   * With a gate that says 'yield': how long to wait before trying (the yield delay runs from when the lease is
-   * free, as far as this elector knows); undefined: try now.
-   */
-  private yieldWait(): number | undefined {
-    if (!this.gate) return undefined;
-    if (this.gate.gate() === 'open') {
-      this.yieldUntil = undefined;
-      return undefined;
-    }
-    const now = this.timers.now();
-    this.yieldUntil ??= Math.max(now, this.freeAt) + this.settings.yieldMs;
-    if (now < this.yieldUntil) return this.yieldUntil - now;
-    if (!this.gate.yieldOver()) {
-      this.yieldUntil = now + this.settings.yieldMs;
-      return this.settings.yieldMs;
-    }
-    this.yieldUntil = undefined;
-    return undefined;
-  }
-
   private async acquire(): Promise<void> {
-    const wait = this.yieldWait();
+    const wait = this.yieldWait?.wait(this.timers.now());
     if (wait !== undefined) {
       this.schedule(wait);
       return;
@@ -272,7 +229,7 @@ export class LeaderElector {
         this.listener.onGained(result.token, result.epoch);
         next = this.settings.heartbeatMs;
       } else {
-        this.freeAt = sentAt + result.retryInMs;
+        this.yieldWait?.refused(sentAt + result.retryInMs);
         // Try again right after the current lease would expire, if that comes before the retry interval.
         next = Math.min(
           this.settings.retryMs,

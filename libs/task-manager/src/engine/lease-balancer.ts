@@ -20,16 +20,14 @@ export interface LeaseBalancerSettings {
 }
 
 /**
- * How many instances are alive, from every worker's last-seen time (`WorkerRegistryPort.lastSeen()`, server
- * times) at cluster time `nowMs`: those seen within `silentMs`. The times carry no ids, so this instance is
- * one of the fresh ones while it beats; it counts itself even when its own time is missing or stale (just
- * started, or its own beats lag), hence at least 1. Such an undercount only raises the target: this instance
- * takes more for a while, and no partition is left unled.
+ * How many instances are alive at cluster time `nowMs`: this one, whatever its own last-seen time says (just
+ * started, or its beats lag), and the others seen within `silentMs` (`othersLastSeen`: the other workers'
+ * last-seen times, server times, from `WorkerRegistryPort.lastSeen()`).
  */
-export function liveInstances(lastSeen: readonly number[], nowMs: number, silentMs: number): number {
+export function liveInstances(othersLastSeen: readonly number[], nowMs: number, silentMs: number): number {
   let fresh = 0;
-  for (const seen of lastSeen) if (seen >= nowMs - silentMs) fresh++;
-  return Math.max(1, fresh);
+  for (const seen of othersLastSeen) if (seen >= nowMs - silentMs) fresh++;
+  return 1 + fresh;
 }
 
 /** The most partitions one instance should lead: ⌈P / live⌉ (at least 1, so a free partition always has takers). */
@@ -75,8 +73,18 @@ export class LeaseBalancer {
     this.pausedUntil = -Infinity;
   }
 
+  /** How much later than an open one a yielding elector tries (ms). */
+  get yieldMs(): number {
+    return this.settings.yieldMs;
+  }
+
   get target(): number {
     return leaseTarget(this.settings.partitions, this.live);
+  }
+
+  /** Whether this instance holds (or is taking) fewer leases than its share: some gate is open. */
+  get hasRoom(): boolean {
+    return this.held.size + this.inFlight.size < this.target;
   }
 
   /** The partitions held, lowest first. */

@@ -4,7 +4,8 @@ import type { ClusterClock } from './cluster-clock.js';
 import type { CoordinationPort, PartitionPort } from './coordination.port.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { ExhaustedRuns } from './exhausted-runs.js';
-import { LeaderElector, type AcquireGate } from './leader-elector.js';
+import type { AcquireGate } from './acquire-gate.js';
+import { LeaderElector } from './leader-elector.js';
 import type { LeaseBalancer } from './lease-balancer.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { Reconciler } from './reconciler.js';
@@ -35,15 +36,17 @@ export interface PartitionLeaderDeps {
   timers: EngineTimers;
   /** This instance's share of the partition leases (several partitions); none: the only lease is always sought. */
   balancer?: LeaseBalancer;
-  /** With a balancer: one of this instance's leases was lost, or an attempt did not take one. */
+  /** With a balancer: one of this instance's leases was lost, or an attempt did not take one, leaving room. */
   leaseFreed?: () => void;
+  /** With a balancer: a lease waited on is free or due to expire; the live count should be read again. */
+  refreshLive?: () => void;
 }
 
 /**
  * The leader's loops of one partition, wired to each other: its election (a fenced lease of its own), the
  * scheduler that publishes its due runs, the reconciler that recovers its orphaned runs, and the sweep of its
  * schedule entries of tasks removed from the code. Each loop runs only while this instance holds the
- * partition's lease. A deployment has one partition today (issue 15 adds more, each with its own leader).
+ * partition's lease (the `partitions` option: one by default, each more with its own lease and leader).
  */
 export class PartitionLeader {
   readonly scheduler: Scheduler;
@@ -68,13 +71,15 @@ export class PartitionLeader {
     const { balancer } = deps;
     const index = partition.index;
     const gate: AcquireGate | undefined = balancer && {
+      yieldMs: balancer.yieldMs,
       gate: () => balancer.gate(index),
       yieldOver: () => balancer.mayYieldTake(deps.clock.now()),
       reserve: () => balancer.reserve(index),
       settle: (acquired, nowMs) => {
         balancer.settle(index, acquired, nowMs);
-        if (!acquired) deps.leaseFreed?.();
+        if (!acquired && balancer.hasRoom) deps.leaseFreed?.();
       },
+      refresh: () => deps.refreshLive?.(),
     };
     this.scheduler = new Scheduler(
       { ...shared, port: partition.schedule, registry, onLeadershipLost: loseLeadership, refreshDefinitions },
@@ -125,7 +130,7 @@ export class PartitionLeader {
           onLost: (reason, voluntary) => {
             balancer?.lost(index);
             this.stopLoops();
-            deps.leaseFreed?.();
+            if (balancer?.hasRoom) deps.leaseFreed?.();
             events.emit('leadership.lost', { workerId, reason, voluntary });
           },
           onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),

@@ -7,8 +7,10 @@ import type { EngineTimers, TimerHandle } from './timers.js';
 
 /** The watch's timing (ms). */
 export interface WorkerWatchSettings {
-  /** Every how long the workers' last-seen times are read. */
+  /** Every how long the workers' last-seen times are read (and a lease may be handed over). */
   intervalMs: number;
+  /** A read asked for between two periodic ones is skipped when the last one began less than this long ago. */
+  refreshGapMs: number;
   /** A worker unseen this long is silent: not counted alive, and its runs are recovered. */
   workerSilentMs: number;
 }
@@ -28,21 +30,28 @@ export interface WorkerWatchDeps {
 }
 
 /**
- * With several partitions, what one lease renewal does with one: every few heartbeats, reads every worker's
- * last-seen time (one read for all partitions; a partition's renewal cannot, the registry lies in another
- * slot) and
+ * With several partitions, what one lease renewal does with one: reads every worker's last-seen time (one read
+ * for all partitions; a partition's renewal cannot, the registry lies in another slot) and
  * - tells each partition led here of the oldest one (its reconciler recovers a silent worker's runs);
- * - feeds the lease balancer the live-instance count, asks the yielding electors to look at their gate again
- *   (a lower target may have opened it), and hands over the lease the balancer names: released in Redis,
- *   and said (`lease-handed-over`), so that an instance below its share takes it at once.
- * An instance that stops says so (`leader-released`, see {@link leaving}): it is not counted from then on.
+ * - feeds the lease balancer the live-instance count (this one, and the others seen lately that did not say
+ *   they leave), and asks the yielding electors to look at their gate again (a lower target may have opened
+ *   it);
+ * - at a periodic read only (two of them make the balancer's two reads in a row), hands over the lease the
+ *   balancer names: released in Redis, and said (`lease-handed-over`, with the partition), so that an
+ *   instance below its share takes it at once.
+ * The first read is made before the electors start (`start`), so that a new instance does not try for every
+ * lease at once. Reads between the periodic ones: an instance said it stops (`leaving`), or an elector found
+ * a lease free whose holder may be dead (`refresh`).
  */
 export class WorkerWatch {
   private timer?: TimerHandle;
-  private busy = false;
-  /** A look asked for while one was pending: done when it ends. */
+  /** The reads in progress (undefined: none). */
+  private reading?: Promise<void>;
+  /** A read asked for while one was pending: done when it ends. */
   private again = false;
   private stopped = true;
+  /** When the last read began (local time). */
+  private lastReadAt = -Infinity;
   /** Workers that said they leave (they released their leases and drain their runs): not counted alive. */
   private readonly leavers = new Set<string>();
 
@@ -51,10 +60,13 @@ export class WorkerWatch {
     private readonly settings: WorkerWatchSettings,
   ) {}
 
-  start(): void {
+  /** Reads once (the live count before the electors start), then every interval. */
+  async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    this.timer = this.deps.timers.setInterval(() => void this.check(), this.settings.intervalMs);
+    await this.check();
+    if (this.stopped) return;
+    this.timer = this.deps.timers.setInterval(() => void this.check(true), this.settings.intervalMs);
   }
 
   stop(): void {
@@ -64,7 +76,7 @@ export class WorkerWatch {
 
   /**
    * `workerId` stops (it said so as it released its leases): not counted alive from now on, although it beats
-   * while it drains its runs. Looks again at once, so that this instance's share is known before the yield
+   * while it drains its runs. Reads again at once, so that this instance's share is known before the yield
    * delays of the released leases end.
    */
   leaving(workerId: string): void {
@@ -73,43 +85,58 @@ export class WorkerWatch {
     void this.check();
   }
 
-  /** One look (one more after the pending one, if one is pending). */
-  async check(): Promise<void> {
-    if (this.stopped) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = true;
-    try {
-      do {
-        this.again = false;
-        await this.look();
-      } while (this.again && !this.stopped);
-    } finally {
-      this.busy = false;
-    }
+  /**
+   * A lease this instance waits on is free or due to expire: its holder may be dead, which the last read may
+   * not show yet. Reads again unless the last read is recent enough to show it (`refreshGapMs`).
+   */
+  refresh(): void {
+    if (this.stopped || this.deps.timers.now() - this.lastReadAt < this.settings.refreshGapMs) return;
+    void this.check();
   }
 
-  /** The last-seen times of the workers that stay (a leaver no longer listed is forgotten). */
-  private staying(workers: readonly WorkerSeen[]): number[] {
+  /**
+   * One read, or one more after the pending one if one is pending (resolves when it is done); `periodic`: the
+   * interval's (skipped when one is pending: the interval is not a request for news).
+   */
+  check(periodic = false): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.reading) {
+      if (!periodic) this.again = true;
+      return this.reading;
+    }
+    this.reading = this.readWhileAsked(periodic).finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readWhileAsked(periodic: boolean): Promise<void> {
+    let handOver = periodic;
+    do {
+      this.again = false;
+      await this.read(handOver);
+      handOver = false;
+    } while (this.again && !this.stopped);
+  }
+
+  /** The last-seen times of the other workers that stay (a leaver no longer listed is forgotten). */
+  private others(workers: readonly WorkerSeen[]): number[] {
     const times: number[] = [];
     const listed = new Set<string>();
     for (const { id, lastSeen } of workers) {
       listed.add(id);
-      if (!this.leavers.has(id)) times.push(lastSeen);
+      if (id !== this.deps.workerId && !this.leavers.has(id)) times.push(lastSeen);
     }
     for (const id of this.leavers) if (!listed.has(id)) this.leavers.delete(id);
     return times;
   }
 
-  private async look(): Promise<void> {
-    const { workers, balancer, clock, logger } = this.deps;
+  private async read(handOver: boolean): Promise<void> {
+    const { workers, balancer, clock } = this.deps;
+    this.lastReadAt = this.deps.timers.now();
     let seen: WorkerSeen[];
     try {
       seen = await workers.lastSeen();
     } catch {
-      // Redis unreachable: reported by the connection layer; the next look reads again.
+      // Redis unreachable: reported by the connection layer; the next read tries again.
       return;
     }
     if (this.stopped) return;
@@ -118,8 +145,14 @@ export class WorkerWatch {
     const oldest = seen.length > 0 ? seen[0].lastSeen : null;
     for (const leader of leaders) if (leader.isLeader) leader.reconciler.noteOldestWorker(oldest);
     const now = clock.now();
-    balancer.observeLive(liveInstances(this.staying(seen), now, this.settings.workerSilentMs));
-    for (const leader of leaders) leader.elector.reconsider();
+    balancer.observeLive(liveInstances(this.others(seen), now, this.settings.workerSilentMs));
+    if (balancer.hasRoom) for (const leader of leaders) leader.elector.reconsider();
+    if (handOver) await this.handOver(leaders, now);
+  }
+
+  /** Hands over the lease the balancer names, if any. */
+  private async handOver(leaders: readonly PartitionLeader[], now: number): Promise<void> {
+    const { balancer } = this.deps;
     const partition = balancer.toHandOver(now);
     if (partition === undefined) return;
     const reason =
@@ -127,10 +160,12 @@ export class WorkerWatch {
       `its share is ${balancer.target}`;
     if (!(await leaders[partition].elector.handOver(reason))) return;
     try {
-      await this.deps.notices.publish({ type: 'lease-handed-over', origin: this.deps.workerId });
+      await this.deps.notices.publish({ type: 'lease-handed-over', origin: this.deps.workerId, partition });
     } catch (error) {
       // The others find the lease free at their next try.
-      logger.warn(`Could not say that partition ${partition}'s lease was handed over: ${(error as Error).message}`);
+      this.deps.logger.warn(
+        `Could not say that partition ${partition}'s lease was handed over: ${(error as Error).message}`,
+      );
     }
   }
 }

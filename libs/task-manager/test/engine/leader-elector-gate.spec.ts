@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LeadershipPort } from '../../src/engine/coordination.port.js';
 import { ClusterClock } from '../../src/engine/cluster-clock.js';
-import { LeaderElector, type AcquireGate } from '../../src/engine/leader-elector.js';
+import type { AcquireGate } from '../../src/engine/acquire-gate.js';
+import { LeaderElector } from '../../src/engine/leader-elector.js';
 import type { GateVerdict } from '../../src/engine/lease-balancer.js';
 import { silent } from './engine-harness.js';
 import { ManualTimers } from './manual-timers.js';
@@ -56,7 +57,12 @@ class Lease implements LeadershipPort {
 
 /** A gate whose verdict a test sets, recording every call. */
 class RecordingGate implements AcquireGate {
+  readonly yieldMs = YIELD;
   verdict: GateVerdict = 'open';
+  /** When the gate was asked to refresh its view. */
+  readonly refreshes: number[] = [];
+
+  constructor(private readonly now: () => number) {}
   /** What yieldOver answers. */
   over = true;
   readonly calls: string[] = [];
@@ -66,6 +72,9 @@ class RecordingGate implements AcquireGate {
   }
   yieldOver(): boolean {
     return this.over;
+  }
+  refresh(): void {
+    this.refreshes.push(this.now());
   }
   reserve(): void {
     this.calls.push('reserve');
@@ -85,7 +94,7 @@ describe('LeaderElector with a gate (several partitions)', () => {
     // (From 0: attempt times read as offsets.)
     const timers = new ManualTimers(0);
     const lease = new Lease(timers);
-    const gate = new RecordingGate();
+    const gate = new RecordingGate(() => timers.now());
     gate.verdict = verdict;
     const lost: Array<{ reason: string; voluntary: boolean }> = [];
     const elector = new LeaderElector(
@@ -111,7 +120,6 @@ describe('LeaderElector with a gate (several partitions)', () => {
         renewRetryMs: HEARTBEAT / 3,
         checkWorkersEvery: 2,
         clockSampleEvery: 10,
-        yieldMs: YIELD,
       },
     );
     electors.push(elector);
@@ -148,7 +156,7 @@ describe('LeaderElector with a gate (several partitions)', () => {
   });
 
   it('yields from when the lease is free: its expiry by the last refusal, or a release announced (a poke)', async () => {
-    const { timers, lease, elector } = setup('yield');
+    const { timers, lease, gate, elector } = setup('yield');
     lease.holder = 'other';
     lease.expiresAt = 100;
     elector.start();
@@ -157,6 +165,9 @@ describe('LeaderElector with a gate (several partitions)', () => {
     lease.expiresAt = 1_000_000; // renewed meanwhile
     await timers.until(() => lease.attempts.length === 2, 1000, 1);
     expect(lease.attempts[1].at).toBe(100 + YIELD);
+    // The gate was asked to refresh its view when the yield began (nothing known), then at the expiry the
+    // refusal gave (its holder may be dead), once each.
+    expect(gate.refreshes).toEqual([0, 100]);
     await timers.advance(10);
     lease.holder = null; // released, and said so
     elector.poke();

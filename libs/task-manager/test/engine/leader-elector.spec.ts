@@ -97,7 +97,6 @@ describe('LeaderElector', () => {
         renewRetryMs: heartbeatMs / 3,
         checkWorkersEvery: 2,
         clockSampleEvery: 10,
-        yieldMs: heartbeatMs,
       },
     );
     electors.push(created);
