@@ -11,6 +11,8 @@ const librarySource = fileURLToPath(new URL('./libs/task-manager/src/index.ts', 
 const apiSource = fileURLToPath(new URL('./libs/task-manager/src/api/index.ts', import.meta.url));
 /** Source of `nestjs-task-manager/testing` (test helpers: Redis key layout, task ids). */
 const testingSource = fileURLToPath(new URL('./libs/task-manager/src/testing/index.ts', import.meta.url));
+/** Source of `nestjs-task-manager/ops` (offline operations: the repartition). */
+const opsSource = fileURLToPath(new URL('./libs/task-manager/src/ops/index.ts', import.meta.url));
 /** Source of the optional integrations (`nestjs-task-manager/terminus`, `/prometheus`, `/event-emitter`, `/swagger`). */
 const integrationsSource = fileURLToPath(new URL('./libs/task-manager/src/integrations/', import.meta.url));
 
@@ -32,6 +34,7 @@ export default defineConfig({
       },
       { find: /^nestjs-task-manager\/api$/, replacement: apiSource },
       { find: /^nestjs-task-manager\/testing$/, replacement: testingSource },
+      { find: /^nestjs-task-manager\/ops$/, replacement: opsSource },
     ],
   },
   test: {

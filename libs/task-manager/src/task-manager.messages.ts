@@ -1,4 +1,12 @@
-import { markedPartitions } from './wire/layout-marker.js';
+import { isMarker, markedPartitions, markedRepartition, type MarkedRepartition } from './wire/layout-marker.js';
+
+/** The command that moves the deployment of a key prefix to `to` partitions (docs/deployment.md). */
+const repartitionCommand = (keyPrefix: string, to: number) =>
+  `npx nestjs-task-manager repartition --redis <url> --key-prefix ${keyPrefix} --to ${to}`;
+
+/** The repartition a list of consumer groups marks as in progress, if any. */
+const inProgress = (groups: string[]) =>
+  groups.map(markedRepartition).find((marked): marked is MarkedRepartition => marked !== undefined);
 
 /** User-facing messages of the library, as small factories. */
 export const messages = {
@@ -39,8 +47,10 @@ export const messages = {
     streams: string[],
     partitions = 1,
   ): string => {
+    const repartition = inProgress(foreign);
+    if (repartition) return messages.repartitionInProgress(keyPrefix, repartition);
     const markers = foreign.filter((f) => markedPartitions(f) !== undefined);
-    const services = foreign.filter((f) => markedPartitions(f) === undefined);
+    const services = foreign.filter((f) => !isMarker(f));
     const parts: string[] = [];
     if (markers.length > 0) parts.push(messages.partitionsMismatch(keyPrefix, 1, markers, streams));
     if (services.length > 0)
@@ -61,6 +71,8 @@ export const messages = {
    * groups); `streams` are the one-partition layout's run streams (high, normal).
    */
   partitionsMismatch: (keyPrefix: string, partitions: number, found: string[], streams: string[]): string => {
+    const repartition = inProgress(found);
+    if (repartition) return messages.repartitionInProgress(keyPrefix, repartition);
     const theirs = found.map((f) => {
       const count = markedPartitions(f);
       return count === undefined ? `partitions: 1 (consumer group "${f}")` : `partitions: ${count}`;
@@ -74,11 +86,21 @@ export const messages = {
       `different keys: both would run every slot, and task states, dynamic tasks and history would be split ` +
       `between them. Give every instance of one deployment the same \`partitions\` option, or give the other ` +
       `deployment its own keyPrefix. Changing the partition count of a deployment that has tasks needs a ` +
-      `repartition, which moves its schedules and states to the new layout (not available yet: keep the current ` +
-      `value until then). If that deployment is gone for good and its data is not needed, ${destroy.join('; ')} ` +
-      `lets this instance start (its other keys stay until deleted).`
+      `repartition, which moves its schedules, states and queued runs to the new layout: to move it to ` +
+      `partitions: ${partitions}, stop every instance, run \`${repartitionCommand(keyPrefix, partitions)}\`, then ` +
+      `start every instance with partitions: ${partitions} (docs/deployment.md). If that deployment is gone for good ` +
+      `and its data is not needed, ${destroy.join('; ')} lets this instance start (its other keys stay until deleted).`
     );
   },
+  /**
+   * A repartition of the key prefix's deployment (`nestjs-task-manager/ops`) is in progress or was interrupted:
+   * its marker is on the one-partition layout's normal run stream.
+   */
+  repartitionInProgress: (keyPrefix: string, { from, to }: MarkedRepartition): string =>
+    `A repartition of key prefix "${keyPrefix}" from ${from} to ${to} partitions is in progress, or was interrupted: ` +
+    `no instance can start until it is finished. If it is not running any more, run it again to finish it ` +
+    `(\`${repartitionCommand(keyPrefix, to)}\`: it resumes where it stopped), then start every instance with ` +
+    `partitions: ${to} (docs/deployment.md).`,
   redisDown: (target: string, error: string) =>
     `Redis unreachable at ${target} (${error}); reconnecting with backoff (health reports unhealthy meanwhile).`,
   redisUp: () => 'Redis connection ready.',

@@ -82,6 +82,27 @@ describe('TaskManagerKeys', () => {
     expect(new Set(distinct).size).toBe(distinct.length);
   });
 
+  it('keeps the repartition lock on the deployment tag, apart from every other key', () => {
+    const keys = new TaskManagerKeys('app', 6);
+    expect(keys.repartitionLock).toBe('{app}:repartition-lock');
+    const others = [keys.workers, keys.workerInfo, keys.events, ...keys.partitionWideKeys];
+    for (let i = 0; i < 6; i++) others.push(...keys.partition(i).partitionWideKeys);
+    expect(others).not.toContain(keys.repartitionLock);
+  });
+
+  it("lists a partition's own keys: its tag's, neither a task's nor the deployment's", () => {
+    for (const keys of [new TaskManagerKeys('app'), new TaskManagerKeys('app', 3).partition(1)]) {
+      const own = keys.partitionWideKeys;
+      expect(new Set(own).size).toBe(own.length);
+      for (const key of own) expect(key.startsWith(`${keys.tag}:`), key).toBe(true);
+      expect(own).toEqual(expect.arrayContaining([keys.schedule, keys.oneOff, keys.streamNormal, keys.epoch]));
+      expect(own).not.toContain(keys.taskState('g/t'));
+    }
+    const deployment = new TaskManagerKeys('app');
+    for (const key of [deployment.workers, deployment.workerInfo, deployment.events])
+      expect(deployment.partitionWideKeys).not.toContain(key);
+  });
+
   it('routes priorities to their streams', () => {
     const keys = new TaskManagerKeys('app');
     expect(keys.stream(true)).toBe(keys.streamHigh);

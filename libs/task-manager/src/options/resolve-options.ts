@@ -114,12 +114,16 @@ function resolveKeyPrefix(options: TaskManagerModuleOptions, cwd: string, proble
     problems.push(messages.missingKeyPrefix());
     return '';
   }
-  if (typeof prefix !== 'string' || /[{}\s]/.test(prefix) || prefix.length > 200) {
-    problems.push(
-      `keyPrefix must be a string of at most 200 characters without "{", "}" or whitespace (got ${JSON.stringify(prefix)})`,
-    );
-  }
+  const problem = keyPrefixProblem(prefix);
+  if (problem) problems.push(problem);
   return prefix;
+}
+
+/** What is wrong with a given `keyPrefix`, if anything (the rule of the module option and of `nestjs-task-manager/ops`). */
+export function keyPrefixProblem(prefix: unknown): string | undefined {
+  return typeof prefix !== 'string' || /[{}\s]/.test(prefix) || prefix.length > 200
+    ? `keyPrefix must be a string of at most 200 characters without "{", "}" or whitespace (got ${JSON.stringify(prefix)})`
+    : undefined;
 }
 
 function readPackageName(cwd: string): string | undefined {

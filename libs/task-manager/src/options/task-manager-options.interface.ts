@@ -68,7 +68,8 @@ export interface TaskManagerModuleOptions {
    *
    * Every instance of a deployment must use the same value: an instance finding the key prefix used with
    * another partition count refuses to start. Changing it for a deployment that has tasks needs a
-   * repartition (not available yet).
+   * repartition: stop every instance, run `npx nestjs-task-manager repartition` (or `repartition()` of
+   * `nestjs-task-manager/ops`), start every instance with the new value (docs/deployment.md).
    * @default 1
    */
   partitions?: number;

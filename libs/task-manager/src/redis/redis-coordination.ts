@@ -3,10 +3,9 @@ import type { CoordinationPort } from '../engine/coordination.port.js';
 import { engineSettings } from '../engine/engine-settings.js';
 import type { ResolvedTaskManagerOptions } from '../options/resolved-options.js';
 import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
-import { MIN_REDIS_VERSION } from '../task-manager.constants.js';
 import { messages } from '../task-manager.messages.js';
 import { CONNECT_ATTEMPT_MS, RedisConnections } from './redis-connections.js';
-import { compareVersions } from './redis-server-info.js';
+import { assertSupportedVersion } from './redis-server-info.js';
 import { RedisConsumerGroups } from './redis-consumer-groups.js';
 import { HeartbeatThread } from './heartbeat-thread.js';
 import { ReplicaWait } from './replica-wait.js';
@@ -74,9 +73,7 @@ export function createRedisCoordination(
     lifecycle: {
       async connect() {
         const { version } = await connections.connect();
-        if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
-          throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
-        }
+        assertSupportedVersion(version);
         // Checked before our groups are created (the layout marker, if any, at once with its check), so that a
         // refused instance leaves no group behind.
         const problem = await deploymentProblem();

@@ -30,6 +30,13 @@ const SCRIPT_FILES = {
   handBackRuns: 'hand-back-runs-3.lua',
   touchWorker: 'touch-worker-2.lua',
   markLayout: 'mark-layout-1.lua',
+  // A repartition's (nestjs-task-manager/ops), never the engine's:
+  swapLayoutMarker: 'swap-layout-marker-1.lua',
+  clearRunStream: 'clear-run-stream-1.lua',
+  raiseEpoch: 'raise-epoch-1.lua',
+  renewLock: 'renew-lock-1.lua',
+  moveTasksIn: 'move-tasks-in-5.lua',
+  moveTasksOut: 'move-tasks-out-4.lua',
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;
@@ -51,7 +58,8 @@ function source(name: ScriptName): { lua: string; numberOfKeys: number } {
   return script;
 }
 
-type Arg = string | number;
+/** A script argument (a Buffer: binary data, e.g. a DUMP payload). */
+type Arg = string | number | Buffer;
 
 /**
  * Runs the engine's Lua scripts on one client. Scripts are registered with ioredis `defineCommand`,

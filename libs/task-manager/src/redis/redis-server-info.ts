@@ -1,4 +1,7 @@
 import { Cluster } from 'ioredis';
+import { TaskManagerConfigurationError } from '../errors/task-manager-configuration.error.js';
+import { MIN_REDIS_VERSION } from '../task-manager.constants.js';
+import { messages } from '../task-manager.messages.js';
 import type { RedisClient } from './redis-client.js';
 
 /** What the server (every master of a Cluster) reports in `INFO server`. */
@@ -32,4 +35,11 @@ export function compareVersions(a: string, b: string): number {
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+/** @throws TaskManagerConfigurationError when a server of `version` is older than the library needs. */
+export function assertSupportedVersion(version: string): void {
+  if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
+    throw new TaskManagerConfigurationError(messages.redisTooOld(version, MIN_REDIS_VERSION));
+  }
 }

@@ -87,6 +87,28 @@ export class PartitionKeys {
     return `${this.tag}:request:${requestId}`;
   }
 
+  /**
+   * The partition's own keys, those not of one task, request or declared task set: what a repartition deletes
+   * of a partition the new layout does not have, once its tasks and runs are moved (`nestjs-task-manager/ops`).
+   */
+  get partitionWideKeys(): string[] {
+    return [
+      this.schedule,
+      this.signatures,
+      this.oneOff,
+      this.streamHigh,
+      this.streamNormal,
+      this.leader,
+      this.epoch,
+      this.generation,
+      this.dynamic,
+      this.dynamicGeneration,
+      this.workerTaskSets,
+      this.taskSets,
+      this.orphans,
+    ];
+  }
+
   /** The stream a run of the given priority goes to. */
   stream(highPriority: boolean): string {
     return highPriority ? this.streamHigh : this.streamNormal;
@@ -116,6 +138,11 @@ export class TaskManagerKeys extends PartitionKeys {
   readonly workers: string;
   /** HASH workerId -> worker description (JSON). */
   readonly workerInfo: string;
+  /**
+   * STRING `<token>` with a TTL: held by a repartition (`nestjs-task-manager/ops`) while it runs, renewed, so
+   * that two never run at once on one key prefix.
+   */
+  readonly repartitionLock: string;
   private readonly partitionKeys: readonly PartitionKeys[];
 
   /** @param partitions the partition count, an integer in 1..256. */
@@ -127,6 +154,7 @@ export class TaskManagerKeys extends PartitionKeys {
     this.events = `${this.tag}:events`;
     this.workers = `${this.tag}:workers`;
     this.workerInfo = `${this.tag}:worker-info`;
+    this.repartitionLock = `${this.tag}:repartition-lock`;
     this.partitionKeys =
       partitions === 1 ? [this] : partitionTags(prefix, partitions).map((tag) => new PartitionKeys(tag));
   }

@@ -7,7 +7,8 @@
  * every script reads exactly the layout declared here.
  */
 
-export type ScriptArg = string | number;
+/** A script argument (a Buffer: binary data, e.g. a DUMP payload). */
+export type ScriptArg = string | number | Buffer;
 
 /** A boolean argument: '1' | '0'. */
 export function flag(value: boolean): '1' | '0' {
@@ -149,6 +150,23 @@ export const SWEEP_PARTITION_ARGS = new ScriptArgs(
   ['workerId', 'live'],
 );
 
+/**
+ * move-tasks-in-5 (a repartition): each task as its former partition holds it, '' for what it does not have;
+ * `state` and `history` are DUMP payloads, their TTLs in ms (0: none).
+ */
+export const MOVE_TASKS_IN_ARGS = new ScriptArgs(
+  'move-tasks-in-5.lua',
+  ['taskStatePrefix', 'historyPrefix', 'definitionsGeneration'],
+  ['taskId', 'slot', 'signature', 'definition', 'orphanSince', 'state', 'stateTtl', 'history', 'historyTtl'],
+);
+
+/** move-tasks-out-4 (a repartition): the tasks to remove from their former partition. */
+export const MOVE_TASKS_OUT_ARGS = new ScriptArgs(
+  'move-tasks-out-4.lua',
+  ['taskStatePrefix', 'historyPrefix'],
+  ['taskId'],
+);
+
 /** Every multi-item script's layout (for the test that the Lua side reads the same). */
 export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   START_RUNS_ARGS,
@@ -161,4 +179,6 @@ export const SCRIPT_ARGS: ReadonlyArray<ScriptArgs<string, string, string>> = [
   TRIGGER_TASKS_ARGS,
   CLEAR_HISTORY_ARGS,
   SWEEP_PARTITION_ARGS,
+  MOVE_TASKS_IN_ARGS,
+  MOVE_TASKS_OUT_ARGS,
 ];
