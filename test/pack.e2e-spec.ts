@@ -7,7 +7,8 @@
  * - a CommonJS app on Nest 12 with the API and health lines (`class-validator class-transformer`,
  *   `@nestjs/terminus`), type-checked under `moduleResolution: "node"` (subpaths through typesVersions) and
  *   `"nodenext"`, with the management API, the dashboard and a Terminus `/health`.
- * Both are compiled by TypeScript, boot, run a per-second task on Redis and stop on SIGTERM.
+ * Both are compiled by TypeScript, boot, run a per-second task on Redis and stop on SIGTERM; the first runs the
+ * package's command (`npx nestjs-task-manager repartition --help`), the second type-checks `nestjs-task-manager/ops`.
  *
  * Wall time: ~40-60 s, mostly the two `npm install`s (npm's cache makes repeated runs faster).
  */
@@ -96,6 +97,9 @@ describe('packed library (npm pack + install in fresh apps)', () => {
     }
     expect(files).toContain('dist/api/index.d.ts');
     expect(files).toContain('dist/testing/index.d.ts');
+    // The offline operations' subpath and the package's command (`bin`).
+    expect(files).toContain('dist/ops/index.d.ts');
+    expect(files).toContain('dist/ops/cli.js');
     // Lua scripts and dashboard assets are embedded in the code, not shipped as files.
     expect(files).toContain('dist/redis/lua-scripts.generated.js');
     expect(files).toContain('dist/dashboard/dashboard-assets.generated.js');
@@ -117,6 +121,12 @@ describe('packed library (npm pack + install in fresh apps)', () => {
     expect(existsSync(join(dir, 'node_modules', 'class-validator'))).toBe(false);
     expect(existsSync(join(dir, 'node_modules', 'class-transformer'))).toBe(false);
     await tsc('tsconfig.json', dir);
+    // The package's command is installed with it (node_modules/.bin, executable, run by node through its shebang).
+    const help = await run('npx', ['--no-install', 'nestjs-task-manager', 'repartition', '--help'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(help.stdout).toContain('Usage: nestjs-task-manager repartition --key-prefix <prefix> --to <partitions>');
 
     const outFile = join(workDir, 'esm-ticks.jsonl');
     const app = await startApp('dist/main.js', dir, {
@@ -153,10 +163,14 @@ describe('packed library (npm pack + install in fresh apps)', () => {
           "import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';",
           "import { TaskManagerHealthIndicator } from 'nestjs-task-manager/terminus';",
           "import { TaskManagerKeys } from 'nestjs-task-manager/testing';",
+          "import { repartition, type RepartitionSummary } from 'nestjs-task-manager/ops';",
         ],
         declarations: `
 /** The test helpers' subpath resolves and type-checks too. */
 export const historyKeyOf = (taskId: string) => new TaskManagerKeys('smoke').history(taskId);
+/** And the offline operations' subpath. */
+export const repartitionTo = (to: number): Promise<RepartitionSummary> =>
+  repartition({ redis: 'redis://127.0.0.1:1', keyPrefix: 'smoke', to });
 @Controller('health')
 class HealthController {
   constructor(
