@@ -1,6 +1,7 @@
 /**
  * `nestjs-task-manager`: the module, its decorators and service, the types they take and return, the errors they
- * throw and the events they emit. Test helpers (Redis key layout, task ids) are in `nestjs-task-manager/testing`.
+ * throw and the events they emit. Test helpers (Redis key layout, task ids) are in `nestjs-task-manager/testing`;
+ * offline operations on a stopped deployment (the repartition) in `nestjs-task-manager/ops`.
  */
 export { TaskManagerModule } from './task-manager.module.js';
 export type { TaskManagerModuleExtras } from './task-manager.module-definition.js';

@@ -19,6 +19,7 @@ export interface RepartitionOptions {
   /**
    * A worker whose last heartbeat in the deployment's registry is more recent than this counts as alive, and
    * the repartition refuses to run. A stopped instance leaves the registry at once; a crashed one is silent.
+   * Keep it above the deployment's `runningHeartbeatInterval` (a live instance beats that often).
    * @default 30000
    */
   readonly workerSilenceMs?: number;
