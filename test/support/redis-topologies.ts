@@ -2,240 +2,30 @@
  * Local Redis topologies for the Cluster and Sentinel tests, all on loopback, on free ports, in temp dirs:
  *
  * - `startRedisCluster()`: N masters (`redis-server --cluster-enabled yes`) joined by
- *   `redis-cli --cluster create ... --cluster-replicas 0 --cluster-yes`.
+ *   `redis-cli --cluster create ... --cluster-replicas 0 --cluster-yes`; it lives in tools/redis-cluster.mjs
+ *   (with `RedisProcess`, `findRedisCli` and `topologyToolsMissing`), shared with the benchmarks.
  * - `startRedisSentinel()`: 1 master, 1 replica (`--replicaof`) and 3 sentinels (`redis-server <conf> --sentinel`)
  *   monitoring it with quorum 2 and short timeouts.
  *
  * Every process is killed on `stop()` (and when the test process exits). `topologyToolsMissing()` tells the
  * tests to skip where `redis-server` or `redis-cli` is not installed.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import {
-  dataNodeArgs as baseDataNodeArgs,
-  findOnPath,
-  findRedisServer,
-  freePort,
-  pingRedis,
-  SERVER_BINARY_ENV,
-  waitFor,
-} from './redis.js';
+import { join } from 'node:path';
+import { freePorts, HOST, RedisProcess, withPortRetries } from '../../tools/redis-cluster.mjs';
+import { dataNodeArgs as baseDataNodeArgs, waitFor } from './redis.js';
 
-const run = promisify(execFile);
-const HOST = '127.0.0.1';
+export {
+  findRedisCli,
+  RedisProcess,
+  startRedisCluster,
+  topologyToolsMissing,
+  type RedisClusterHandle,
+} from '../../tools/redis-cluster.mjs';
+
 /** Arguments of every data node: loopback, no persistence, files in `dir`, logs on stdout. */
 const dataNodeArgs = (port: number, dir: string): string[] => baseDataNodeArgs(port, dir, HOST);
-
-/**
- * The command-line client matching the server binary: the `redis-cli` / `valkey-cli` beside a
- * `$TM_REDIS_SERVER` build, else `redis-cli` on PATH, or undefined.
- */
-export function findRedisCli(): string | undefined {
-  const server = process.env[SERVER_BINARY_ENV] ? findRedisServer() : undefined;
-  if (server) {
-    const beside = join(dirname(server), basename(server).replace(/-server$/, '-cli'));
-    if (existsSync(beside)) return beside;
-  }
-  return findOnPath('redis-cli');
-}
-
-/** Why the topology tests cannot run here (a missing binary), or undefined when they can. */
-export function topologyToolsMissing(): string | undefined {
-  const missing = [findRedisServer() ? undefined : 'redis-server', findRedisCli() ? undefined : 'redis-cli'].filter(
-    Boolean,
-  );
-  if (missing.length === 0) return undefined;
-  return (
-    `${missing.join(' and ')} not found on PATH: the Redis Cluster and Sentinel tests need both ` +
-    '(e.g. `apt-get install -y redis-server redis-tools`)'
-  );
-}
-
-/** Major version of the server binary (0 when unknown; Valkey 8 counts as 8, i.e. newer than Redis 7). */
-function redisServerMajor(): number {
-  const out = spawnSync(findRedisServer()!, ['--version'], { encoding: 'utf8' }).stdout ?? '';
-  return Number(/v=(\d+)\./.exec(out)?.[1] ?? 0);
-}
-
-/** Processes started here, killed if the test process exits without stopping them. */
-const living = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of living) child.kill('SIGKILL');
-});
-
-/** One redis-server process (a data node or a sentinel). */
-export class RedisProcess {
-  private child?: ChildProcess;
-  private output = '';
-
-  constructor(
-    readonly port: number,
-    private readonly args: string[],
-    readonly label: string,
-  ) {}
-
-  get url(): string {
-    return `redis://${HOST}:${this.port}`;
-  }
-
-  get running(): boolean {
-    const child = this.child;
-    return child !== undefined && child.exitCode === null && child.signalCode === null;
-  }
-
-  /** What the process printed lately (for failure messages). */
-  get log(): string {
-    return this.output;
-  }
-
-  /** Starts the process and waits until it answers PING. */
-  async start(timeoutMs = 10_000): Promise<this> {
-    const child = spawn(findRedisServer()!, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    living.add(child);
-    child.once('exit', () => living.delete(child));
-    const collect = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-8_000);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const deadline = Date.now() + timeoutMs;
-    while (!(await pingRedis(this.url, 500))) {
-      if (!this.running) throw new Error(`${this.label} exited before answering on port ${this.port}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`${this.label} did not answer on port ${this.port}:\n${this.output}`);
-      await sleep(50);
-    }
-    return this;
-  }
-
-  /** Sends `signal` (SIGKILL: a crash). */
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.running) this.child!.kill(signal);
-  }
-
-  /** Kills the process and waits for its exit. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** A short-lived client of this process (closed by `use`). */
-  async use<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis(this.port, HOST, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return await fn(client);
-    } finally {
-      client.disconnect();
-    }
-  }
-}
-
-/** Ports for `count` processes: distinct, free when returned. */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
-/** Runs `fn` a few times: a port found free may be taken before the server binds it. */
-async function withPortRetries<T>(fn: () => Promise<T>, cleanup: () => Promise<void>): Promise<T> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      lastError = error;
-      await cleanup();
-    }
-  }
-  throw lastError;
-}
-
-/** A running local Redis Cluster. */
-export interface RedisClusterHandle {
-  /** The masters' addresses (startup nodes for ioredis). */
-  readonly nodes: Array<{ host: string; port: number }>;
-  readonly processes: RedisProcess[];
-  /** Kills every node and deletes its files. */
-  stop(): Promise<void>;
-}
-
-/** Starts `masters` cluster-enabled servers, creates the cluster over them and waits until its state is ok. */
-export async function startRedisCluster({ masters = 3 } = {}): Promise<RedisClusterHandle> {
-  const dir = mkdtempSync(join(tmpdir(), 'ntm-cluster-'));
-  const cli = findRedisCli()!;
-  // The cluster bus listens on port + 10000 unless `cluster-port` (Redis >= 7) sets it: use free ports for both.
-  const explicitBusPort = redisServerMajor() >= 7;
-  let processes: RedisProcess[] = [];
-  const stopAll = async () => {
-    await Promise.all(processes.map((p) => p.stop()));
-  };
-  const start = async () => {
-    const ports = await freePorts(explicitBusPort ? masters * 2 : masters);
-    if (!explicitBusPort && ports.some((p) => p + 10_000 > 65_535)) throw new Error('bus port out of range');
-    processes = Array.from({ length: masters }, (_, i) => {
-      const port = ports[i];
-      const args = [
-        ...dataNodeArgs(port, dir),
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout',
-        '2000',
-        ...(explicitBusPort ? ['--cluster-port', String(ports[masters + i])] : []),
-      ];
-      return new RedisProcess(port, args, `cluster node ${port}`);
-    });
-    await Promise.all(processes.map((p) => p.start()));
-  };
-  try {
-    await withPortRetries(start, stopAll);
-    const addresses = processes.map((p) => `${HOST}:${p.port}`);
-    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
-      timeout: 20_000,
-    });
-    // Every node must see the whole cluster, with every slot assigned.
-    await waitFor(
-      async () => {
-        for (const p of processes) {
-          const info = await p.use((c) => c.cluster('INFO'));
-          if (!/cluster_state:ok/.test(info) || !/cluster_known_nodes:(\d+)/.test(info)) return false;
-          if (Number(/cluster_known_nodes:(\d+)/.exec(info)![1]) !== masters) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 15_000, message: 'cluster_state:ok on every node' },
-    );
-  } catch (error) {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    nodes: processes.map((p) => ({ host: HOST, port: p.port })),
-    processes,
-    async stop() {
-      await stopAll();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Name of the master group the sentinels monitor. */
 export const SENTINEL_MASTER_NAME = 'mymaster';
