@@ -31,6 +31,7 @@ import { profile } from './scenarios/profile.mjs';
 import { sweep } from './scenarios/sweep.mjs';
 import { burst } from './scenarios/burst.mjs';
 import { capacity } from './scenarios/capacity.mjs';
+import { partitions } from './scenarios/partitions.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -42,6 +43,7 @@ export const SCENARIOS = [
   cluster,
   burst,
   capacity,
+  partitions,
   idle,
   memory,
   failover,

@@ -1,8 +1,10 @@
 /**
  * Smoke run of the benchmark harness (bench/run.mjs --smoke): every scenario at tiny sizes, a few seconds
- * each, in three groups run side by side (each with its own private redis-server). Asserts that the harness
- * produces numbers for every scenario and renders the report — not the performance targets: benchmarks
- * report, they never fail the suite.
+ * each, in four groups run side by side (each with its own private redis-server; scenario 15 starts its own
+ * Redis Cluster). Asserts that the harness produces numbers for every scenario and renders the report — not
+ * the performance targets: benchmarks report, they never fail the suite.
+ *
+ * `BENCH_SMOKE_SCENARIOS=partitions,idle` runs only those scenarios (the others' tests are skipped).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLibraryFresh } from './support/library-build.js';
 import { findRedisServer, redisUrl } from './support/redis.js';
+import { topologyToolsMissing } from './support/redis-topologies.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,7 +22,21 @@ const GROUPS = [
   ['lateness', 'throughput', 'commands', 'cluster', 'capacity'],
   ['idle', 'memory', 'failover', 'burst'],
   ['recovery', 'list', 'startup', 'profile'],
+  ['partitions'],
 ];
+
+/** The scenarios this run covers (all, or those of `BENCH_SMOKE_SCENARIOS`). */
+const only = process.env.BENCH_SMOKE_SCENARIOS?.split(',')
+  .map((id) => id.trim())
+  .filter(Boolean);
+const covers = (id: string) => only === undefined || only.length === 0 || only.includes(id);
+const groups = GROUPS.map((group) => group.filter(covers)).filter((group) => group.length > 0);
+/** `it`, or `it.skip` for a scenario this run leaves out. */
+const scenarioIt = (id: string) => (covers(id) ? it : it.skip);
+
+/** Why scenario 15 (its own Redis Cluster) cannot run here. */
+const clusterMissing = topologyToolsMissing();
+if (clusterMissing) console.warn(`[bench-smoke] scenario 15 (partitions) skipped: ${clusterMissing}`);
 
 interface Summary {
   median: number | null;
@@ -60,7 +77,7 @@ describe('benchmark harness (smoke sizes)', () => {
   beforeAll(async () => {
     ensureLibraryFresh();
     dir = mkdtempSync(join(tmpdir(), 'ntm-bench-smoke-'));
-    const results = await Promise.all(GROUPS.map((g, i) => runGroup(join(dir, `g${i}`), g)));
+    const results = await Promise.all(groups.map((g, i) => runGroup(join(dir, `g${i}`), g)));
     results.forEach(({ code, output }, i) => {
       outputs.push(output);
       expect(code, output).toBe(0);
@@ -81,7 +98,7 @@ describe('benchmark harness (smoke sizes)', () => {
     return s;
   };
 
-  it('1 idle: commands/s of each system', () => {
+  scenarioIt('idle')('1 idle: commands/s of each system', () => {
     const s = scenario('idle');
     for (const system of ['ours', 'bullmq']) {
       expect(s[system].length).toBeGreaterThan(0);
@@ -96,36 +113,40 @@ describe('benchmark harness (smoke sizes)', () => {
     }
   });
 
-  it.each(['lateness', 'throughput', 'cluster'])('%s: runs/s, missed, lateness, commands per execution', (id) => {
-    const s = scenario(id);
-    const systems =
-      id === 'lateness' ? ['ours', 'bullmq', 'cron'] : id === 'throughput' ? ['ours', 'bullmq'] : ['ours'];
-    for (const system of systems) {
-      const summary = s.summary[system];
-      const why = `${system}: ${JSON.stringify(s.runs[system]).slice(0, 2000)}`;
-      expect(summary.errors, why).toBe(0);
-      expect(hasMedian(summary.runsPerSecond), why).toBe(true);
-      expect(summary.runsPerSecond.median, why).toBeGreaterThan(0);
-      expect(hasMedian(summary.latencyP50), why).toBe(true);
-      expect(hasMedian(summary.latencyP99), why).toBe(true);
-      expect(hasMedian(summary.missedRuns), why).toBe(true);
-      expect(hasMedian(summary.cpuPercentTotal), why).toBe(true);
-      if (system !== 'cron') {
-        expect(hasMedian(summary.commandsPerExecution), why).toBe(true);
-        expect(summary.commandsPerExecution.median, why).toBeGreaterThan(0);
+  it.for(['lateness', 'throughput', 'cluster'])(
+    '%s: runs/s, missed, lateness, commands per execution',
+    (id, { skip }) => {
+      if (!covers(id)) skip();
+      const s = scenario(id);
+      const systems =
+        id === 'lateness' ? ['ours', 'bullmq', 'cron'] : id === 'throughput' ? ['ours', 'bullmq'] : ['ours'];
+      for (const system of systems) {
+        const summary = s.summary[system];
+        const why = `${system}: ${JSON.stringify(s.runs[system]).slice(0, 2000)}`;
+        expect(summary.errors, why).toBe(0);
+        expect(hasMedian(summary.runsPerSecond), why).toBe(true);
+        expect(summary.runsPerSecond.median, why).toBeGreaterThan(0);
+        expect(hasMedian(summary.latencyP50), why).toBe(true);
+        expect(hasMedian(summary.latencyP99), why).toBe(true);
+        expect(hasMedian(summary.missedRuns), why).toBe(true);
+        expect(hasMedian(summary.cpuPercentTotal), why).toBe(true);
+        if (system !== 'cron') {
+          expect(hasMedian(summary.commandsPerExecution), why).toBe(true);
+          expect(summary.commandsPerExecution.median, why).toBeGreaterThan(0);
+        }
+        expect(summary.latencyP50.median, why).toBeGreaterThanOrEqual(0);
+        expect(summary.latencyP99.median, why).toBeGreaterThanOrEqual(summary.latencyP50.median);
       }
-      expect(summary.latencyP50.median, why).toBeGreaterThanOrEqual(0);
-      expect(summary.latencyP99.median, why).toBeGreaterThanOrEqual(summary.latencyP50.median);
-    }
-    // Ours: each slot once, none missed (the smoke sizes are far below what one worker handles).
-    const ours = s.summary.ours;
-    const why = JSON.stringify(s.runs.ours).slice(0, 2000);
-    expect(ours.duplicateRuns.max, why).toBe(0);
-    expect(ours.missedRuns.max, why).toBe(0);
-    if (id === 'lateness') expect(s.runs.ours[0].publishLatenessMs.n).toBeGreaterThan(0);
-  });
+      // Ours: each slot once, none missed (the smoke sizes are far below what one worker handles).
+      const ours = s.summary.ours;
+      const why = JSON.stringify(s.runs.ours).slice(0, 2000);
+      expect(ours.duplicateRuns.max, why).toBe(0);
+      expect(ours.missedRuns.max, why).toBe(0);
+      if (id === 'lateness') expect(s.runs.ours[0].publishLatenessMs.n).toBeGreaterThan(0);
+    },
+  );
 
-  it('3 throughput: engine and Redis CPU per execution, ours and BullMQ', () => {
+  scenarioIt('throughput')('3 throughput: engine and Redis CPU per execution, ours and BullMQ', () => {
     const s = scenario('throughput');
     for (const system of ['ours', 'bullmq']) {
       const summary = s.summary[system];
@@ -137,7 +158,7 @@ describe('benchmark harness (smoke sizes)', () => {
     }
   });
 
-  it('13 burst: slot -> last start, missed, duplicates and the longest Redis call, per setup', () => {
+  scenarioIt('burst')('13 burst: slot -> last start, missed, duplicates and the longest Redis call, per setup', () => {
     const s = scenario('burst');
     const keys = Object.keys(s.summary);
     expect(keys.sort()).toEqual(['bullmq×1', 'bullmq×2', 'ours×1', 'ours×2']);
@@ -157,7 +178,7 @@ describe('benchmark harness (smoke sizes)', () => {
     }
   });
 
-  it('14 capacity: the highest load each setup sustained, and the scaling of ours', () => {
+  scenarioIt('capacity')('14 capacity: the highest load each setup sustained, and the scaling of ours', () => {
     const s = scenario('capacity');
     const why = JSON.stringify(s.results).slice(0, 3000);
     expect(s.results.map((r: Json) => r.key)).toEqual(['ours×1', 'ours×2', 'bullmq×1']);
@@ -174,7 +195,7 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(isNumber(s.scaling.ratio), why).toBe(true);
   });
 
-  it('5 commands: per-execution breakdown for ours and BullMQ', () => {
+  scenarioIt('commands')('5 commands: per-execution breakdown for ours and BullMQ', () => {
     const s = scenario('commands');
     for (const k of ['lateness', 'throughput']) {
       for (const system of ['ours', 'bullmq']) {
@@ -184,7 +205,7 @@ describe('benchmark harness (smoke sizes)', () => {
     }
   });
 
-  it('6 memory: bytes per task, with the key breakdown', () => {
+  scenarioIt('memory')('6 memory: bytes per task, with the key breakdown', () => {
     const s = scenario('memory');
     for (const system of ['ours', 'bullmq']) {
       expect(hasMedian(s[system].bytesPerTask), JSON.stringify(s[system].runs)).toBe(true);
@@ -193,7 +214,7 @@ describe('benchmark harness (smoke sizes)', () => {
     }
   });
 
-  it('7 failover: kill -> first publish by the new leader', () => {
+  scenarioIt('failover')('7 failover: kill -> first publish by the new leader', () => {
     const s = scenario('failover');
     const why = JSON.stringify(s.tuned.trials);
     expect(hasMedian(s.tuned.firstPublishMs), why).toBe(true);
@@ -208,7 +229,7 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(s.tuned.firstPublishMs.median, why).toBeGreaterThan(0);
   });
 
-  it('8 recovery: kill -> run restarted elsewhere', () => {
+  scenarioIt('recovery')('8 recovery: kill -> run restarted elsewhere', () => {
     const s = scenario('recovery');
     const why = JSON.stringify(s.ours.trials);
     expect(hasMedian(s.ours.reExecutedAfterMs), why).toBe(true);
@@ -221,7 +242,7 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(s.ours.liveDuplicates, why).toBe(0);
   });
 
-  it('9 list: GET /tasks (or getTasks()) timings', () => {
+  scenarioIt('list')('9 list: GET /tasks (or getTasks()) timings', () => {
     const s = scenario('list');
     expect(hasMedian(s.ms)).toBe(true);
     expect(s.ms.median).toBeGreaterThan(0);
@@ -231,7 +252,7 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(s.paged.tasksReturned).toBe(s.paged.params.limit);
   });
 
-  it('10 startup: spawn -> ready -> leader, and the BullMQ upsert', () => {
+  scenarioIt('startup')('10 startup: spawn -> ready -> leader, and the BullMQ upsert', () => {
     const s = scenario('startup');
     const ours = Object.values(s.ours)[0] as Json;
     expect(hasMedian(ours.spawnToReadyMs)).toBe(true);
@@ -241,31 +262,86 @@ describe('benchmark harness (smoke sizes)', () => {
     expect(ours.spawnToLeaderMs.median).toBeGreaterThan(0);
   });
 
-  it('profile: CPU profile summary and Redis command sample', () => {
+  scenarioIt('profile')('profile: CPU profile summary and Redis command sample', () => {
     const s = scenario('profile');
     expect(s.cpu.byModule.length).toBeGreaterThan(0);
     expect(s.cpu.bySelfTime.length).toBeGreaterThan(0);
     expect(s.redisSample.commands.length).toBeGreaterThan(0);
   });
 
+  (clusterMissing ? it.skip : scenarioIt('partitions'))(
+    '15 partitions: P = 1 and P = 6 on a 3-master Redis Cluster, the shares, leases and acceptance checks',
+    () => {
+      const s = scenario('partitions');
+      expect(s.skipped, s.skipped).toBeUndefined();
+      for (const n of s.params.partitions) {
+        const { runs, summary, idle } = s.byPartitions[n];
+        const why = `P = ${n}: ${JSON.stringify(runs).slice(0, 3000)}`;
+        expect(summary.errors, why).toBe(0);
+        // The smoke load is far below what the instances handle: every run once.
+        expect(summary.missedRuns.max, why).toBe(0);
+        expect(summary.duplicateRuns.max, why).toBe(0);
+        expect(summary.deliveredPerSecond.median, why).toBe(s.params.tasks);
+        expect(hasMedian(summary.latencyP99), why).toBe(true);
+        for (const r of runs) {
+          // One share and one CPU figure per master, the shares adding up to the whole.
+          expect(r.redis.perServer, why).toHaveLength(s.params.masters);
+          const shares = r.redis.perServer.map((x: Json) => x.commandsShare);
+          expect(
+            shares.reduce((a: number, b: number) => a + b, 0),
+            why,
+          ).toBeCloseTo(1, 2);
+          expect(r.processes, why).toHaveLength(s.params.instances);
+          // Every partition's lease held by one of the instances (how evenly: the checks below).
+          const held = Object.values(r.extra.leasesAtEnd.perInstance) as number[];
+          expect(
+            held.reduce((a, b) => a + b, 0),
+            why,
+          ).toBe(n);
+          expect(
+            r.extra.placement.partitionsPerMaster.reduce((a: number, b: number) => a + b, 0),
+            why,
+          ).toBe(n);
+          expect(r.extra.clientsPerMaster, why).toHaveLength(s.params.masters);
+        }
+        expect(idle.error, JSON.stringify(idle)).toBeUndefined();
+        expect(idle.perMaster, JSON.stringify(idle)).toHaveLength(s.params.masters);
+        expect(idle.commandsPerSecond, JSON.stringify(idle)).toBeGreaterThan(0);
+      }
+      // One partition: its commands on the one master of its tag (the others see the clients' Cluster
+      // bookkeeping, e.g. CLUSTER SLOTS).
+      const one = s.byPartitions[Math.min(...s.params.partitions)].runs[0];
+      expect(Math.max(...one.redis.perServer.map((x: Json) => x.commandsShare))).toBeGreaterThan(0.95);
+      // The checks report their values and a verdict (not asserted: benchmarks report, they never fail).
+      for (const check of Object.values(s.checks) as Json[]) {
+        expect(typeof check.target).toBe('string');
+        expect(check.value).toBeDefined();
+        expect(typeof check.pass, JSON.stringify(check)).toBe('boolean');
+      }
+    },
+  );
+
   it('renders the report table', () => {
     const all = markdown.join('\n');
     expect(all).toContain('## Results');
     expect(all).toContain('## How to reproduce');
-    for (const fragment of [
-      'idle Redis cmds/s',
-      'lateness (handler start',
-      'Redis memory per registered task',
-      'leader failover',
-      'GET /tasks',
-      'startup with',
-      'engine CPU per execution',
-      'Redis CPU per execution',
-      'longest single Redis call',
-      'aligned burst',
-      'highest per-second task count',
-    ]) {
-      expect(all).toContain(fragment);
+    const fragments: Record<string, string[]> = {
+      idle: ['idle Redis cmds/s'],
+      lateness: ['lateness (handler start'],
+      memory: ['Redis memory per registered task'],
+      failover: ['leader failover'],
+      list: ['GET /tasks'],
+      startup: ['startup with'],
+      throughput: ['engine CPU per execution', 'Redis CPU per execution'],
+      burst: ['longest single Redis call', 'aligned burst'],
+      capacity: ['highest per-second task count'],
+      partitions: clusterMissing
+        ? []
+        : ["each master's share of the window's commands", 'partition leases per instance'],
+    };
+    for (const [id, expected] of Object.entries(fragments)) {
+      if (!covers(id)) continue;
+      for (const fragment of expected) expect(all, id).toContain(fragment);
     }
   });
 });

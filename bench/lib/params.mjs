@@ -1,4 +1,4 @@
-// Sizes and durations of each scenario: `full` (npm run bench, ~22-25 min on 2 cores) and `smoke`
+// Sizes and durations of each scenario: `full` (npm run bench, ~28-31 min on 2 cores) and `smoke`
 // (test/bench-smoke.e2e-spec.ts: tiny sizes, a few seconds each).
 
 export const PARAMS = {
@@ -64,6 +64,26 @@ export const PARAMS = {
       graceMs: 1000,
       maxGraceMs: 3000,
     },
+    // Its own 3-master Redis Cluster; P = 1 and P = 6 interleaved, ~25 s a run at P = 1 and ~55 s at P = 6
+    // (start, the leases' spread: ~30 s with the default timings, warm-up, window, teardown), then each P idle:
+    // ~6 min in all. The load: what 3 instances on a cluster sustain at P = 1 on 2 cores with room to spare.
+    partitions: {
+      masters: 3,
+      instances: 3,
+      partitions: [1, 6],
+      tasks: 3000,
+      runs: 3,
+      concurrency: 200,
+      warmupS: 4,
+      windowS: 10,
+      graceMs: 3000,
+      // Default lease timings: the balancer hands a lease over once held for one lease TTL.
+      options: {},
+      spreadTimeoutS: 60,
+      sharePoints: 10,
+      // As scenario 1 (a window as long as the 30 s reconciliation pass), default timings.
+      idle: { tasks: 10_000, warmupS: 5, windowS: 30, options: {} },
+    },
   },
   smoke: {
     lateness: { tasks: 5, runs: 1, warmupS: 0.5, windowS: 1, concurrency: 5, graceMs: 300, observeStream: true },
@@ -120,6 +140,27 @@ export const PARAMS = {
       windowS: 1,
       graceMs: 300,
       maxGraceMs: 2000,
+    },
+    partitions: {
+      masters: 3,
+      instances: 3,
+      partitions: [1, 6],
+      tasks: 30,
+      runs: 1,
+      concurrency: 20,
+      warmupS: 0.5,
+      windowS: 1,
+      graceMs: 300,
+      // Short leases, so that the leases spread within a few seconds.
+      options: { leaderHeartbeatInterval: 0.5, leaderRetryInterval: 0.5 },
+      spreadTimeoutS: 20,
+      sharePoints: 10,
+      idle: {
+        tasks: 20,
+        warmupS: 0.3,
+        windowS: 1,
+        options: { leaderHeartbeatInterval: 0.5, leaderRetryInterval: 0.5 },
+      },
     },
   },
 };

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { perExecutionCpu } from './per-execution.mjs';
 import { WorkerProc, procCpuMicros, usageDelta } from './proc.mjs';
-import { diff, snapshot, topCommands } from './redis.mjs';
+import { diff, snapshot, sumDiffs, topCommands } from './redis.mjs';
 import { distribution, round } from './stats.mjs';
 
 /** Sleeps until wall-clock time `t` (ms). */
@@ -22,9 +22,15 @@ export async function sleepUntil(t) {
  * @param ctx the harness context (redis client, url, log)
  * @param {{ system: 'ours'|'bullmq'|'cron', tasks: number, instances?: number, concurrency: number,
  *           warmupS: number, windowS: number, graceMs: number, maxGraceMs?: number, execArgv?: string[],
- *           cron?: string, periodS?: number,
- *           onWindow?: (info) => Promise<void>, onCollected?: (info) => Promise<object> }} p
+ *           cron?: string, periodS?: number, options?: object, servers?: import('ioredis').Redis[],
+ *           onStarted?: (info) => Promise<void>, onWindow?: (info) => Promise<void>,
+ *           onCollected?: (info) => Promise<object> }} p
  *   `instances`: processes of ours, or BullMQ worker processes (the first also upserts the schedulers);
+ *   `options`: extra TaskManagerModule options of ours (e.g. `partitions`, or `redis: { cluster: { nodes } }`,
+ *   which replaces `ctx.redisUrl`);
+ *   `servers`: harness clients of every Redis server the system uses (default `[ctx.redis]`; the masters of a
+ *   Cluster): commands and CPU are their sums, and `redis.perServer` has each one's when there are several;
+ *   `onStarted`: awaited once every process is ready, before the window is planned (e.g. until leases settle);
  *   `onCollected`: called once the window's runs are collected, before teardown; its result is `extra`.
  */
 export async function measurePeriodic(ctx, p) {
@@ -33,6 +39,7 @@ export async function measurePeriodic(ctx, p) {
   const cron = p.cron ?? '* * * * * *';
   const periodMs = (p.periodS ?? 1) * 1000;
   const prefix = await ctx.fresh(`${system}-${tasks}`);
+  const servers = p.servers ?? [ctx.redis];
   const procs = [];
   const setupStart = Date.now();
   try {
@@ -72,6 +79,7 @@ export async function measurePeriodic(ctx, p) {
       await w.ready();
     }
     const setupMs = Date.now() - setupStart;
+    if (p.onStarted) await p.onStarted({ procs, prefix });
     // The stream's observer is connected before the window is planned, and reads from the warm-up on (publishes
     // before the window are filtered out by slot): connecting as the window began, a loaded machine missed the
     // publishes of a short window (their entries are deleted once their runs complete).
@@ -84,13 +92,21 @@ export async function measurePeriodic(ctx, p) {
     await sleepUntil(windowStart - 200);
     const cpuA = machineCpu();
     const procCpuA = procs.map((w) => procCpuMicros(w.pid));
-    const [snapA, ...usageA] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
+    const [snapsA, usageA] = await Promise.all([
+      Promise.all(servers.map(snapshot)),
+      Promise.all(procs.map((w) => w.usage())),
+    ]);
+    const snapA = snapsA[0];
     await Promise.all(procs.map((w) => w.request('collect'))); // drops the warm-up executions
     if (p.onWindow) await p.onWindow({ procs, windowStart, windowEnd, prefix });
     await sleepUntil(windowEnd - 200);
     const cpuB = machineCpu();
     const procCpuB = procs.map((w) => procCpuMicros(w.pid));
-    const [snapB, ...usageB] = await Promise.all([snapshot(ctx.redis), ...procs.map((w) => w.usage())]);
+    const [snapsB, usageB] = await Promise.all([
+      Promise.all(servers.map(snapshot)),
+      Promise.all(procs.map((w) => w.usage())),
+    ]);
+    const snapB = snapsB[0];
     // Late runs of the window's slots still count as executed (their lateness says how late): collect until
     // every expected run started, or none of the window's slots started for `graceMs` (at most `maxGraceMs`,
     // default 30 s).
@@ -137,7 +153,8 @@ export async function measurePeriodic(ctx, p) {
     let distinct = 0;
     for (const counts of perSlot.values()) for (const n of counts) if (n > 0) distinct++;
     const intervalS = (snapB.t - snapA.t) / 1000;
-    const redis = system === 'cron' ? null : diff(snapA, snapB);
+    const serverDiffs = system === 'cron' ? [] : servers.map((_, i) => diff(snapsA[i], snapsB[i]));
+    const redis = system === 'cron' ? null : sumDiffs(serverDiffs);
     const processes = procs.map((w, i) => ({ label: w.label, ...usageDelta(usageA[i], usageB[i]) }));
     const machineBusy = cpuA && cpuB ? ((cpuB.busy - cpuA.busy) / ((cpuB.t - cpuA.t) / 1000)) * 100 : null;
     const perExecution = perExecutionCpu({
@@ -196,6 +213,17 @@ export async function measurePeriodic(ctx, p) {
         executionsInInterval,
         perExecution: executionsInInterval > 0 ? topCommands(redis, 60, executionsInInterval, 'perExecution') : [],
         totalCommands: redis.totalCommands,
+        ...(serverDiffs.length > 1
+          ? {
+              perServer: serverDiffs.map((d) => ({
+                commands: d.totalCommands,
+                commandsPerSecond: round(d.commandsPerSecond, 1),
+                commandsShare: redis.totalCommands > 0 ? round(d.totalCommands / redis.totalCommands, 4) : null,
+                cpuPercent: round(d.redisCpuPercent, 1),
+                usedMemoryMB: round(d.usedMemory / 1048576, 2),
+              })),
+            }
+          : {}),
       },
       ...(extra !== undefined ? { extra } : {}),
     };

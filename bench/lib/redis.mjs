@@ -129,3 +129,32 @@ export function topCommands(d, n = 12, divisor = d.seconds, unit = 'perSecond') 
       usec: s.usec,
     }));
 }
+
+/**
+ * The sum of the diffs of several servers over the same interval (the masters of a Redis Cluster): commands
+ * and CPU add up (CPU % above 100 when several masters are busy), memory at the end is the total.
+ */
+export function sumDiffs(diffs) {
+  if (diffs.length === 1) return diffs[0];
+  const perCommand = {};
+  for (const d of diffs) {
+    for (const [name, s] of Object.entries(d.perCommand)) {
+      const t = (perCommand[name] ??= { calls: 0, usec: 0 });
+      t.calls += s.calls;
+      t.usec += s.usec;
+    }
+  }
+  const sum = (field) => diffs.reduce((a, d) => a + d[field], 0);
+  const seconds = diffs[0].seconds;
+  return {
+    seconds,
+    totalCommands: sum('totalCommands'),
+    scriptCalls: sum('scriptCalls'),
+    commandsPerSecond: sum('totalCommands') / seconds,
+    perCommand,
+    cpuSeconds: sum('cpuSeconds'),
+    redisCpuPercent: (sum('cpuSeconds') / seconds) * 100,
+    usedMemory: sum('usedMemory'),
+    usedMemoryDataset: sum('usedMemoryDataset'),
+  };
+}

@@ -12,6 +12,7 @@ import {
   profileEvidence,
   waveFloor,
 } from './report-load.mjs';
+import { partitionsDetails, partitionsRows } from './report-partitions.mjs';
 
 /** Each row of the main table: cells, target check and the evidence of a miss. */
 function rows(report) {
@@ -136,6 +137,7 @@ function rows(report) {
   }
 
   out.push(...loadRows(S, cores));
+  out.push(...partitionsRows(S));
 
   // 5. commands
   const cmd = S.commands;
@@ -394,6 +396,7 @@ ${table(['system', 'tasks', 'cmds/s', 'per command (calls/s)', 'process CPU', 'R
   parts.push(periodicDetails('4. Throughput, several instances (ours)', S.cluster));
   parts.push(burstDetails(S.burst));
   parts.push(capacityDetails(S.capacity));
+  parts.push(partitionsDetails(S.partitions));
 
   const cmd = S.commands;
   if (cmd && !cmd.error) {
@@ -719,11 +722,12 @@ ${details(report)}
 ## How to reproduce
 
 Requires \`redis-server\` on PATH (the harness starts a private one on a free port with \`--save '' --appendonly no\`,
-so that INFO commandstats and used_memory deltas only see the benchmark, and FLUSHALLs it between runs).
+so that INFO commandstats and used_memory deltas only see the benchmark, and FLUSHALLs it between runs); scenario 15
+also \`redis-cli\` (it starts its own Redis Cluster, and says it was not run without it).
 
 \`\`\`sh
 npm ci
-npm run bench                      # every scenario (~22–25 min on 2 cores); rewrites docs/benchmarks.md and .json
+npm run bench                      # every scenario (~28–31 min on 2 cores); rewrites docs/benchmarks.md and .json
 npm run bench -- <scenario> ...    # some scenarios, by name or number; merged into the existing JSON
 node bench/run.mjs --smoke --out /tmp/bench-smoke   # tiny sizes, ~1 min (what test/bench-smoke.e2e-spec.ts runs)
 \`\`\`
@@ -742,6 +746,7 @@ node bench/run.mjs --smoke --out /tmp/bench-smoke   # tiny sizes, ~1 min (what t
 | 10 | startup | \`npm run bench -- startup\` |
 | 13 | aligned burst: 50,000 tasks due at second 0, 1 and 3 instances | \`npm run bench -- burst\` (waits for minute boundaries: ~1 min per run) |
 | 14 | capacity: highest per-second task count sustained, 1/2/3 instances | \`npm run bench -- capacity\` (~4 min) |
+| 15 | partitions 1 and 6 on a local 3-master Redis Cluster, 3 instances (needs \`redis-cli\`) | \`npm run bench -- partitions\` (~6 min) |
 | — | CPU profile + Redis command sample | \`npm run bench -- profile\` (the .cpuprofile is left in a temp dir, path in the JSON) |
 | — | concurrency sweep (optional, not in \`all\`, ~2.5 min) | \`npm run bench -- sweep\` |
 

@@ -3,7 +3,8 @@
 //   redisUrl, prefix          where to coordinate
 //   tasks, cron               `tasks` tasks t-1..t-N (one @Task with a kwargs list) on `cron`
 //   longTask: { ms }          an extra task "long" (never due by itself; triggered) running `ms`
-//   options                   extra TaskManagerModule options (e.g. concurrentTasks)
+//   options                   extra TaskManagerModule options (e.g. concurrentTasks, partitions; a Redis
+//                             Cluster as `redis: { cluster: { nodes } }`, which replaces redisUrl)
 //   http: { apiOptions }      boot an HTTP app (for the management API, when the library has one)
 // Driven over IPC (see common.mjs); records every execution (task index, slot, handler start).
 import { Recorder, config, emit, now, processStart, serve, usage } from './common.mjs';
