@@ -14,6 +14,7 @@ import {
   memory,
   renderMarkdown,
   replay,
+  report,
   reportOf,
   SCALING_MD,
   size,
@@ -164,6 +165,75 @@ describe('tools/capacity-model.mjs', () => {
     expect(() => costsFromBenchmarks({ scenarios: { ...bench.scenarios, memory: { ours: {} } } })).toThrow(
       /memory\.ours\.bytesPerTask/,
     );
+  });
+
+  it('validates the partitioned setup from scenario 15 once it has run, and says so while it has not', () => {
+    const stat = (median: number) => ({ median });
+    const bench = JSON.parse(readFileSync(BENCHMARKS_JSON, 'utf8'));
+    const idle = (partitions: number, perMaster: number[]) => ({
+      partitions,
+      tasks: 10_000,
+      commandsPerSecond: perMaster.reduce((a, b) => a + b, 0),
+      perMaster: perMaster.map((commandsPerSecond) => ({ commandsPerSecond, cpuPercent: 0.2 })),
+      redisCpuPercent: 0.6,
+    });
+    const partitions = {
+      params: { masters: 3, instances: 3, partitions: [1, 6] },
+      byPartitions: {
+        '1': { summary: { runsPerSecond: stat(3000) }, idle: idle(1, [0.5, 4.5, 0.5]) },
+        '6': {
+          summary: {
+            runsPerSecond: stat(3000),
+            busiestMasterCommandsShare: stat(0.36),
+            busiestMasterCpuPercent: stat(7),
+            busiestProcessCpuPercent: stat(12),
+            cpuPercentTotal: stat(33),
+            engineCpuUsPerExecution: stat(110),
+          },
+          idle: idle(6, [2, 2.5, 2]),
+        },
+      },
+    };
+    const measured = report({ ...bench, scenarios: { ...bench.scenarios, partitions } });
+    const rows = measured.validation.filter((v: { setup: string }) => v.setup.includes('6 partitions'));
+    const { redisUsPerRun, engineUsPerRun } = measured.costs;
+    // Of 6 partitions on 3 masters the busiest holds 2: a third of the runs; the instances share the engine's CPU.
+    expect(rows.map((v: { setup: string }) => v.setup)).toEqual(
+      Array(4).fill('3 masters, 3 instances, 6 partitions, 3,000 runs/s'),
+    );
+    const [runs, redis, busiest, summed] = rows;
+    expect(runs.model).toBeCloseTo(1000);
+    expect(runs.measured).toBeCloseTo(1080);
+    expect(runs.difference).toBeCloseTo(-80 / 1080);
+    expect(redis.model).toBeCloseTo((100 * redisUsPerRun * 1000) / 1e6);
+    expect(redis.measured).toBe(7);
+    expect(busiest.model).toBeCloseTo((100 * engineUsPerRun * 1000) / 1e6);
+    expect(busiest.measured).toBe(12);
+    expect(summed.model).toBeCloseTo((100 * engineUsPerRun * 3000) / 1e6);
+    expect(summed.measured).toBe(33);
+    const markdown = renderMarkdown(measured);
+    expect(markdown).toContain('| 3 masters, 3 instances, 6 partitions, 3,000 runs/s | runs/s on the busiest master');
+    expect(markdown).toContain(
+      'Idle cost of 3 instances on 3 masters (scenario 15, 10,000 tasks, none due): 1 partition 5.5 commands/s ' +
+        '(per master 0.5 / 4.5 / 0.5), Redis 0.6 % in all; 6 partitions 6.5 commands/s (per master 2 / 2.5 / 2)',
+    );
+    expect(markdown).not.toContain('not measured yet');
+
+    // Not run (or skipped where redis-cli is missing): one row says so, and the idle line too.
+    for (const scenarios of [
+      bench.scenarios,
+      { ...bench.scenarios, partitions: { params: partitions.params, skipped: 'redis-cli not found' } },
+    ]) {
+      const notRun = report({ ...bench, scenarios });
+      const last = notRun.validation.at(-1);
+      expect(last).toMatchObject({ setup: '3 masters, 3 instances, 6 partitions', model: null, measured: null });
+      const text = renderMarkdown(notRun);
+      expect(text).toContain('not measured yet: scenario 15 (`npm run bench -- partitions`) has not been run');
+      expect(text).toContain(
+        'Idle cost with more than one partition (3 instances on 3 masters, 6 partitions): not measured yet',
+      );
+      expect(text).toMatch(/\d+ of \d+ rows within ± 30 %; 1 not measured yet\./);
+    }
   });
 
   it('docs/scaling.md shows the tables the CLI prints from docs/benchmarks.json', () => {

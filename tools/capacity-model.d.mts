@@ -14,7 +14,7 @@ export interface Costs {
 export interface Deployment {
   instances: number;
   masters: number;
-  /** 1 today (one hash tag per deployment); more is the model's projection. */
+  /** The `partitions` option: 1 (the default) puts the whole deployment on one hash tag. */
   partitions: number;
 }
 

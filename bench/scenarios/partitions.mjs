@@ -172,6 +172,9 @@ function summarizeRuns(runs, masters) {
     busiestMasterCommandsPerSecond: summarize(
       ok.map((r) => Math.max(...(r.redis.perServer ?? []).map((s) => s.commandsPerSecond))),
     ),
+    busiestMasterCommandsShare: summarize(
+      ok.map((r) => Math.max(...(r.redis.perServer ?? []).map((s) => s.commandsShare))),
+    ),
     busiestMasterCpuPercent: summarize(ok.map((r) => Math.max(...(r.redis.perServer ?? []).map((s) => s.cpuPercent)))),
     busiestProcessCpuPercent: summarize(ok.map((r) => Math.max(...r.processes.map((x) => x.cpuPercent)))),
     errors: runs.length - ok.length,

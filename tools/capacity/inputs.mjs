@@ -84,8 +84,54 @@ export const COST_SOURCES = {
 };
 
 /**
+ * What the partitions scenario (15: instances on a local Redis Cluster, one partition count against another)
+ * measured at its highest partition count, or null when it has not been run (or was skipped, or failed).
+ */
+function partitionedOf(s) {
+  if (!s || s.error || s.skipped) return null;
+  const high = Math.max(...s.params.partitions);
+  const summary = s.byPartitions?.[high]?.summary;
+  if (typeof summary?.runsPerSecond?.median !== 'number') return null;
+  const path = (field) => `partitions.byPartitions.${high}.summary.${field}`;
+  const get = (field) => median(summary[field], path(field));
+  return {
+    masters: s.params.masters,
+    instances: s.params.instances,
+    partitions: high,
+    runsPerSecond: get('runsPerSecond'),
+    busiestMasterCommandsShare: get('busiestMasterCommandsShare'),
+    busiestMasterCpuPercent: get('busiestMasterCpuPercent'),
+    busiestProcessCpuPercent: get('busiestProcessCpuPercent'),
+    processCpuPercentTotal: get('cpuPercentTotal'),
+    engineUsPerRun: get('engineCpuUsPerExecution'),
+  };
+}
+
+/**
+ * The idle cost of the partitions scenario's deployment (its instances on the Cluster, tasks registered, none
+ * due) at each partition count it measured; [] when it has not been run.
+ */
+function partitionedIdleOf(s) {
+  if (!s || s.error || s.skipped) return [];
+  return s.params.partitions
+    .map((n) => s.byPartitions?.[n]?.idle)
+    .filter((i) => i && !i.error)
+    .map((i) => ({
+      partitions: i.partitions,
+      tasks: i.tasks,
+      instances: s.params.instances,
+      masters: s.params.masters,
+      commandsPerSecond: i.commandsPerSecond,
+      perMasterCommandsPerSecond: i.perMaster.map((m) => m.commandsPerSecond),
+      redisCpuPercent: i.redisCpuPercent,
+    }));
+}
+
+/**
  * What the benchmarks measured at the setups the model can be checked against: the throughput scenario
- * (1 instance, 5,000/s), the cluster scenario (3 instances, 10,000/s) and the aligned burst (50,000 runs).
+ * (1 instance, 5,000/s), the cluster scenario (3 instances, 10,000/s), the aligned burst (50,000 runs) and,
+ * once it has been run, the partitions scenario (3 masters, 3 instances, 6 partitions; else `partitioned`
+ * is null).
  * @param {any} bench
  */
 export function measuredFromBenchmarks(bench) {
@@ -127,5 +173,7 @@ export function measuredFromBenchmarks(bench) {
       engineUsPerRun: median(three.engineCpuUsPerExecution, 'cluster engineCpuUsPerExecution'),
     },
     bursts: [burst(1), burst(3)].filter(Boolean),
+    partitioned: partitionedOf(s.partitions),
+    partitionedIdle: partitionedIdleOf(s.partitions),
   };
 }

@@ -43,7 +43,7 @@ function limits(r) {
   const { masterRunsPerSecond, leaderRunsPerSecond, deadlineS } = r.ceilings;
   const target = whole(r.settings.target);
   return table(
-    ['today’s single point', `most it carries at ${target} of its core`],
+    ['single point of one partition', `most it carries at ${target} of its core`],
     [
       [
         'the one Redis master',
@@ -62,8 +62,12 @@ function memoryTable(r) {
     m.today.masters === null ? 'does not fit on one master' : String(m.today.masters),
     bytes(m.today.instanceBytes),
   ]);
+  const { masters, instances, partitions } = r.settings.partitioned;
+  const partitionedIdle = r.partitionedIdle.length
+    ? `Idle cost of ${r.partitionedIdle[0].instances} instances on ${r.partitionedIdle[0].masters} masters (scenario 15, ${int(r.partitionedIdle[0].tasks)} tasks, none due): ${r.partitionedIdle.map((i) => `${i.partitions} partition${i.partitions > 1 ? 's' : ''} ${i.commandsPerSecond} commands/s (per master ${i.perMasterCommandsPerSecond.join(' / ')}), Redis ${i.redisCpuPercent} % in all`).join('; ')}.`
+    : `Idle cost with more than one partition (${instances} instances on ${masters} masters, ${partitions} partitions): not measured yet, scenario 15 (\`npm run bench -- partitions\`) has not been run.`;
   const idleLine = `Idle cost (scenario 1) does not grow with the task count: ${idle.map((i) => `${int(i.tasks)} tasks ${i.commandsPerSecond} commands/s, Redis ${i.redisCpuPercent} %`).join('; ')}.`;
-  return `${table(['registered tasks', 'Redis memory', `masters (${r.settings.masterMemoryGiB} GiB each, ≤ ${whole(r.settings.target)})`, 'RSS of each instance'], rows)}\n\n${idleLine}`;
+  return `${table(['registered tasks', 'Redis memory', `masters (${r.settings.masterMemoryGiB} GiB each, ≤ ${whole(r.settings.target)})`, 'RSS of each instance'], rows)}\n\n${idleLine}\n\n${partitionedIdle}`;
 }
 
 function todayTable(r) {
@@ -109,16 +113,22 @@ function projectionTable(r) {
 }
 
 function validationTable(r) {
-  const rows = r.validation.map((v) => [
-    v.setup,
-    v.figure,
-    fixed(v.model, 2),
-    fixed(v.measured, 2),
-    signed(v.difference),
-    `${Math.abs(v.difference) <= 0.3 ? 'yes' : 'no'}${v.note ? ` (${v.note})` : ''}`,
-  ]);
-  const within = r.validation.filter((v) => Math.abs(v.difference) <= 0.3).length;
-  const summary = `${within} of ${r.validation.length} rows within ± 30 %.`;
+  const rows = r.validation.map((v) =>
+    v.measured === null
+      ? [v.setup, v.figure, '—', '—', '—', v.note]
+      : [
+          v.setup,
+          v.figure,
+          fixed(v.model, 2),
+          fixed(v.measured, 2),
+          signed(v.difference),
+          `${Math.abs(v.difference) <= 0.3 ? 'yes' : 'no'}${v.note ? ` (${v.note})` : ''}`,
+        ],
+  );
+  const measured = r.validation.filter((v) => v.measured !== null);
+  const within = measured.filter((v) => Math.abs(v.difference) <= 0.3).length;
+  const missing = r.validation.length - measured.length;
+  const summary = `${within} of ${measured.length} rows within ± 30 %${missing ? `; ${missing} not measured yet` : ''}.`;
   return `${table(['setup', 'figure', 'model', 'measured', 'difference', 'within ± 30 %'], rows)}\n\n${summary}`;
 }
 
@@ -127,13 +137,13 @@ export function renderMarkdown(r) {
   return [
     '#### Inputs',
     inputs(r),
-    '#### Today’s limits',
+    '#### The limits of one partition (the default)',
     limits(r),
     '#### Registered tasks: memory',
     memoryTable(r),
-    `#### Runs due in the same minute, today (1 partition; ≤ ${whole(r.settings.target)} of every core; aligned waves drained within ${r.settings.deadlineS} s)`,
+    `#### Runs due in the same minute, with one partition (the default; ≤ ${whole(r.settings.target)} of every core; aligned waves drained within ${r.settings.deadlineS} s)`,
     todayTable(r),
-    '#### Projection: with partitions (a future option, not in the engine today)',
+    '#### With partitions (the `partitions` option): the fewest that meet the target (model and replay)',
     projectionTable(r),
     '#### Validation on this machine',
     validationTable(r),

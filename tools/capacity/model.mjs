@@ -2,9 +2,11 @@
 // deployment (instances, Redis masters, partitions) to the CPU each part carries, and the other way round: the
 // instances and masters a load needs. docs/scaling.md explains them.
 //
-// Today's engine has one partition: every key of a deployment shares one hash tag, so all of it lives on one
-// Redis master (effective masters = min(masters, partitions)) and one leader publishes every run. `partitions`
-// above 1 is the model's projection for a partitioned engine that does not exist yet (issue 15).
+// A partition's keys share one hash tag, so they live on one Redis master, and one leader publishes its runs:
+// with one partition (the default) the whole deployment sits on one master and one leader (effective masters =
+// min(masters, partitions)). With the `partitions` option each partition has its own tag, steered so that masters
+// with even slot ranges hold P / M each, and its own lease, the leases spread over the instances; the model takes
+// the partitions as equal (tasks spread by a hash of their id). Scenario 15 measures P = 6 on 3 masters.
 
 /** The target utilisation of every core, the default of the tables. */
 export const DEFAULT_TARGET = 0.7;
@@ -93,7 +95,7 @@ export function sizePartitioned(costs, runs, options, maxPartitions = 1024) {
 }
 
 /**
- * The highest load one part of today's layout (one partition) carries at `target`: runs per second on the one
+ * The highest load one part of a one-partition deployment carries at `target`: runs per second on the one
  * master, and the one leader's publishing (every run's publish share of the engine CPU on one core).
  */
 export function ceilings(costs, target = DEFAULT_TARGET, coresPerInstance = 1) {

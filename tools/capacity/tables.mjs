@@ -3,7 +3,7 @@
 // replay (replay.mjs).
 
 import { COST_SOURCES, costsFromBenchmarks, measuredFromBenchmarks } from './inputs.mjs';
-import { DEFAULT_TARGET, ceilings, load, memory, size, sizePartitioned } from './model.mjs';
+import { DEFAULT_TARGET, busiestShare, ceilings, load, memory, size, sizePartitioned } from './model.mjs';
 import { replay } from './replay.mjs';
 
 const int = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -15,6 +15,8 @@ export const DEFAULT_SETTINGS = {
   coresPerInstance: 1,
   masterMemoryGiB: 8,
   tasks: [1_000_000, 10_000_000],
+  /** The partitioned setup the validation expects from scenario 15 (named while it has not been run). */
+  partitioned: { masters: 3, instances: 3, partitions: 6 },
   loads: [
     { runs: 100_000, arrival: 'spread' },
     { runs: 100_000, arrival: 'aligned' },
@@ -64,7 +66,39 @@ function sizeLoad(costs, l, settings) {
   };
 }
 
-function validation(costs, measured) {
+/**
+ * The partitioned setup's rows (scenario 15: M masters, N instances, P partitions): runs/s, Redis CPU and
+ * commands on the busiest master, CPU of the busiest instance and of all; one row saying it was not measured
+ * while the scenario has not been run.
+ */
+function partitionedRows(costs, partitioned, expected, add) {
+  if (!partitioned) {
+    const { masters, instances, partitions } = expected;
+    add(
+      `${masters} masters, ${instances} instances, ${partitions} partitions`,
+      'runs/s and Redis CPU of the busiest master, CPU of the instances',
+      null,
+      null,
+      'not measured yet: scenario 15 (`npm run bench -- partitions`) has not been run',
+    );
+    return;
+  }
+  const { masters, instances, partitions, runsPerSecond } = partitioned;
+  const l = load(costs, { instances, masters, partitions }, runsPerSecond);
+  const setup = `${masters} masters, ${instances} instances, ${partitions} partitions, ${int(runsPerSecond)} runs/s`;
+  const perRun = `engine CPU per run measured here ${partitioned.engineUsPerRun} µs, ${costs.engineUsPerRun} µs with 1 instance`;
+  add(
+    setup,
+    'runs/s on the busiest master (runs/s × its share of the commands)',
+    runsPerSecond * busiestShare(l.effectiveMasters, partitions),
+    runsPerSecond * partitioned.busiestMasterCommandsShare,
+  );
+  add(setup, 'Redis CPU of the busiest master', 100 * l.busiestMasterCores, partitioned.busiestMasterCpuPercent);
+  add(setup, 'busiest instance', 100 * l.busiestInstanceCores, partitioned.busiestProcessCpuPercent, perRun);
+  add(setup, 'CPU of the instances, summed', 100 * l.instancesCoresTotal, partitioned.processCpuPercentTotal, perRun);
+}
+
+function validation(costs, measured, settings) {
   const rows = [];
   const add = (setup, figure, model, actual, note = '') => rows.push({ setup, figure, model, measured: actual, note });
   const one = measured.oneInstance;
@@ -95,7 +129,11 @@ function validation(costs, measured) {
     const figure = `slot → last run (s), replay on ${measured.hostCores} shared cores`;
     add(setup, figure, played.drainS, burst.lastStartMs / 1000, note);
   }
-  return rows.map((row) => ({ ...row, difference: (row.model - row.measured) / row.measured }));
+  partitionedRows(costs, measured.partitioned, settings.partitioned, add);
+  return rows.map((row) => ({
+    ...row,
+    difference: row.measured === null ? null : (row.model - row.measured) / row.measured,
+  }));
 }
 
 /**
@@ -116,7 +154,8 @@ export function report(bench, settings = DEFAULT_SETTINGS) {
       today: memory(costs, tasks, { partitions: 1, masterMemoryBytes, target: settings.target }),
     })),
     loads: settings.loads.map((l) => sizeLoad(costs, l, settings)),
-    validation: validation(costs, measured),
+    validation: validation(costs, measured, settings),
+    partitionedIdle: measured.partitionedIdle,
   };
 }
 
