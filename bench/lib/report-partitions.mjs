@@ -4,8 +4,8 @@
 import { mark, n0, n1, n2, range, table } from './format.mjs';
 
 const pct = (fraction) => (fraction === null || fraction === undefined ? '—' : `${n1(100 * fraction)} %`);
-const lows = (s) => Math.min(...s.params.partitions);
-const highs = (s) => Math.max(...s.params.partitions);
+const lowest = (s) => Math.min(...s.params.partitions);
+const highest = (s) => Math.max(...s.params.partitions);
 const okRuns = (s, n) => (s.byPartitions[n]?.runs ?? []).filter((r) => !r.error);
 
 /** "24.3 / 34.6 / 41.2 %" of each master's share of the commands, per run. */
@@ -14,7 +14,7 @@ const sharesOf = (runs) =>
 
 /** The machine's load during the runs: other processes' CPU (min–max), for the cells of the main table. */
 function loadNote(s) {
-  const others = [lows(s), highs(s)].flatMap((n) => okRuns(s, n).map((r) => r.otherCpuPercent));
+  const others = [lowest(s), highest(s)].flatMap((n) => okRuns(s, n).map((r) => r.otherCpuPercent));
   const valid = others.filter((v) => v !== null && v !== undefined);
   if (!valid.length) return '';
   return `; other processes ${n0(Math.min(...valid))}–${n0(Math.max(...valid))} % CPU`;
@@ -54,7 +54,7 @@ export function partitionsRows(S) {
         evidence: null,
       },
     ];
-  const [low, high] = [lows(s), highs(s)];
+  const [low, high] = [lowest(s), highest(s)];
   const c = s.checks;
   const load = loadNote(s);
   const sum = (n) => s.byPartitions[n]?.summary;
@@ -64,7 +64,7 @@ export function partitionsRows(S) {
       bullmq: 'n/a',
       cron: 'n/a',
       ours: `**${sharesOf(okRuns(s, high)) || '—'}** (P = ${low}: ${sharesOf(okRuns(s, low)) || '—'})${load}`,
-      target: c.commandShare.target.replace(/^each of the \d+ masters serves /, '').replace(/ of the window.*$/, ''),
+      target: `${n1(c.commandShare.expected.percent)} % ± ${c.commandShare.expected.points} points each`,
       ratio: '—',
       ok: c.commandShare.pass,
       evidence: c.commandShare.pass
@@ -80,7 +80,7 @@ export function partitionsRows(S) {
       bullmq: 'n/a',
       cron: 'n/a',
       ours: `**${c.leases.value.join('; ') || '—'}**`,
-      target: c.leases.target.replace(/^the \d+ leases spread /, '').replace(/ over .*$/, ''),
+      target: c.leases.expected,
       ratio: '—',
       ok: c.leases.pass,
       evidence: c.leases.pass
@@ -224,7 +224,7 @@ ${table(
   lines,
 )}
 
-The issue's acceptance (33 ± 10 % read as 33.3 % ± 10 percentage points):
+The issue's acceptance (its share of "33 ± 10 %" read as ${n1(c.commandShare.expected.percent)} % ± ${c.commandShare.expected.points} percentage points):
 
 ${table(['check', 'measured', 'result'], checks)}
 ${

@@ -204,12 +204,14 @@ function acceptance(p, byPartitions) {
   return {
     commandShare: {
       target: `each of the ${p.masters} masters serves ${round(100 * expectedShare, 1)} % ± ${p.sharePoints} points of the window's commands at P = ${high}`,
+      expected: { percent: round(100 * expectedShare, 1), points: p.sharePoints },
       value: shares,
       worstDeviationPoints: worstPoints === null ? null : round(worstPoints, 1),
       pass: shares.length > 0 && shares.every((s) => s.length === p.masters) ? worstPoints <= p.sharePoints : null,
     },
     leases: {
       target: `the ${high} leases spread ${ideal.join('/')} over the ${p.instances} instances at the end of each P = ${high} run`,
+      expected: ideal.join('/'),
       value: leases.map((l) => l.join('/')),
       pass: leases.length ? leases.every((l) => l.join('/') === ideal.join('/')) : null,
     },
