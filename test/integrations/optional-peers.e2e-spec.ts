@@ -89,7 +89,8 @@ describe('optional integrations', () => {
       peerDependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
-    const entries: Record<string, string> = { api: 'api', testing: 'testing' };
+    // (`ops`: the offline operations, e.g. the repartition; no optional peer.)
+    const entries: Record<string, string> = { api: 'api', testing: 'testing', ops: 'ops' };
     for (const subpath of [...SUBPATHS, 'swagger']) entries[subpath] = `integrations/${subpath}`;
     const exported = Object.keys(pkg.exports).filter((key) => key !== '.' && key !== './package.json');
     expect(exported.sort()).toEqual(

@@ -241,8 +241,16 @@ describe('hostile names', () => {
 
   it('has no SCAN/KEYS-like call in the library source (names are never patterns)', () => {
     const offenders: string[] = [];
+    const ops = join(librarySource, 'ops');
     for (const file of sourceFiles(librarySource)) {
       const text = readFileSync(file, 'utf8');
+      // The offline repartition (src/ops) walks whole keys of a stopped deployment with ZSCAN / HSCAN cursors:
+      // never with a MATCH pattern, so no name becomes one.
+      if (file.startsWith(`${ops}/`)) {
+        if (/['"`]MATCH['"`]/i.test(text)) offenders.push(`${file}: a MATCH pattern`);
+        if (/\.keys\(\s*['"`]|\.scan\s*\(|['"`](SCAN|KEYS)['"`]/.test(text)) offenders.push(`${file}: SCAN or KEYS`);
+        continue;
+      }
       const patterns = file.endsWith('.lua')
         ? [/redis\.call\(\s*'(SCAN|KEYS|HSCAN|SSCAN|ZSCAN)'/i, /rcall\(\s*'(SCAN|KEYS|HSCAN|SSCAN|ZSCAN)'/i]
         : [
