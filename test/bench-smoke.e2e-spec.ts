@@ -270,7 +270,7 @@ describe('benchmark harness (smoke sizes)', () => {
   });
 
   (clusterMissing ? it.skip : scenarioIt('partitions'))(
-    '15 partitions: P = 1 and P = 6 on a 3-master Redis Cluster, the shares, leases and acceptance checks',
+    '15 partitions: P = 6 (smoke; the full run also P = 1) on a 3-master Redis Cluster, the shares, leases and acceptance checks',
     () => {
       const s = scenario('partitions');
       expect(s.skipped, s.skipped).toBeUndefined();
@@ -308,10 +308,12 @@ describe('benchmark harness (smoke sizes)', () => {
         expect(idle.perMaster, JSON.stringify(idle)).toHaveLength(s.params.masters);
         expect(idle.commandsPerSecond, JSON.stringify(idle)).toBeGreaterThan(0);
       }
-      // One partition: its commands on the one master of its tag (the others see the clients' Cluster
-      // bookkeeping, e.g. CLUSTER SLOTS).
-      const one = s.byPartitions[Math.min(...s.params.partitions)].runs[0];
-      expect(Math.max(...one.redis.perServer.map((x: Json) => x.commandsShare))).toBeGreaterThan(0.95);
+      // One partition (when measured): its commands on the one master of its tag (the others see the clients'
+      // Cluster bookkeeping, e.g. CLUSTER SLOTS).
+      if (s.params.partitions.includes(1)) {
+        const one = s.byPartitions[1].runs[0];
+        expect(Math.max(...one.redis.perServer.map((x: Json) => x.commandsShare))).toBeGreaterThan(0.95);
+      }
       // The checks report their values and a verdict (not asserted: benchmarks report, they never fail).
       for (const check of Object.values(s.checks) as Json[]) {
         expect(typeof check.target).toBe('string');
