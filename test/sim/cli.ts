@@ -8,13 +8,14 @@ import { flagsOf, REVERTS } from './reverts.js';
 import { report, shrink } from './shrink.js';
 import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
-const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--disable kind,...]
+const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--partitions N] [--disable kind,...]
   [--revert reread,late-create] [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]
   [--with-fault kind]
 
 Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrinks it and prints the report.
   --seed S          one seed (with --trace: its trace)
   --instances N     every scenario with N instances
+  --partitions N    every scenario with N partitions (else each seed draws 1, or 2, 3 or 6)
   --disable kinds   fault kinds off: ${FAULT_KINDS.join(', ')}
   --revert fixes    undo a fix in the simulated driver: ${Object.keys(REVERTS).join(', ')}
   --jobs J          J processes
@@ -60,6 +61,9 @@ function parse(argv: string[]): Args {
         break;
       case '--instances':
         args.options.knobs = { ...args.options.knobs, instances: Number(value()) };
+        break;
+      case '--partitions':
+        args.options.knobs = { ...args.options.knobs, partitions: Number(value()) };
         break;
       case '--disable':
         for (const kind of value().split(',')) {
@@ -216,7 +220,11 @@ async function main(): Promise<void> {
     const shrunk = args.shrink
       ? await shrink(seed, result, args.options)
       : {
-          knobs: { instances: result.stats.instances, disabled: [...(args.options.knobs?.disabled ?? [])] },
+          knobs: {
+            instances: result.stats.instances,
+            disabled: [...(args.options.knobs?.disabled ?? [])],
+            partitions: scenarioOf(seed, args.options.knobs).partitions,
+          },
           result,
           attempts: 0,
         };

@@ -95,6 +95,8 @@ export class Link {
 export interface AppliedCall {
   worker: string;
   name: string;
+  /** The partition whose part was called (a lease, a schedule, a sweep); undefined: the deployment's. */
+  partition?: number;
   args: unknown[];
   result?: unknown;
   error?: unknown;
@@ -131,6 +133,8 @@ interface Method {
   fn: (...args: unknown[]) => unknown;
   /** Its calls are reported to `onApplied` (PortContext.observes). */
   observed: boolean;
+  /** The partition whose part it is (see AppliedCall). */
+  partition?: number;
 }
 
 /** A port's connection state: after a lost reply (a reconnection), its next read re-reads its pending runs. */
@@ -141,12 +145,14 @@ interface Connection {
 /** The runs pending for `consumer` in the store (what XREADGROUP with id 0 returns). */
 function pendingOf(store: MemoryStore, consumer: string): RunMessage[] {
   const runs: RunMessage[] = [];
-  for (const stream of [store.high, store.normal])
-    for (const delivery of stream.pending.values())
-      if (delivery.consumer === consumer) {
-        delivery.touchedAt = store.now();
-        runs.push(toRunMessage(delivery.entry, stream.highPriority));
-      }
+  // (Every partition's, as the Redis driver re-reads each partition connection's pending runs.)
+  for (const part of store.partitions)
+    for (const stream of [part.high, part.normal])
+      for (const delivery of stream.pending.values())
+        if (delivery.consumer === consumer) {
+          delivery.touchedAt = store.now();
+          runs.push(toRunMessage(delivery.entry, stream.highPriority));
+        }
   return runs;
 }
 
@@ -232,11 +238,13 @@ class PortCall implements Message {
     }
     pending.then(
       (result) => {
-        if (observed) ctx.onApplied({ worker: ctx.worker, name: this.name, args, result });
+        if (observed)
+          ctx.onApplied({ worker: ctx.worker, name: this.name, partition: this.method.partition, args, result });
         this.applied(true, result);
       },
       (error: unknown) => {
-        if (observed) ctx.onApplied({ worker: ctx.worker, name: this.name, args, error });
+        if (observed)
+          ctx.onApplied({ worker: ctx.worker, name: this.name, partition: this.method.partition, args, error });
         this.applied(false, error);
       },
     );
@@ -271,7 +279,12 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
   const call = (method: Method, args: unknown[]): Promise<unknown> =>
     new Promise((resolve, reject) => new PortCall(ctx, connection, method, args, resolve, reject));
 
-  const wrapperOf = (obj: object, name: string, fn: (...args: unknown[]) => unknown): unknown => {
+  const wrapperOf = (
+    obj: object,
+    name: string,
+    fn: (...args: unknown[]) => unknown,
+    partition: number | undefined,
+  ): unknown => {
     if (LOCAL_CALLS.has(name)) return fn.bind(obj);
     if (name === 'notices.subscribe') {
       return (listener: (notice: ChangeNotice) => void) =>
@@ -282,11 +295,11 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
           });
         });
     }
-    const method: Method = { name, obj, fn, observed: ctx.observes(name) };
+    const method: Method = { name, obj, fn, observed: ctx.observes(name), partition };
     return (...args: unknown[]) => call(method, args);
   };
 
-  const wrap = <T extends object>(part: string, target: T): T => {
+  const wrap = <T extends object>(part: string, target: T, partition?: number): T => {
     // (Every method wrapped once, up front, on a plain object: the engine reads a port's methods on every call.)
     const wrapped: Record<string, unknown> = {};
     for (let o: object | null = target; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
@@ -294,7 +307,7 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
         if (prop === 'constructor' || Object.hasOwn(wrapped, prop)) continue;
         const value = Object.getOwnPropertyDescriptor(o, prop)!.value as unknown;
         if (typeof value === 'function')
-          wrapped[prop] = wrapperOf(target, `${part}.${prop}`, value as (...args: unknown[]) => unknown);
+          wrapped[prop] = wrapperOf(target, `${part}.${prop}`, value as (...args: unknown[]) => unknown, partition);
         else
           Object.defineProperty(wrapped, prop, { get: () => Reflect.get(target, prop) as unknown, enumerable: true });
       }
@@ -305,21 +318,23 @@ export function networkPort(inner: CoordinationPort, ctx: PortContext): Coordina
   // A part shared by the port and a partition (the one partition's are the port's own) is wrapped once: the
   // engine's calls through either go over the network, under the same names (`leadership.acquire`, ...).
   const wrappedParts = new Map<object, unknown>();
-  const part = <T extends object>(name: string, target: T): T => {
-    if (!wrappedParts.has(target)) wrappedParts.set(target, wrap(name, target));
+  const part = <T extends object>(name: string, target: T, partition?: number): T => {
+    if (!wrappedParts.has(target)) wrappedParts.set(target, wrap(name, target, partition));
     return wrappedParts.get(target) as T;
   };
 
+  // (Each partition's parts first: partition 0's lease is also the port's own.)
+  const partitions = inner.partitions.map(({ index, leadership, schedule, taskSets }) => ({
+    index,
+    leadership: part('leadership', leadership, index),
+    schedule: part('schedule', schedule, index),
+    taskSets: part('taskSets', taskSets, index),
+  }));
   return {
     lifecycle: wrap('lifecycle', inner.lifecycle),
     leadership: part('leadership', inner.leadership),
     schedule: part('schedule', inner.schedule),
-    partitions: inner.partitions.map(({ index, leadership, schedule, taskSets }) => ({
-      index,
-      leadership: part('leadership', leadership),
-      schedule: part('schedule', schedule),
-      taskSets: part('taskSets', taskSets),
-    })),
+    partitions,
     // (Local: which partition a task belongs to is computed, not asked of the store.)
     partitionOf: inner.partitionOf,
     runs: wrap('runs', inner.runs),

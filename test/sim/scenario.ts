@@ -58,12 +58,15 @@ export interface Scenario {
   faultPhaseMs: number;
   healPhaseMs: number;
   runSeed: number;
+  /** The deployment's partition count (the `partitions` option): 1 for half of the seeds, else 2, 3 or 6. */
+  partitions: number;
 }
 
-/** What may be switched off: instances beyond `instances`, fault kinds. */
+/** What may be switched off: instances beyond `instances`, fault kinds; or the partition count, set. */
 export interface ScenarioKnobs {
   instances?: number;
   disabled?: ReadonlySet<FaultKind>;
+  partitions?: number;
 }
 
 const EVERY = [2, 3, 4, 5, 6, 10, 15];
@@ -76,6 +79,10 @@ export function scenarioOf(seed: number, knobs: ScenarioKnobs = {}): Scenario {
   const root = new Rng(seed);
   const [clusterRng, taskRng, faultRng] = [root.fork(), root.fork(), root.fork()];
   const runSeed = Math.floor(root.next() * 4294967296);
+  // (Drawn after everything else, from a stream of its own: a seed of one partition is the scenario it was
+  // before partitions were drawn.)
+  const layoutRng = root.fork();
+  const partitions = knobs.partitions ?? (layoutRng.chance(0.5) ? 1 : layoutRng.pick([2, 3, 6]));
   const count = clusterRng.int(3, 7);
   const instances: InstanceSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -130,6 +137,7 @@ export function scenarioOf(seed: number, knobs: ScenarioKnobs = {}): Scenario {
     faultPhaseMs,
     healPhaseMs: 50_000,
     runSeed,
+    partitions,
   };
 }
 

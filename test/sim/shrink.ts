@@ -4,21 +4,22 @@ import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
 /** The smallest failing schedule found for a seed, and how it was reached. */
 export interface Shrunk {
-  knobs: { instances: number; disabled: FaultKind[] };
+  knobs: { instances: number; disabled: FaultKind[]; partitions: number };
   result: SimResult;
   attempts: number;
 }
 
 /**
- * Shrinks a failing seed: fewer instances (down to 1), then each fault kind switched off in turn (handler
- * misbehaviour included), keeping each change while the same invariant still fails. Each attempt is a full
+ * Shrinks a failing seed: one partition instead of several, fewer instances (down to 1), then each fault kind
+ * switched off in turn (handler misbehaviour included), keeping each change while the same invariant still fails. Each attempt is a full
  * deterministic replay of the seed with those knobs.
  */
 export async function shrink(seed: number, failed: SimResult, options: SimOptions = {}): Promise<Shrunk> {
   const invariant = failed.violation!.invariant;
-  let best: ScenarioKnobs & { instances: number; disabled: Set<FaultKind> } = {
+  let best: ScenarioKnobs & { instances: number; disabled: Set<FaultKind>; partitions: number } = {
     instances: failed.stats.instances,
     disabled: new Set(options.knobs?.disabled ?? []),
+    partitions: scenarioOf(seed, options.knobs).partitions,
   };
   let bestResult = failed;
   let attempts = 0;
@@ -29,6 +30,7 @@ export async function shrink(seed: number, failed: SimResult, options: SimOption
     bestResult = result;
     return true;
   };
+  if (best.partitions > 1 && (await stillFails({ ...best, partitions: 1 }))) best = { ...best, partitions: 1 };
   for (let n = best.instances - 1; n >= 1; n--) {
     const knobs = { ...best, instances: n };
     if (!(await stillFails(knobs))) break;
@@ -41,21 +43,29 @@ export async function shrink(seed: number, failed: SimResult, options: SimOption
   }
   // (A bulk run's result holds only the violation's line, and no stack traces: replayed with its trace.)
   if (!bestResult.fingerprint) bestResult = await simulate(seed, { ...options, knobs: best, trace: true });
-  return { knobs: { instances: best.instances, disabled: [...best.disabled] }, result: bestResult, attempts };
+  return {
+    knobs: { instances: best.instances, disabled: [...best.disabled], partitions: best.partitions },
+    result: bestResult,
+    attempts,
+  };
 }
 
 /** A violation report: the seed, the invariant, the shrunk knobs, the scenario's faults and the trace. */
 export function report(shrunk: Shrunk, options: SimOptions = {}): string {
   const { result, knobs } = shrunk;
   const v = result.violation!;
-  const scenario = scenarioOf(result.seed, { instances: knobs.instances, disabled: new Set(knobs.disabled) });
+  const scenario = scenarioOf(result.seed, {
+    instances: knobs.instances,
+    disabled: new Set(knobs.disabled),
+    partitions: knobs.partitions,
+  });
   const replay =
-    `npm run simulate -- --seed ${result.seed} --instances ${knobs.instances}` +
+    `npm run simulate -- --seed ${result.seed} --instances ${knobs.instances} --partitions ${knobs.partitions}` +
     (knobs.disabled.length ? ` --disable ${knobs.disabled.join(',')}` : '') +
     (revertsOf(options.flags).length ? ` --revert ${revertsOf(options.flags).join(',')}` : '');
   return [
     `VIOLATION of ${v.invariant} at seed ${result.seed}: ${v.message}`,
-    `shrunk to ${knobs.instances} instance(s), faults off: ${knobs.disabled.join(', ') || 'none'} (${shrunk.attempts} replays)`,
+    `shrunk to ${knobs.instances} instance(s), ${knobs.partitions} partition(s), faults off: ${knobs.disabled.join(', ') || 'none'} (${shrunk.attempts} replays)`,
     `replay: ${replay} --trace`,
     `scenario: ${scenario.tasks.map((t) => `${t.name} every ${t.everySeconds}s${t.allowParallel ? '' : ' exclusive'}${t.timeoutMs ? ` timeout ${t.timeoutMs}ms` : ''} ${t.misfirePolicy}`).join('; ')}; concurrentTasks ${scenario.concurrentTasks}`,
     'trace (the task of the violation, faults and lifecycle):',

@@ -83,6 +83,12 @@ const EARLY_TOLERANCE_MS = 250;
 const LIVENESS_BOUND_MS = 20_000;
 /** After the heal, slots from then on must be published or gated. */
 const HEAL_SETTLE_MS = 20_000;
+/**
+ * After the heal has settled, no partition stays without a live leader longer than this: a lease TTL (a dead
+ * or stopped holder's lease expires), a yield delay (a lease TTL: only instances at their share are up), a
+ * worker watch (2 heartbeats) and 2 s of slack (heartbeat 1 s in the simulation).
+ */
+const UNLED_BOUND_MS = 3000 + 3000 + 2000 + 2000;
 /** Kinds of run under one run id (Simulation.kinds): a trigger, anything else. */
 const TRIGGER = 1;
 const SCHEDULED = 2;
@@ -154,7 +160,7 @@ class Simulation {
   /** Per static task: [from, to) ranges of slots the leader decided on (published, gated or skipped). */
   private readonly decided = new Map<string, Array<[number, number]>>();
   /** Per era: the last term that published, and each term's worker. */
-  private readonly terms = new Map<number, { last: number; workers: Map<number, string> }>();
+  private readonly terms = new Map<number | string, { last: number; workers: Map<number, string> }>();
   /**
    * Runs the store dropped because their dynamic task was deleted (by design: nothing is recorded for a task
    * whose definition is gone), by run: when. Seen as a start or completion answered `deleted`, or a one-off
@@ -174,6 +180,8 @@ class Simulation {
   private healAt: number;
   private endAt: number;
   private violation?: Violation;
+  /** Per partition: since when it has had no live leader (after the heal has settled). */
+  private readonly unledSince: Array<number | undefined>;
   private realClockReads = 0;
   private readonly handlerFaults: boolean;
   private readonly leaseTtlMs: number;
@@ -190,25 +198,13 @@ class Simulation {
     this.store = new MemoryStore(new SimTimers(this.world, serverHost, 0, 0, this.rng.fork()));
     this.trace = new Trace(ORIGIN, options.trace ? 50_000 : 2000);
     this.tracing = options.trace === true;
-    // Every run put on a queue, whoever did it (a publish with its gates, a hand-back, a recovery).
-    const enqueue = this.store.enqueue.bind(this.store);
-    this.store.enqueue = (highPriority, run) => {
-      const key = `${run.taskId}|${run.slot}|${run.attempt}`;
-      // A trigger never gets a slot's run id (finding 2, fixed: a trigger's slot is never a cron slot).
-      const kinds = (this.kinds.get(key) ?? 0) | (run.kind === 'trigger' ? TRIGGER : SCHEDULED);
-      this.kinds.set(key, kinds);
-      if (kinds === (TRIGGER | SCHEDULED))
-        this.fail(
-          'trigger-collision',
-          `${run.taskId}@${this.at(run.slot)} #${run.attempt}: a trigger and a scheduled run share this run id`,
-          run.taskId,
-        );
-      this.publishedRuns.set(key, { taskId: run.taskId, at: this.world.now, era: this.era });
-      return enqueue(highPriority, run);
-    };
+    // Every run put on a queue, whoever did it (a publish with its gates, a hand-back, a recovery), in its
+    // task's partition.
+    for (const part of this.store.split(scenario.partitions)) this.watchEnqueue(part);
     this.resolved = resolveOptions(
       {
         keyPrefix: 'sim',
+        partitions: scenario.partitions,
         logger: silent,
         leaderHeartbeatInterval: 1,
         leaderRetryInterval: 1,
@@ -246,8 +242,28 @@ class Simulation {
       killedAt: [],
       troubles: [],
     }));
+    this.unledSince = Array.from({ length: scenario.partitions }, () => undefined);
     this.healAt = ORIGIN + scenario.faultPhaseMs;
     this.endAt = this.healAt + scenario.healPhaseMs;
+  }
+
+  /** Notes every run `store` (a partition's) puts on a queue. */
+  private watchEnqueue(store: MemoryStore): void {
+    const enqueue = store.enqueue.bind(store);
+    store.enqueue = (highPriority, run) => {
+      const key = `${run.taskId}|${run.slot}|${run.attempt}`;
+      // A trigger never gets a slot's run id (finding 2, fixed: a trigger's slot is never a cron slot).
+      const kinds = (this.kinds.get(key) ?? 0) | (run.kind === 'trigger' ? TRIGGER : SCHEDULED);
+      this.kinds.set(key, kinds);
+      if (kinds === (TRIGGER | SCHEDULED))
+        this.fail(
+          'trigger-collision',
+          `${run.taskId}@${this.at(run.slot)} #${run.attempt}: a trigger and a scheduled run share this run id`,
+          run.taskId,
+        );
+      this.publishedRuns.set(key, { taskId: run.taskId, at: this.world.now, era: this.era });
+      return enqueue(highPriority, run);
+    };
   }
 
   async run(): Promise<SimResult> {
@@ -701,7 +717,13 @@ class Simulation {
         startedAt: (call.args[2] as { startedAt: number }).startedAt,
       });
     } else if (call.name === 'schedule.publish') {
-      this.published(call.worker, call.args[0] as string, call.args[2] as PublishItem[], call.result as PublishResult);
+      this.published(
+        call.worker,
+        call.partition ?? 0,
+        call.args[0] as string,
+        call.args[2] as PublishItem[],
+        call.result as PublishResult,
+      );
     } else if (this.tracing && call.name === 'runs.read') {
       for (const run of call.result as RunMessage[])
         this.note(
@@ -741,19 +763,29 @@ class Simulation {
   /** How many times the store's history holds `run` (slot and attempt). */
   private recordsOf(run: { taskId: string; slot: number; attempt: number }): number {
     let n = 0;
-    for (const r of this.store.history(run.taskId)?.records ?? [])
+    for (const r of this.store.of(run.taskId).history(run.taskId)?.records ?? [])
       if (r.scheduledAt === run.slot && r.attempt === run.attempt) n++;
     return n;
   }
 
-  private published(worker: string, token: string, items: PublishItem[], result: PublishResult): void {
+  private published(
+    worker: string,
+    partition: number,
+    token: string,
+    items: PublishItem[],
+    result: PublishResult,
+  ): void {
     const epoch = Number(token.slice(token.lastIndexOf('|') + 1));
-    const term = this.terms.get(this.era) ?? { last: 0, workers: new Map<number, string>() };
-    this.terms.set(this.era, term);
+    // (Terms are a partition's: each has its lease and epochs. With one partition, the key is the era alone.)
+    const termKey = this.scenario.partitions === 1 ? this.era : `${this.era}/${partition}`;
+    const term = this.terms.get(termKey) ?? { last: 0, workers: new Map<number, string>() };
+    this.terms.set(termKey, term);
+    const where = this.scenario.partitions === 1 ? '' : ` of partition ${partition}`;
     const owner = term.workers.get(epoch);
     if (owner !== undefined && owner !== worker)
-      this.fail('leader-term', `term ${epoch} published by ${owner} and ${worker}`);
-    if (epoch < term.last) this.fail('leader-term', `${worker} published in term ${epoch} after term ${term.last} did`);
+      this.fail('leader-term', `term ${epoch}${where} published by ${owner} and ${worker}`);
+    if (epoch < term.last)
+      this.fail('leader-term', `${worker} published in term ${epoch}${where} after term ${term.last} did`);
     term.workers.set(epoch, worker);
     term.last = Math.max(term.last, epoch);
     items.forEach((item, i) => {
@@ -771,7 +803,7 @@ class Simulation {
         this.note(worker, () => `publish ${taskId}@${this.at(item.due.slot)}: ${status}`, taskId);
       }
       // A one-off run of a task the leader does not know is dropped: by design only if nobody can know it.
-      if (item.due.source === 'oneOff' && status === 'skipped' && !this.store.dynamic.has(taskId))
+      if (item.due.source === 'oneOff' && status === 'skipped' && !this.store.of(taskId).dynamic.has(taskId))
         this.droppedRuns.set(`${taskId}|${item.due.slot}|${item.due.attempt}`, this.world.now);
       if (item.due.source === 'scheduled' && status !== 'moved') {
         const ranges = this.decided.get(taskId) ?? [];
@@ -799,7 +831,9 @@ class Simulation {
       )
         this.fail('concurrency', `${slot.worker} counts ${slot.orchestrator.runningCount} running runs`);
       const timers = slot.timers!.size;
-      if (timers > 40) this.fail('memory', `${slot.worker}: ${timers} timers armed (bound 40)`);
+      // (40 with one partition; each more adds its leader's loops: election, scheduler, reconciler, sweep.)
+      const timerBound = 40 + 8 * (this.scenario.partitions - 1);
+      if (timers > timerBound) this.fail('memory', `${slot.worker}: ${timers} timers armed (bound ${timerBound})`);
       if (maps.held.size > concurrentTasks * 2 + 8) this.fail('memory', `${slot.worker}: ${maps.held.size} runs held`);
       if (maps.toHandBack.size > 64) this.fail('memory', `${slot.worker}: ${maps.toHandBack.size} runs to hand back`);
       if (maps.finished.size > 2000)
@@ -813,21 +847,67 @@ class Simulation {
         );
     }
     if (this.healing && now >= this.healAt + HEAL_SETTLE_MS) {
+      this.checkLed(now);
       const stale = 2 * this.leaseTtlMs + this.heartbeatMs + 2000;
-      for (const stream of [this.store.high, this.store.normal])
-        for (const d of stream.pending.values())
-          if (now - d.touchedAt > stale)
-            this.fail(
-              'stranded-pending',
-              `${d.entry.taskId}@${this.at(d.entry.slot)} pending on ${d.consumer}, untouched for ${Math.round(now - d.touchedAt)} ms`,
-              d.entry.taskId,
-            );
+      for (const part of this.store.partitions)
+        for (const stream of [part.high, part.normal])
+          for (const d of stream.pending.values())
+            if (now - d.touchedAt > stale)
+              this.fail(
+                'stranded-pending',
+                `${d.entry.taskId}@${this.at(d.entry.slot)} pending on ${d.consumer}, untouched for ${Math.round(now - d.touchedAt)} ms`,
+                d.entry.taskId,
+              );
     }
     return !this.violation;
   }
 
+  /** The worker holding partition `index`'s lease at `now` (read without expiring it), if any. */
+  private holderOf(index: number, now: number): string | undefined {
+    const lease = this.store.partitions[index].leader;
+    if (!lease || lease.expiresAt <= now) return undefined;
+    return lease.token.slice(0, lease.token.lastIndexOf('|'));
+  }
+
+  /** Every partition has a live leader, but for a moment (a lease expiring, handed over). */
+  private checkLed(now: number): void {
+    const up = new Set(this.slots.filter((slot) => slot.status === 'up').map((slot) => slot.worker));
+    if (up.size === 0) return;
+    for (let index = 0; index < this.unledSince.length; index++) {
+      const holder = this.holderOf(index, now);
+      if (holder !== undefined && up.has(holder)) {
+        this.unledSince[index] = undefined;
+        continue;
+      }
+      const since = (this.unledSince[index] ??= now);
+      if (now - since > UNLED_BOUND_MS)
+        this.fail(
+          'unled-partition',
+          `partition ${index} of ${this.unledSince.length} without a live leader for ${Math.round(now - since)} ms`,
+        );
+    }
+  }
+
+  /** Several partitions: at the end, no live instance leads more than ⌈P / live instances⌉ of them. */
+  private checkSpread(): void {
+    const P = this.scenario.partitions;
+    const up = this.slots.filter((slot) => slot.status === 'up');
+    if (P === 1 || up.length === 0) return;
+    const target = Math.ceil(P / up.length);
+    for (const slot of up) {
+      const led: number[] = [];
+      for (let index = 0; index < P; index++) if (this.holderOf(index, this.world.now) === slot.worker) led.push(index);
+      if (led.length > target)
+        this.fail(
+          'lease-spread',
+          `${slot.worker} leads partitions ${led.join(', ')} of ${P}: more than ⌈${P} / ${up.length}⌉ = ${target}`,
+        );
+    }
+  }
+
   /** At the end: every run published is recorded, every slot after the heal is decided. */
   private finalChecks(): void {
+    this.checkSpread();
     const lastWipe = this.wipes.at(-1) ?? 0;
     for (const [key, run] of this.publishedRuns) {
       if (run.at > this.endAt - LIVENESS_BOUND_MS || run.at < lastWipe) continue;
