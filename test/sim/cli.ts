@@ -10,7 +10,7 @@ import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
 const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--partitions N] [--disable kind,...]
   [--revert reread,late-create] [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]
-  [--with-fault kind]
+  [--with-fault kind] [--several-partitions]
 
 Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrinks it and prints the report.
   --seed S          one seed (with --trace: its trace)
@@ -21,10 +21,28 @@ Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrin
   --jobs J          J processes
   --with-fault kind only the seeds whose scenario holds a fault of that kind (the others are skipped, not
                     counted): to re-run after a change of the simulator that only that kind's faults reach
+  --several-partitions  only the seeds that draw several partitions (skipped, not counted: a seed that draws
+                    one runs what it ran before partitions were drawn)
   --json FILE       the summary as JSON
   --digest FILE     each seed's digest (with --trace, its trace's fingerprint too); runs on past violations:
                     to check that a change of the simulator keeps what every seed does
 See docs/simulation.md.`;
+
+/** Which seeds of a range run (the others are skipped, not counted). */
+interface SeedFilter {
+  /** Those whose scenario holds a fault of this kind. */
+  withFault?: FaultKind;
+  /** Those whose scenario draws several partitions (a seed of one runs what it ran before they were drawn). */
+  severalPartitions?: boolean;
+}
+
+/** Whether `seed`'s scenario passes `only`. */
+function selected(seed: number, options: SimOptions, only: SeedFilter): boolean {
+  if (!only.withFault && !only.severalPartitions) return true;
+  const scenario = scenarioOf(seed, options.knobs);
+  if (only.withFault && !scenario.faults.some((fault) => fault.kind === only.withFault)) return false;
+  return !only.severalPartitions || scenario.partitions > 1;
+}
 
 interface Args {
   help: boolean;
@@ -36,12 +54,21 @@ interface Args {
   json?: string;
   digest?: string;
   options: SimOptions;
-  /** Only the seeds whose scenario holds a fault of this kind. */
-  withFault?: FaultKind;
+  /** Which seeds of the range run. */
+  only: SeedFilter;
 }
 
 function parse(argv: string[]): Args {
-  const args: Args = { help: false, from: 1, seeds: 1000, jobs: 1, trace: false, shrink: true, options: {} };
+  const args: Args = {
+    help: false,
+    from: 1,
+    seeds: 1000,
+    jobs: 1,
+    trace: false,
+    shrink: true,
+    options: {},
+    only: {},
+  };
   const disabled = new Set<FaultKind>();
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i];
@@ -94,9 +121,12 @@ function parse(argv: string[]): Args {
       case '--with-fault': {
         const kind = value();
         if (!FAULT_KINDS.includes(kind as FaultKind)) throw new Error(`unknown fault kind ${kind}`);
-        args.withFault = kind as FaultKind;
+        args.only.withFault = kind as FaultKind;
         break;
       }
+      case '--several-partitions':
+        args.only.severalPartitions = true;
+        break;
       default:
         throw new Error(`unknown argument ${argv[i]} (see --help)`);
     }
@@ -117,7 +147,7 @@ interface Summary {
 }
 
 /** Runs seeds [from, from + count) in this process; stops at the first violation. */
-async function runRange(from: number, count: number, options: SimOptions, trace: boolean, withFault?: FaultKind) {
+async function runRange(from: number, count: number, options: SimOptions, trace: boolean, only: SeedFilter) {
   let ran = 0;
   let steps = 0;
   let simulatedMs = 0;
@@ -125,7 +155,7 @@ async function runRange(from: number, count: number, options: SimOptions, trace:
   const digests: string[] = [];
   let first: { failed: number; result: SimResult } | undefined;
   for (let seed = from; seed < from + count; seed++) {
-    if (withFault && !scenarioOf(seed, options.knobs).faults.some((fault) => fault.kind === withFault)) continue;
+    if (!selected(seed, options, only)) continue;
     ran++;
     const result = await simulate(seed, { ...options, trace });
     steps += result.stats.steps;
@@ -148,15 +178,15 @@ type RangeResult = Awaited<ReturnType<typeof runRange>>;
 
 async function main(): Promise<void> {
   if (process.env.SIM_CHILD) {
-    const { from, count, options, trace, withFault } = JSON.parse(process.env.SIM_CHILD) as {
+    const { from, count, options, trace, only } = JSON.parse(process.env.SIM_CHILD) as {
       from: number;
       count: number;
       options: SimOptions;
       trace: boolean;
-      withFault?: FaultKind;
+      only: SeedFilter;
     };
     options.knobs = { ...options.knobs, disabled: new Set(options.knobs?.disabled as unknown as FaultKind[]) };
-    process.send!(await runRange(from, count, options, trace, withFault));
+    process.send!(await runRange(from, count, options, trace, only));
     return;
   }
   const args = parse(process.argv.slice(2));
@@ -164,7 +194,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let results: RangeResult[];
   if (args.jobs <= 1) {
-    results = [await runRange(args.from, args.seeds, args.options, args.trace, args.withFault)];
+    results = [await runRange(args.from, args.seeds, args.options, args.trace, args.only)];
   } else {
     const per = Math.ceil(args.seeds / args.jobs);
     const serial = {
@@ -184,7 +214,7 @@ async function main(): Promise<void> {
                 count,
                 options: serial,
                 trace: args.trace && args.digest !== undefined,
-                withFault: args.withFault,
+                only: args.only,
               }),
             },
           });

@@ -48,10 +48,12 @@ export function revertLateCreate(inner: CoordinationPort, store: MemoryStore): v
   const port = inner.dynamicTasks;
   const create = port.create.bind(port);
   port.create = (taskId, definition, entry) => {
-    if (entry.firstSlot > store.now() || store.dynamic.has(taskId)) return create(taskId, definition, entry);
+    // (In the task's partition: the store's own with one.)
+    const part = store.of(taskId);
+    if (entry.firstSlot > store.now() || part.dynamic.has(taskId)) return create(taskId, definition, entry);
     // (The driver's create runs synchronously: the task is stored by the time it returns.)
     const result = create(taskId, definition, { ...entry, firstSlot: store.now() + 1 });
-    store.schedule.set(taskId, entry.firstSlot);
+    part.schedule.set(taskId, entry.firstSlot);
     return result;
   };
 }

@@ -15,6 +15,7 @@ import { TaskManagerEvents } from '../../libs/task-manager/src/engine/task-manag
 import { TaskManagerOrchestrator } from '../../libs/task-manager/src/engine/task-manager.orchestrator.js';
 import { createMemoryCoordination } from '../../libs/task-manager/src/memory/memory-coordination.js';
 import { MemoryStore } from '../../libs/task-manager/src/memory/memory-store.js';
+import { engineSettings } from '../../libs/task-manager/src/engine/engine-settings.js';
 import { resolveOptions } from '../../libs/task-manager/src/options/resolve-options.js';
 import type { ResolvedTaskManagerOptions } from '../../libs/task-manager/src/options/resolved-options.js';
 import type { TaskContext } from '../../libs/task-manager/src/decorators/task-context.interface.js';
@@ -83,12 +84,8 @@ const EARLY_TOLERANCE_MS = 250;
 const LIVENESS_BOUND_MS = 20_000;
 /** After the heal, slots from then on must be published or gated. */
 const HEAL_SETTLE_MS = 20_000;
-/**
- * After the heal has settled, no partition stays without a live leader longer than this: a lease TTL (a dead
- * or stopped holder's lease expires), a yield delay (a lease TTL: only instances at their share are up), a
- * worker watch (2 heartbeats) and 2 s of slack (heartbeat 1 s in the simulation).
- */
-const UNLED_BOUND_MS = 3000 + 3000 + 2000 + 2000;
+/** Slack of the unled-partition bound (see Simulation.unledBoundMs). */
+const UNLED_SLACK_MS = 2000;
 /** Kinds of run under one run id (Simulation.kinds): a trigger, anything else. */
 const TRIGGER = 1;
 const SCHEDULED = 2;
@@ -182,6 +179,12 @@ class Simulation {
   private violation?: Violation;
   /** Per partition: since when it has had no live leader (after the heal has settled). */
   private readonly unledSince: Array<number | undefined>;
+  /**
+   * After the heal has settled, no partition stays without a live leader longer than this: a leader lease
+   * TTL (a dead or stopped holder's lease expires), a yield delay (when only instances at their share are up),
+   * a worker watch interval, and some slack.
+   */
+  private readonly unledBoundMs: number;
   private realClockReads = 0;
   private readonly handlerFaults: boolean;
   private readonly leaseTtlMs: number;
@@ -221,6 +224,9 @@ class Simulation {
       '/nonexistent',
     );
     this.heartbeatMs = this.resolved.runningHeartbeatInterval * 1000;
+    const settings = engineSettings(this.resolved);
+    this.unledBoundMs =
+      settings.election.leaseTtlMs + settings.leaseBalancer.yieldMs + settings.workerWatch.intervalMs + UNLED_SLACK_MS;
     this.leaseTtlMs = this.heartbeatMs * 3;
     this.handlerFaults = !options.knobs?.disabled?.has('handlers');
     // (Every field set from the start: one shape for every slot, which `observe` reads after every step.)
@@ -880,10 +886,10 @@ class Simulation {
         continue;
       }
       const since = (this.unledSince[index] ??= now);
-      if (now - since > UNLED_BOUND_MS)
+      if (now - since > this.unledBoundMs)
         this.fail(
           'unled-partition',
-          `partition ${index} of ${this.unledSince.length} without a live leader for ${Math.round(now - since)} ms`,
+          `partition ${index} of ${this.unledSince.length} without a live leader for ${Math.round(now - since)} ms (bound ${this.unledBoundMs})`,
         );
     }
   }
