@@ -135,4 +135,13 @@ describe('deterministic simulation', () => {
     const result = await simulate(2203, ONE);
     expect(result.violation).toBeUndefined();
   });
+
+  it('seed 11828 holds: an instance whose start-up notice lost its reply still starts its loops (6 partitions)', async () => {
+    // A lossy link at boot lost the reply to the start-up's schedule notice: start() failed after marking the
+    // engine started, and its retry returned at once: the instance stayed up with no consumer, heartbeat or
+    // elector. With 6 partitions the other instance kept every lease (lease-spread at the end). Its own draw.
+    const result = await simulate(11828, {});
+    expect(result.stats.instances).toBe(3);
+    expect(result.violation).toBeUndefined();
+  });
 });

@@ -101,10 +101,15 @@ export class EngineSequence {
       void parts.sweeper.declare().catch(() => undefined);
       void this.checkDeployment();
     }, this.settings.syncIntervalMs);
-    await this.port.notices.publish({
-      type: 'schedule',
-      origin: this.worker.id,
-    });
+    // (Best effort: the notice only wakes the leader early, its periodic pass looks anyway. A failure here
+    // failed start() after it had marked the engine started, and its retry then returned at once: an instance
+    // up with no consumer, no heartbeat and no elector — simulator seed 11828.)
+    await this.port.notices
+      .publish({
+        type: 'schedule',
+        origin: this.worker.id,
+      })
+      .catch(() => undefined);
     parts.consumer.start();
     parts.leaseKeeper.start();
     parts.loopWatch.start();
