@@ -10,7 +10,7 @@ import { simulate, type SimOptions, type SimResult } from './simulator.js';
 
 const USAGE = `npm run simulate -- [--seeds N] [--from S] [--seed S] [--instances N] [--partitions N] [--disable kind,...]
   [--revert reread,late-create] [--trace] [--no-shrink] [--jobs J] [--json FILE] [--digest FILE]
-  [--with-fault kind] [--several-partitions]
+  [--with-fault kind] [--several-partitions | --one-partition]
 
 Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrinks it and prints the report.
   --seed S          one seed (with --trace: its trace)
@@ -23,6 +23,7 @@ Runs seeds S .. S+N-1 (default 1000 from 1), stops at the first violation, shrin
                     counted): to re-run after a change of the simulator that only that kind's faults reach
   --several-partitions  only the seeds that draw several partitions (skipped, not counted: a seed that draws
                     one runs what it ran before partitions were drawn)
+  --one-partition   only the seeds that draw one partition
   --json FILE       the summary as JSON
   --digest FILE     each seed's digest (with --trace, its trace's fingerprint too); runs on past violations:
                     to check that a change of the simulator keeps what every seed does
@@ -34,13 +35,16 @@ interface SeedFilter {
   withFault?: FaultKind;
   /** Those whose scenario draws several partitions (a seed of one runs what it ran before they were drawn). */
   severalPartitions?: boolean;
+  /** Those whose scenario draws one partition. */
+  onePartition?: boolean;
 }
 
 /** Whether `seed`'s scenario passes `only`. */
 function selected(seed: number, options: SimOptions, only: SeedFilter): boolean {
-  if (!only.withFault && !only.severalPartitions) return true;
+  if (!only.withFault && !only.severalPartitions && !only.onePartition) return true;
   const scenario = scenarioOf(seed, options.knobs);
   if (only.withFault && !scenario.faults.some((fault) => fault.kind === only.withFault)) return false;
+  if (only.onePartition && scenario.partitions > 1) return false;
   return !only.severalPartitions || scenario.partitions > 1;
 }
 
@@ -126,6 +130,9 @@ function parse(argv: string[]): Args {
       }
       case '--several-partitions':
         args.only.severalPartitions = true;
+        break;
+      case '--one-partition':
+        args.only.onePartition = true;
         break;
       default:
         throw new Error(`unknown argument ${argv[i]} (see --help)`);
