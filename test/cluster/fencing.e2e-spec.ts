@@ -7,7 +7,8 @@
  * the count at zero.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, type WorkerProcess } from '../support/cluster.js';
+import { Cluster } from '../support/cluster.js';
+import { fencedPublishes, freezeBeforeSecond } from '../support/fencing.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 5;
@@ -17,22 +18,6 @@ const FAST = {
   runningHeartbeatInterval: 0.5,
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * SIGSTOPs `worker` 40 ms before a whole second: its scheduler's next timer (the per-second slot) is then
- * due before its local step-down timer (at least half a second away), so once resumed it looks at the
- * schedule, with its old token, before it notices that its term is over.
- */
-async function freezeBeforeSecond(worker: WorkerProcess): Promise<void> {
-  await sleep(1000 - ((Date.now() + 40) % 1000));
-  worker.signal('SIGSTOP');
-}
-
-/** The publishes of `worker` the publish script refused for its stale fencing token. */
-function fencedPublishes(worker: WorkerProcess): number {
-  const pattern = new RegExp(`Publish refused: the fencing token ${worker.workerId}\\|\\d+ is stale`, 'g');
-  return worker.output.match(pattern)?.length ?? 0;
-}
 
 describe('fencing', () => {
   const prefix = uniquePrefix('fencing');

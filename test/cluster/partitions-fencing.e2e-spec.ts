@@ -5,7 +5,8 @@
  * (the scheduler logs each one).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, type WorkerProcess } from '../support/cluster.js';
+import { Cluster } from '../support/cluster.js';
+import { fencedPublishes, freezeBeforeSecond } from '../support/fencing.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 12;
@@ -17,18 +18,6 @@ const FAST = {
   runningHeartbeatInterval: 0.5,
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** SIGSTOPs `worker` 40 ms before a whole second (see fencing.e2e-spec.ts). */
-async function freezeBeforeSecond(worker: WorkerProcess): Promise<void> {
-  await sleep(1000 - ((Date.now() + 40) % 1000));
-  worker.signal('SIGSTOP');
-}
-
-/** The publishes of `worker` the publish script refused for a stale fencing token. */
-function fencedPublishes(worker: WorkerProcess): number {
-  const pattern = new RegExp(`Publish refused: the fencing token ${worker.workerId}\\|\\d+ is stale`, 'g');
-  return worker.output.match(pattern)?.length ?? 0;
-}
 
 describe('partitions: 6, fencing', () => {
   const prefix = uniquePrefix('p6-fencing');

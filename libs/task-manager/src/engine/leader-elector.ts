@@ -125,13 +125,7 @@ export class LeaderElector {
     const token = this.token;
     if (!token || this.stopped) return false;
     this.lose(reason, true);
-    try {
-      await this.port.release(token);
-      return true;
-    } catch (error) {
-      this.logger.warn(`Could not release leadership: ${(error as Error).message}`);
-      return false;
-    }
+    return this.release(token);
   }
 
   /** Gives leadership up (released in Redis, so a follower takes over at once) and stops. */
@@ -142,6 +136,11 @@ export class LeaderElector {
     const token = this.token;
     if (!token) return false;
     this.lose('shutting down; releasing the lease', true);
+    return this.release(token);
+  }
+
+  /** Releases the lease of `token` in Redis (after stepping down); resolves whether it was released. */
+  private async release(token: string): Promise<boolean> {
     try {
       await this.port.release(token);
       return true;
