@@ -134,7 +134,11 @@ describe('benchmark harness (smoke sizes)', () => {
           expect(hasMedian(summary.commandsPerExecution), why).toBe(true);
           expect(summary.commandsPerExecution.median, why).toBeGreaterThan(0);
         }
-        expect(summary.latencyP50.median, why).toBeGreaterThanOrEqual(0);
+        // Ours starts a run when its estimate of Redis TIME reaches the slot: the estimate is within half a round
+        // trip, and the lateness is read on the host's clock. On a loaded machine (the suite alongside) a start a
+        // few ms before the slot was seen (p50 -6 ms, CI 2026-12-03); an early start of the engine's own
+        // (a clock bug) is hundreds of ms or more (the simulator's early-start bound is 250 ms).
+        expect(summary.latencyP50.median, why).toBeGreaterThanOrEqual(system === 'ours' ? -50 : 0);
         expect(summary.latencyP99.median, why).toBeGreaterThanOrEqual(summary.latencyP50.median);
       }
       // Ours: each slot once, none missed (the smoke sizes are far below what one worker handles).
