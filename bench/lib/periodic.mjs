@@ -97,7 +97,10 @@ export async function measurePeriodic(ctx, p) {
       Promise.all(procs.map((w) => w.usage())),
     ]);
     const snapA = snapsA[0];
-    await Promise.all(procs.map((w) => w.request('collect'))); // drops the warm-up executions
+    // The warm-up's executions are collected now and kept: those of the window's slots count (a loaded machine
+    // can take more than the 200 ms above to get here, past the first slot: dropping them lost a burst's whole
+    // slot, CI 2026-12-03); the others are left out by slot below.
+    const collected = await Promise.all(procs.map((w) => w.request('collect')));
     if (p.onWindow) await p.onWindow({ procs, windowStart, windowEnd, prefix });
     await sleepUntil(windowEnd - 200);
     const cpuB = machineCpu();
@@ -110,13 +113,12 @@ export async function measurePeriodic(ctx, p) {
     // Late runs of the window's slots still count as executed (their lateness says how late): collect until
     // every expected run started, or none of the window's slots started for `graceMs` (at most `maxGraceMs`,
     // default 30 s).
-    const collected = [];
     const inWindow = (c) => {
       let n = 0;
       for (let k = 0; k < c.slot.length; k++) if (c.slot[k] >= windowStart && c.slot[k] < windowEnd) n++;
       return n;
     };
-    let seen = 0;
+    let seen = collected.reduce((a, c) => a + inWindow(c), 0);
     let lastGrowth = Date.now();
     const graceDeadline = Date.now() + (p.maxGraceMs ?? 30_000);
     for (;;) {
