@@ -33,8 +33,7 @@ export class EngineParts {
   readonly registrar: ScheduleRegistrar;
   /** The leader's loops of each partition of the deployment. */
   readonly leaders: readonly PartitionLeader[];
-  /** With several partitions: this instance's share of their leases, and the watch that keeps it. */
-  readonly balancer?: LeaseBalancer;
+  /** With several partitions: the watch that keeps this instance's share of their leases. */
   readonly workerWatch?: WorkerWatch;
   readonly consumer: Consumer;
   readonly leaseKeeper: LeaseKeeper;
@@ -77,15 +76,10 @@ export class EngineParts {
         void port.notices.publish({ type: 'schedule', origin: worker.id }).catch(() => undefined);
     };
     this.registrar = new ScheduleRegistrar(port.schedule, registry, clock);
-    const balancer = (this.balancer =
+    const balancer =
       port.partitions.length > 1
         ? new LeaseBalancer({ partitions: port.partitions.length, ...settings.leaseBalancer })
-        : undefined);
-    // A lease of this instance lost, or an attempt that did not take one, leaving room under its share: a
-    // yielding elector may now try.
-    const leaseFreed = () => {
-      for (const leader of this.leaders) leader.elector.reconsider();
-    };
+        : undefined;
     // The leader's loops of each partition.
     this.leaders = port.partitions.map(
       (partition) =>
@@ -103,7 +97,7 @@ export class EngineParts {
             clock,
             timers,
             balancer,
-            leaseFreed,
+            leaseFreed: () => this.workerWatch?.reconsiderIfRoom(),
             refreshLive: () => this.workerWatch?.refresh(),
           },
           settings,

@@ -36,7 +36,7 @@ export interface PartitionLeaderDeps {
   timers: EngineTimers;
   /** This instance's share of the partition leases (several partitions); none: the only lease is always sought. */
   balancer?: LeaseBalancer;
-  /** With a balancer: one of this instance's leases was lost, or an attempt did not take one, leaving room. */
+  /** With a balancer: one of this instance's leases was lost, or an attempt did not take one. */
   leaseFreed?: () => void;
   /** With a balancer: a lease waited on is free or due to expire; the live count should be read again. */
   refreshLive?: () => void;
@@ -77,7 +77,7 @@ export class PartitionLeader {
       reserve: () => balancer.reserve(index),
       settle: (acquired, nowMs) => {
         balancer.settle(index, acquired, nowMs);
-        if (!acquired && balancer.hasRoom) deps.leaseFreed?.();
+        if (!acquired) deps.leaseFreed?.();
       },
       refresh: () => deps.refreshLive?.(),
     };
@@ -130,7 +130,7 @@ export class PartitionLeader {
           onLost: (reason, voluntary) => {
             balancer?.lost(index);
             this.stopLoops();
-            if (balancer?.hasRoom) deps.leaseFreed?.();
+            deps.leaseFreed?.();
             events.emit('leadership.lost', { workerId, reason, voluntary });
           },
           onRenewed: (oldestWorkerSeen) => this.reconciler.noteOldestWorker(oldestWorkerSeen),

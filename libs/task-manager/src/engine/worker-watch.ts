@@ -95,6 +95,14 @@ export class WorkerWatch {
   }
 
   /**
+   * When this instance's share has room (a lower target, a lease lost, an attempt that took none), its yielding
+   * electors look at their gate again: one may now be open.
+   */
+  reconsiderIfRoom(): void {
+    if (this.deps.balancer.hasRoom) for (const leader of this.deps.leaders()) leader.elector.reconsider();
+  }
+
+  /**
    * One read, or one more after the pending one if one is pending (resolves when it is done); `periodic`: the
    * interval's (skipped when one is pending: the interval is not a request for news).
    */
@@ -146,7 +154,7 @@ export class WorkerWatch {
     for (const leader of leaders) if (leader.isLeader) leader.reconciler.noteOldestWorker(oldest);
     const now = clock.now();
     balancer.observeLive(liveInstances(this.others(seen), now, this.settings.workerSilentMs));
-    if (balancer.hasRoom) for (const leader of leaders) leader.elector.reconsider();
+    this.reconsiderIfRoom();
     if (handOver) await this.handOver(leaders, now);
   }
 
