@@ -47,3 +47,9 @@ export interface RedisClusterHandle {
 
 /** Starts `masters` cluster-enabled servers, creates the cluster over them and waits until its state is ok. */
 export function startRedisCluster(options?: { masters?: number; binary?: string }): Promise<RedisClusterHandle>;
+
+/** The port of the master serving hash slot `slot`, from CLUSTER SLOTS of `client` (any client of the cluster). */
+export function masterPortServing(
+  client: { cluster(subcommand: 'SLOTS'): Promise<unknown> },
+  slot: number,
+): Promise<number>;

@@ -246,3 +246,16 @@ export async function startRedisCluster({ masters = 3, binary = findRedisServer(
     },
   };
 }
+
+/**
+ * The port of the master serving hash slot `slot`, from CLUSTER SLOTS of `client` (any client of the cluster).
+ * @param {{ cluster(subcommand: 'SLOTS'): Promise<unknown> }} client
+ * @param {number} slot
+ * @returns {Promise<number>}
+ */
+export async function masterPortServing(client, slot) {
+  const ranges = /** @type {Array<[number, number, [string, number]]>} */ (await client.cluster('SLOTS'));
+  const range = ranges.find(([start, end]) => start <= slot && slot <= end);
+  if (!range) throw new Error(`no node serves slot ${slot}`);
+  return Number(range[2][1]);
+}

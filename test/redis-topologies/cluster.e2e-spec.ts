@@ -5,7 +5,12 @@ import { RegisterFunction, Task, TaskGroup, type TaskContext } from 'nestjs-task
 import { TaskManagerKeys, encodeTaskId } from 'nestjs-task-manager/testing';
 import { keySlot } from '../../libs/task-manager/src/redis/redis-client.js';
 import { RedisConnections } from '../../libs/task-manager/src/redis/redis-connections.js';
-import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../support/redis-topologies.js';
+import {
+  masterPortServing,
+  startRedisCluster,
+  topologyToolsMissing,
+  type RedisClusterHandle,
+} from '../support/redis-topologies.js';
 import { freePort, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 import { RunLog, sleep, startTaskApp, untilNextSecond, type TaskApp } from '../support/task-app.js';
 
@@ -47,12 +52,7 @@ describe.skipIf(missing !== undefined)(
     }, 45_000);
 
     /** Port of the master serving hash slot `slot`. */
-    const portServing = async (slot: number): Promise<number> => {
-      const ranges = (await client!.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
-      const range = ranges.find(([start, end]) => start <= slot && slot <= end);
-      if (!range) throw new Error(`no node serves slot ${slot}`);
-      return range[2][1];
-    };
+    const portServing = (slot: number): Promise<number> => masterPortServing(client!, slot);
 
     afterEach(async () => {
       await Promise.all(apps.splice(0).map((app) => app.close()));

@@ -8,7 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../libs/task-manager/src/redis/redis-client.js';
 import { TaskManagerKeys } from '../../libs/task-manager/src/redis/task-manager-keys.js';
 import { Cluster } from '../support/cluster.js';
-import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../support/redis-topologies.js';
+import {
+  masterPortServing,
+  startRedisCluster,
+  topologyToolsMissing,
+  type RedisClusterHandle,
+} from '../support/redis-topologies.js';
 import { uniquePrefix } from '../support/redis.js';
 
 const P = 6;
@@ -38,12 +43,7 @@ describe.skipIf(missing !== undefined)('partitions: 6 on a 3-master Redis Cluste
   }, 30_000);
 
   /** Port of the master serving hash slot `slot`. */
-  const portServing = async (slot: number): Promise<number> => {
-    const ranges = (await client!.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
-    const range = ranges.find(([start, end]) => start <= slot && slot <= end);
-    if (!range) throw new Error(`no node serves slot ${slot}`);
-    return range[2][1];
-  };
+  const portServing = (slot: number): Promise<number> => masterPortServing(client!, slot);
 
   it('keys on every master, leases 2/2/2, every slot exactly once through a SIGKILL and a graceful stop', async () => {
     const prefix = uniquePrefix('p6-rcluster');

@@ -12,7 +12,12 @@ import { resolveOptions } from '../../libs/task-manager/src/options/resolve-opti
 import { keySlot } from '../../libs/task-manager/src/redis/redis-client.js';
 import { createRedisCoordination } from '../../libs/task-manager/src/redis/redis-coordination.js';
 import { TaskManagerKeys } from '../../libs/task-manager/src/redis/task-manager-keys.js';
-import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../support/redis-topologies.js';
+import {
+  masterPortServing,
+  startRedisCluster,
+  topologyToolsMissing,
+  type RedisClusterHandle,
+} from '../support/redis-topologies.js';
 import { BACKOFF, itemFor, outcome } from '../../libs/task-manager/test/contract/helpers.js';
 import { uniquePrefix } from '../support/redis.js';
 import { silentLogger } from '../support/redis-port.js';
@@ -39,12 +44,7 @@ describe.skipIf(missing !== undefined)('Redis driver with 3 partitions on a 3-ma
   }, 30_000);
 
   /** Port of the master serving hash slot `slot`. */
-  const portServing = async (slot: number): Promise<number> => {
-    const ranges = (await client!.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
-    const range = ranges.find(([start, end]) => start <= slot && slot <= end);
-    if (!range) throw new Error(`no node serves slot ${slot}`);
-    return range[2][1];
-  };
+  const portServing = (slot: number): Promise<number> => masterPortServing(client!, slot);
 
   it('runs every non-run-queue call across the masters without CROSSSLOT', async () => {
     const keyPrefix = uniquePrefix('pcluster');

@@ -18,6 +18,7 @@ import { dataNodeArgs as baseDataNodeArgs, waitFor } from './redis.js';
 
 export {
   findRedisCli,
+  masterPortServing,
   RedisProcess,
   startRedisCluster,
   topologyToolsMissing,
