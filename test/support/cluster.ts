@@ -1,12 +1,14 @@
 /**
  * Runs real application processes (test/fixtures/cluster-worker.mjs) against one Redis and collects the
- * events they print, for multi-instance and fault tests (SIGKILL, SIGSTOP/SIGCONT, SIGTERM).
+ * events they print, for multi-instance and fault tests (SIGKILL, SIGSTOP/SIGCONT, SIGTERM). On the cluster
+ * topology (`TM_TEST_TOPOLOGY=cluster`, test/support/layout.ts) the workers coordinate through the run's
+ * Redis Cluster instead (`topologyRedis()`), unless a test sets their `redis` option itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTcpProxy, type TcpProxy } from '../../tools/faults/tcp-proxy.mjs';
 import { ensureLibraryFresh } from './library-build.js';
-import { waitFor } from './redis.js';
+import { topologyRedis, waitFor } from './redis.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const workerScript = fileURLToPath(new URL('../fixtures/cluster-worker.mjs', import.meta.url));
@@ -39,12 +41,14 @@ export interface WorkerEvent {
 
 /** Settings of one worker process. */
 export interface WorkerSpec {
+  /** The Redis of the worker (`REDIS_URL`); on the cluster topology the `redis` option replaces it. */
   redisUrl: string;
   prefix: string;
   tasks?: number;
   taskMs?: number;
   longTaskCron?: string;
   longTaskMs?: number;
+  /** Extra TaskManagerModule options; `redis` set here wins over the topology's. */
   options?: Record<string, unknown>;
   /** Shifts the worker's wall clock (Date.now, new Date) by this many ms (tools/faults/clock-skew.mjs). */
   clockSkewMs?: number;
@@ -52,6 +56,19 @@ export interface WorkerSpec {
   proxy?: boolean;
   /** Extra environment variables of the worker (e.g. `{ HTTP_PORT: '0' }` for the fixture's HTTP mode). */
   env?: Record<string, string>;
+}
+
+/**
+ * The module options of a worker: the spec's, with on the cluster topology the run's Redis Cluster as `redis`
+ * (unless the spec sets `redis`: it then chose its Redis itself).
+ */
+function workerOptions(spec: WorkerSpec): Record<string, unknown> {
+  const options = spec.options ?? {};
+  if (options.redis !== undefined) return options;
+  const redis = topologyRedis();
+  if (typeof redis === 'string') return options; // standalone: REDIS_URL
+  if (spec.proxy) throw new Error('proxy: true puts a proxy before one server: the test needs the standalone topology');
+  return { ...options, redis };
 }
 
 /** One worker process. */
@@ -168,7 +185,8 @@ export class Cluster {
 
   /** Starts a worker (behind its own proxy with `proxy: true`) and waits until it is ready. */
   async start(overrides: Partial<WorkerSpec> = {}): Promise<WorkerProcess> {
-    const spec = { ...this.base, ...overrides };
+    const given = { ...this.base, ...overrides };
+    const spec = { ...given, options: workerOptions(given) };
     const proxy = spec.proxy ? await startTcpProxy(spec.redisUrl) : undefined;
     const worker = new WorkerProcess(this, spec, proxy);
     this.workers.push(worker);

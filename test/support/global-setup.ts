@@ -9,18 +9,36 @@
  *
  * The URL reaches the workers twice: `project.provide('redisUrl')` (read with `inject('redisUrl')`)
  * and `process.env.REDIS_URL` (inherited by the forked workers and by processes they spawn).
+ *
+ * On the cluster topology (`TM_TEST_TOPOLOGY=cluster`, `test/support/layout.ts`) it also starts one local
+ * 3-master Redis Cluster (`startRedisCluster`, from the `$TM_REDIS_SERVER` binary when set), stopped on
+ * teardown; its nodes reach the workers the same two ways, `provide('redisClusterNodes')` and
+ * `TM_TEST_CLUSTER_NODES` (read with `redisClusterNodes()`). The standalone server stays available.
+ *
  * Vitest runs this file once per project (and for the root project); the first run decides and the
- * others reuse its result, so at most one server is started per Vitest process.
+ * others reuse its result, so at most one server (and one Cluster) is started per Vitest process.
  */
 import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { findRedisServer, pingRedis, SERVER_BINARY_ENV, startRedisServer, type RedisServerHandle } from './redis.js';
+import { startRedisCluster, topologyToolsMissing, type RedisClusterHandle } from '../../tools/redis-cluster.mjs';
+import { testLayout, TOPOLOGY_ENV } from './layout.js';
+import {
+  CLUSTER_NODES_ENV,
+  findRedisServer,
+  formatClusterNodes,
+  pingRedis,
+  SERVER_BINARY_ENV,
+  startRedisServer,
+  type RedisServerHandle,
+} from './redis.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 interface SharedState {
   url?: Promise<string>;
   server?: RedisServerHandle;
+  /** The Redis Cluster of the cluster topology (undefined on standalone). */
+  cluster?: Promise<RedisClusterHandle | undefined>;
   users: number;
 }
 
@@ -70,26 +88,50 @@ async function resolveRedisUrl(): Promise<string> {
   return state.server.url;
 }
 
+/** On the cluster topology, the local 3-master Redis Cluster its tests coordinate through. */
+async function startTopologyCluster(): Promise<RedisClusterHandle | undefined> {
+  if (testLayout().topology !== 'cluster') return undefined;
+  const missing = topologyToolsMissing();
+  if (missing) throw new Error(`${TOPOLOGY_ENV}=cluster needs a local Redis Cluster, which cannot start: ${missing}`);
+  const cluster = await startRedisCluster({ masters: 3 });
+  console.log(
+    `[global-setup] ${TOPOLOGY_ENV}=cluster: started a Redis Cluster on ${formatClusterNodes(cluster.nodes)}`,
+  );
+  return cluster;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   state.url ??= resolveRedisUrl();
-  let url: string;
-  try {
-    url = await state.url;
-  } catch (error) {
-    state.url = undefined;
-    throw error;
+  state.cluster ??= startTopologyCluster();
+  // Both settle before a failure stops what the other started.
+  const [found, started] = await Promise.allSettled([state.url, state.cluster]);
+  if (found.status === 'rejected' || started.status === 'rejected') {
+    await stopStarted();
+    throw found.status === 'rejected' ? found.reason : (started as PromiseRejectedResult).reason;
   }
+  const url = found.value;
+  const cluster = started.value;
   state.users++;
   process.env.REDIS_URL = url;
   project.provide('redisUrl', url);
+  if (cluster) {
+    process.env[CLUSTER_NODES_ENV] = formatClusterNodes(cluster.nodes);
+    project.provide('redisClusterNodes', cluster.nodes);
+  }
 
   return async () => {
     state.users--;
-    if (state.users > 0 || !state.server) return;
-    const server = state.server;
-    state.server = undefined;
-    state.url = undefined;
-    if (process.env.REDIS_URL === server.url) delete process.env.REDIS_URL;
-    await server.stop();
+    if (state.users === 0) await stopStarted();
   };
+}
+
+/** Stops what this file started (the private server, the Cluster) and forgets what it found. */
+async function stopStarted(): Promise<void> {
+  const { server, cluster } = state;
+  state.url = undefined;
+  state.server = undefined;
+  state.cluster = undefined;
+  if (server && process.env.REDIS_URL === server.url) delete process.env.REDIS_URL;
+  delete process.env[CLUSTER_NODES_ENV];
+  await Promise.allSettled([server?.stop(), cluster?.then((handle) => handle?.stop())]);
 }

@@ -18,7 +18,7 @@ import {
   outcome,
   runToCompletion,
 } from '../../libs/task-manager/test/contract/helpers.js';
-import { escapeRedisGlob, redisUrl } from './redis.js';
+import { keyPatternsOf, redisUrl } from './redis.js';
 import { silentLogger } from './redis-port.js';
 
 /** The seeded deployment's tasks. */
@@ -76,7 +76,7 @@ async function publishOneOff(port: CoordinationPort, token: string, taskId: stri
 /** Every key of a key prefix, in any layout: `{prefix}:*` and the partition tags `{{prefix:N…}:*`, sorted. */
 export async function keysOf(client: Redis, prefix: string): Promise<string[]> {
   const names = new Set<string>();
-  for (const match of [`${escapeRedisGlob(`{${prefix}}`)}:*`, `${escapeRedisGlob(`{{${prefix}:`)}*`]) {
+  for (const match of keyPatternsOf(prefix)) {
     let cursor = '0';
     do {
       const [next, found] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
