@@ -13,11 +13,11 @@
 // A server that cannot be had (not installed, archive unreachable) is skipped with a message; a failed build
 // or a failed test fails the step. The last line is "N passed, N failed[, N skipped]" over every server run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finishMatrix, root, runVitest } from '../vitest-matrix.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const obtain = fileURLToPath(new URL('./obtain-server.sh', import.meta.url));
 
 /** The tests of the matrix: what depends on the server's semantics, not on the HTTP layer. */
@@ -88,37 +88,9 @@ function versionOf(binary) {
 
 /** Runs the matrix files on `binary`; returns the counts of the Vitest JSON report. */
 function runOn(server, binary, resultsDir) {
-  const report = join(resultsDir, `servers-${server}.json`);
-  rmSync(report, { force: true });
   const env = { ...process.env, TM_REDIS_SERVER: binary };
   delete env.REDIS_URL; // the global setup starts a private server from the binary
-  const started = Date.now();
-  const result = spawnSync(
-    'npx',
-    [
-      'vitest',
-      'run',
-      '--project',
-      'e2e',
-      ...MATRIX_FILES,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
-    ],
-    { cwd: root, env, stdio: 'inherit' },
-  );
-  const seconds = Math.round((Date.now() - started) / 1000);
-  if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0, seconds, note: 'no test report' };
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const counts = {
-    passed: r.numPassedTests ?? 0,
-    failed: r.numFailedTests ?? 0,
-    skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0),
-    seconds,
-  };
-  // A run that failed outside any test (a failed suite, an unhandled error) must not count as green.
-  if (result.status !== 0 && counts.failed === 0) counts.failed = 1;
-  return counts;
+  return runVitest({ files: MATRIX_FILES, env, report: join(resultsDir, `servers-${server}.json`) });
 }
 
 function main() {
@@ -146,22 +118,14 @@ function main() {
     rows.push({ server, version, ...counts, outcome: counts.failed > 0 ? 'FAILED' : 'passed' });
   }
 
-  console.log('');
-  for (const row of rows) {
-    const detail =
-      row.passed === undefined
-        ? row.outcome
-        : `${row.outcome}: ${row.passed} passed, ${row.failed} failed, ${row.skipped} skipped in ${row.seconds} s`;
-    log(`${row.server.padEnd(7)} ${(row.version ?? '').padEnd(26)} ${detail}`);
-  }
-  const sum = (key) => rows.reduce((n, row) => n + (row[key] ?? 0), 0);
-  const failed = sum('failed') + errors;
-  const skipped = sum('skipped');
-  // The totals, with the field names of a Vitest JSON report, for .ci/run's summary over every step.
-  const totals = { numPassedTests: sum('passed'), numFailedTests: failed, numPendingTests: skipped, servers: rows };
-  writeFileSync(join(options.resultsDir, 'summary.json'), `${JSON.stringify(totals, null, 2)}\n`);
-  console.log(`${sum('passed')} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-  process.exitCode = failed > 0 ? 1 : 0;
+  finishMatrix({
+    rows,
+    describe: (row) => [row.server, row.version ?? ''],
+    errors,
+    resultsDir: options.resultsDir,
+    key: 'servers',
+    log,
+  });
 }
 
 main();
