@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../support/cluster.js';
+import { describeLayout, runsWithPartitions } from '../support/layout.js';
 import { cleanupPrefix, redisUrl, uniquePrefix } from '../support/redis.js';
 
 const TASKS = 20;
@@ -20,7 +21,7 @@ const FAST = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const evenly = (share: number) => (counts: number[]) => counts.every((n) => n === share);
 
-describe('partitions: 6 on one Redis', () => {
+describe.runIf(runsWithPartitions(P))(`partitions: 6, spread, stop and join (${describeLayout()})`, () => {
   const prefix = uniquePrefix('p6-once');
   let cluster: Cluster | undefined;
   afterEach(async () => {

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, minuteCronIn, type WorkerProcess } from '../support/cluster.js';
+import { describeLayout, runsWithPartitions } from '../support/layout.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 10;
@@ -28,7 +29,7 @@ const FAILOVER_BOUND_MS = FAST.leaderHeartbeatInterval * 3 * 1000 + 1000;
 const RECOVERY_BOUND_MS = 3 * FAST.runningHeartbeatInterval * 1000 + 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('partitions: 6, failover and crash recovery', () => {
+describe.runIf(runsWithPartitions(P))(`partitions: 6, failover and crash recovery (${describeLayout()})`, () => {
   const prefix = uniquePrefix('p6-failover');
   let cluster: Cluster | undefined;
   afterEach(async () => {

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster } from '../support/cluster.js';
 import { fencedPublishes, freezeBeforeSecond } from '../support/fencing.js';
+import { describeLayout, runsWithPartitions } from '../support/layout.js';
 import { cleanupPrefix, redisUrl, uniquePrefix, waitFor } from '../support/redis.js';
 
 const TASKS = 12;
@@ -19,7 +20,7 @@ const FAST = {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('partitions: 6, fencing', () => {
+describe.runIf(runsWithPartitions(P))(`partitions: 6, fencing (${describeLayout()})`, () => {
   const prefix = uniquePrefix('p6-fencing');
   let cluster: Cluster | undefined;
   afterEach(async () => {

@@ -39,3 +39,12 @@ export function testLayout(env: NodeJS.ProcessEnv = process.env): TestLayout {
 export function describeLayout(layout: TestLayout = testLayout()): string {
   return `${layout.topology}, ${layout.partitions} partition${layout.partitions === 1 ? '' : 's'}`;
 }
+
+/**
+ * Whether a test file written for `partitions` partitions runs in this layout. The files of one partition run
+ * in every layout that lists them; a file of several (`partitions: 6`) runs only where the layout has that
+ * count (`npm run test:layouts`: p6, cluster-p6), so that `npm test` runs each property once.
+ */
+export function runsWithPartitions(partitions: number, layout: TestLayout = testLayout()): boolean {
+  return partitions === 1 || layout.partitions === partitions;
+}

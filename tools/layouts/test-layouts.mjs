@@ -5,9 +5,11 @@
 //
 //   cluster     TM_TEST_TOPOLOGY=cluster: the global setup starts a local 3-master Redis Cluster and the worker
 //               processes coordinate through it. Exactly once, failover, crash recovery and fencing with one
-//               partition and with six (test/cluster/*), the topology check, and the 60-second chaos soak.
-//   p6          TM_TEST_PARTITIONS=6: the chaos soak with 6 partitions, on standalone Redis.
-//   cluster-p6  both: the chaos soak with 6 partitions on a Redis Cluster.
+//               partition (test/cluster/*), the topology check, and the 60-second chaos soak.
+//   p6          TM_TEST_PARTITIONS=6, on standalone Redis: exactly once (spread, stop, join), failover with
+//               crash recovery, and fencing with 6 partitions (test/cluster/partitions-*, which run only in a
+//               layout of 6: `npm test` skips them), and the chaos soak with 6 partitions.
+//   cluster-p6  both: the same files as p6, on a Redis Cluster (two partitions per master).
 //
 // Options: --layouts cluster,p6,cluster-p6 (default: all three)
 //          --results-dir DIR (default tmp/layouts: a Vitest JSON report per layout, layouts-<name>.json, and the
@@ -23,6 +25,14 @@ import { finishMatrix, root, runVitest } from '../vitest-matrix.mjs';
 /** The 60-second chaos soak: it takes the topology and the partition count from the layout. */
 const SOAK = 'test/reliability/soak-short.e2e-spec.ts';
 
+/** The files of 6 partitions (each runs only in a layout of 6 partitions), and the soak. */
+const SIX = [
+  'test/cluster/partitions-exactly-once.e2e-spec.ts',
+  'test/cluster/partitions-failover.e2e-spec.ts',
+  'test/cluster/partitions-fencing.e2e-spec.ts',
+  SOAK,
+];
+
 /** The layouts: their variables (every one set, so that none is inherited) and their test files. */
 const LAYOUTS = {
   cluster: {
@@ -34,14 +44,14 @@ const LAYOUTS = {
       'test/cluster/failover.e2e-spec.ts',
       'test/cluster/crash-recovery.e2e-spec.ts',
       'test/cluster/fencing.e2e-spec.ts',
-      'test/cluster/partitions-exactly-once.e2e-spec.ts',
-      'test/cluster/partitions-failover.e2e-spec.ts',
-      'test/cluster/partitions-fencing.e2e-spec.ts',
       SOAK,
     ],
   },
-  p6: { env: { TM_TEST_TOPOLOGY: 'standalone', TM_TEST_PARTITIONS: '6' }, files: [SOAK] },
-  'cluster-p6': { env: { TM_TEST_TOPOLOGY: 'cluster', TM_TEST_PARTITIONS: '6' }, files: [SOAK] },
+  p6: { env: { TM_TEST_TOPOLOGY: 'standalone', TM_TEST_PARTITIONS: '6' }, files: SIX },
+  'cluster-p6': {
+    env: { TM_TEST_TOPOLOGY: 'cluster', TM_TEST_PARTITIONS: '6' },
+    files: ['test/cluster/topology.e2e-spec.ts', ...SIX],
+  },
 };
 
 function parseArgs(argv) {
