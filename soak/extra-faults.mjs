@@ -1,7 +1,9 @@
 // Soak faults kept in their own modules, by kind: { run(soak, record), analyze(soak), describe(analysis) },
 // and optionally windows(soak, fault) (the slots a fault may cost, for the missed-slot classification) and
 // mixEntries (tasks the fault triggers, added to the mix when the fault is on the menu). soak.mjs runs them
-// from its fault menu and adds each analysis to the report (`extraFaults`).
+// from its fault menu and adds each analysis to the report (`extraFaults`). `needsLink`: the fault acts on one
+// instance's own TCP proxy to Redis (tools/faults/tcp-proxy.mjs), which only the standalone topology gives
+// (on a Redis Cluster the instances reach the masters directly): off the menu there.
 import { clockSkewFault } from './fault-clock-skew.mjs';
 import { cpuBoundFault } from './fault-cpu-bound.mjs';
 import { dynamicRedefineFault } from './fault-dynamic-redefine.mjs';
@@ -45,4 +47,9 @@ export function analyzeExtraFaults(soak) {
       .filter(([kind]) => kinds.has(kind))
       .map(([kind, fault]) => [kind, fault.analyze(soak)]),
   );
+}
+
+/** The fault kinds of `kinds` that cannot run in `topology` (those acting on an instance's own proxy, on a cluster). */
+export function faultsUnavailableIn(topology, kinds) {
+  return topology === 'cluster' ? kinds.filter((kind) => EXTRA_FAULTS[kind]?.needsLink) : [];
 }

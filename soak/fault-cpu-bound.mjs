@@ -20,8 +20,9 @@ async function run(soak, record) {
   record.pid = execution.pid;
   record.startedAt = execution.start;
   record.endedAt = execution.end;
-  const last = soak.leaderEvents.filter((e) => e.pid === execution.pid && e.t <= execution.start).at(-1);
-  record.wasLeader = Boolean(last?.isLeader);
+  // The partitions its instance led as the run started: they have no leader while its event loop is blocked.
+  record.ledPartitions = soak.ledPartitions({ pid: execution.pid }, execution.start);
+  record.wasLeader = record.ledPartitions.length > 0;
   if (record.wasLeader) {
     const next = await soak.waitForLeader(execution.start, execution.pid, 20000);
     record.newLeaderAt = next?.t;
@@ -62,6 +63,7 @@ export const cpuBoundFault = {
             from: f.startedAt - 1000,
             to: (f.newLeaderAt ?? f.endedAt) + 1000,
             cause: 'leader blocked by a CPU-bound run',
+            partitions: f.ledPartitions,
           },
         ]
       : [],

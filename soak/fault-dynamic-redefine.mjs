@@ -37,7 +37,8 @@ async function run(soak, record) {
   paused.signal('SIGSTOP');
   const stoppedAt = Date.now();
   try {
-    await soak.probe.client('KILL', 'TYPE', 'pubsub').catch(() => undefined);
+    // (On every master of a Redis Cluster: a subscriber may be connected to any.)
+    await soak.deployment.onEveryMaster(['CLIENT', 'KILL', 'TYPE', 'pubsub']).catch(() => undefined);
     await resubscribed(soak, others.length);
     const via = soak.random.pick(others);
     const deleted = await soak.api(via, 'DELETE', taskPath(name));
@@ -79,11 +80,11 @@ async function run(soak, record) {
 
 /** Waits (1.5 s at most) until the instances that run again have subscribed to the change notices again. */
 async function resubscribed(soak, count) {
-  const channel = `{${soak.prefix}}:events`;
+  const channel = soak.keys.events;
   const deadline = Date.now() + 1500;
   while (Date.now() < deadline) {
-    const [, subscribers] = await soak.probe.pubsub('NUMSUB', channel).catch(() => [channel, 0]);
-    if (Number(subscribers) >= count) return;
+    const subscribers = await soak.deployment.subscribers(channel).catch(() => 0);
+    if (subscribers >= count) return;
     await sleep(20);
   }
 }

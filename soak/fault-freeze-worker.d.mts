@@ -25,8 +25,14 @@ interface RunRef {
   attempt: number;
 }
 
-/** A start-runs request of deployment `prefix`, as the TCP proxy sees its text. */
-export declare function startRunsRequest(prefix: string): RegExp;
+/** The keys a start-runs request names, of each partition (TaskManagerKeys of `nestjs-task-manager/testing`). */
+interface DeploymentKeys {
+  readonly partitions: number;
+  partition(index: number): { dynamic: string; streamHigh: string; streamNormal: string; oneOff: string };
+}
+
+/** A start-runs request of any partition of the deployment of `keys`, as the TCP proxy sees its text. */
+export declare function startRunsRequest(keys: DeploymentKeys): RegExp;
 /** The runs of a start-runs request's text (the complete ones when it was cut short). */
 export declare function startedRunsOf(text: string): RunRef[];
 

@@ -14,11 +14,15 @@ const CATCH_START_MS = 5000;
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A start-runs request of deployment `prefix` (its keys: dynamic, stream high and normal, one-off queue). */
-export function startRunsRequest(prefix) {
-  const tag = escapeRegExp(`{${prefix}}`);
-  const key = (name) => `\\$\\d+\\r\\n${tag}:${name}\\r\\n`;
-  return new RegExp(key('dynamic') + key('stream:high') + key('stream:normal') + key('oneoff'));
+/**
+ * A start-runs request of any partition of the deployment whose keys are `keys` (TaskManagerKeys of the built
+ * library), recognised by its keys: the partition's dynamic definitions, stream high and normal, one-off queue.
+ */
+export function startRunsRequest(keys) {
+  const key = (name) => `\\$\\d+\\r\\n${escapeRegExp(name)}\\r\\n`;
+  const one = (p) => key(p.dynamic) + key(p.streamHigh) + key(p.streamNormal) + key(p.oneOff);
+  const partitions = Array.from({ length: keys.partitions }, (_, i) => one(keys.partition(i)));
+  return new RegExp(partitions.length === 1 ? partitions[0] : `(?:${partitions.join('|')})`);
 }
 
 /**
@@ -81,10 +85,12 @@ async function run(soak, record) {
   // is due a lease after a worker falls silent, and the leader sweeps every lease in any case).
   const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
   const freezeMs = 2 * leaseMs + soak.random.int(1000, 3000);
-  Object.assign(record, { pid: target.pid, wasLeader: false, freezeMs });
+  // (With several partitions, the worker may lead some: they fail over while it is frozen.)
+  const ledPartitions = soak.ledPartitions(target);
+  Object.assign(record, { pid: target.pid, ledPartitions, wasLeader: ledPartitions.length > 0, freezeMs });
   let stopWatching;
   const caught = new Promise((resolve) => {
-    stopWatching = onNextReply(target.proxy, startRunsRequest(soak.prefix), (request) => {
+    stopWatching = onNextReply(target.proxy, startRunsRequest(soak.keys), (request) => {
       target.signal('SIGSTOP');
       resolve(request);
     });
@@ -96,11 +102,15 @@ async function run(soak, record) {
   record.at = target.stops.at(-1).at;
   record.duringStart = request !== null;
   record.startInFlight = request ? startedRunsOf(request.text) : [];
+  const next = record.wasLeader
+    ? soak.waitForTakeover(record.at, target.pid, ledPartitions, freezeMs + 30000)
+    : undefined;
   await sleep(freezeMs);
   target.signal('SIGCONT');
   record.resumedAt = Date.now();
   // The resumed worker gives up what it lost and hands back what it held.
   await sleep(leaseMs);
+  if (next) record.newLeaderAt = (await next)?.t;
 }
 
 const sameRun = (a, b) => a.task === b.task && a.slot === b.slot && a.attempt === b.attempt;
@@ -168,7 +178,22 @@ function analyze(soak) {
 
 /** The fault, as the soak's fault menu uses it. */
 export const freezeWorkerFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run,
+  // The partitions the frozen worker led, with several partitions, have no leader until others lead them.
+  windows: (soak, f) =>
+    f.wasLeader
+      ? [
+          {
+            fault: f,
+            from: f.at - 1000,
+            to: (f.newLeaderAt ?? f.endAt) + 1000,
+            cause: 'leader failover',
+            partitions: f.ledPartitions,
+          },
+        ]
+      : [],
   analyze,
   describe: (a) =>
     `${a.count} (a worker SIGSTOPped for up to ${a.maxFreezeMs} ms, ${a.duringStart} times as Redis answered its ` +

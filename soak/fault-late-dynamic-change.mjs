@@ -18,7 +18,7 @@ const BEFORE_SLOT_MS = 600;
 
 /** The version (kwargs.v) of the task's definition stored in Redis now, or null when it has none. */
 async function storedVersion(soak, name) {
-  const stored = await soak.probe.hget(`{${soak.prefix}}:dynamic`, `Mix/${encodeURIComponent(name)}`);
+  const stored = await soak.probe.hget(soak.deployment.keysOfTask(name).dynamic, soak.deployment.taskId(name));
   return stored === null ? null : (JSON.parse(stored).kwargs?.v ?? null);
 }
 
@@ -119,6 +119,8 @@ function analyze(soak) {
 
 /** The fault, as the soak's fault menu uses it. */
 export const lateDynamicChangeFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run,
   analyze,
   describe: (a) =>

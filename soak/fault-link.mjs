@@ -4,6 +4,7 @@
 // hangs the link (no error, no reply) for longer than a lease (the instance must give its runs and its
 // leadership up on local timers before another takes them), "latency" slows every packet down for a while.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { takeoverAt } from './leadership.mjs';
 
 const ofKind = (soak, kind) => soak.faults.filter((f) => f.kind === kind);
 
@@ -20,7 +21,7 @@ async function dropReply(soak, record) {
   const target = soak.random.pick(soak.live().filter((i) => i.proxy));
   if (!target) return;
   record.pid = target.pid;
-  record.wasLeader = target === soak.leader();
+  record.wasLeader = soak.ledPartitions(target).length > 0;
   const swallowed = await Promise.race([target.proxy.swallowNextReply(/^XREADGROUP$/), sleep(5000).then(() => null)]);
   target.proxy.cancelSwallows();
   record.swallowed = swallowed !== null;
@@ -38,14 +39,16 @@ async function dropReply(soak, record) {
 async function wipeLostCompletion(soak, record) {
   const targets = soak.live().filter((i) => i.proxy);
   if (targets.length === 0) return void (record.wiped = false);
-  // The completion of a run published before the wipe: its request carries the old data generation.
-  const generation = await soak.probe.get(`{${soak.prefix}}:generation`).catch(() => null);
+  // The completion of a run published before the wipe: its request carries the old data generation (its
+  // partition's: one per partition).
+  const generations = (
+    await Promise.all(soak.deployment.partitionKeys.map((p) => soak.probe.get(p.generation).catch(() => null)))
+  ).filter(Boolean);
   record.at = Date.now();
-  await soak.probe.flushall();
-  soak.wipeDynamic(record.at);
-  if (!generation) return;
-  const escaped = generation.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const completion = new RegExp(`\\r\\n(?:success|failed)\\r\\n[\\s\\S]*\\r\\n${escaped}\\r\\n`);
+  await soak.flushAll(record.at);
+  if (generations.length === 0) return;
+  const escaped = generations.map((g) => g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const completion = new RegExp(`\\r\\n(?:success|failed)\\r\\n[\\s\\S]*\\r\\n(?:${escaped})\\r\\n`);
   const swallowed = await Promise.race([
     ...targets.map((t) => t.proxy.swallowNextReply(completion, { onRequest: true }).then(() => t)),
     sleep(8000).then(() => null),
@@ -61,7 +64,8 @@ async function wipeLostCompletion(soak, record) {
  * An instance's link hangs for longer than a lease (its runs are recovered and run elsewhere), and the data
  * is wiped (FLUSHALL) shortly before the link thaws. The frozen instance then finds its runs' messages gone
  * with their data: it must not take them for runs nobody else has (they were recovered before the wipe) and
- * run or record them a second time (found by the simulator, seed 261).
+ * run or record them a second time (found by the simulator, seed 261). Not the leader; with several
+ * partitions it may lead some (`ledPartitions`): they fail over while its link hangs.
  */
 async function freezeThenWipe(soak, record) {
   const leader = soak.leader();
@@ -70,6 +74,7 @@ async function freezeThenWipe(soak, record) {
   const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
   const freezeMs = leaseMs * 2 + soak.random.int(1000, 3000);
   Object.assign(record, { pid: target.pid, freezeMs, frozenAt: Date.now() });
+  record.ledPartitions = soak.ledPartitions(target);
   const period = { at: record.frozenAt, until: undefined };
   target.linkFreezes.push(period);
   target.proxy.freeze();
@@ -77,8 +82,7 @@ async function freezeThenWipe(soak, record) {
   await sleep(freezeMs - 500);
   // (`at`: the wipe, as for every wipe fault.)
   record.at = Date.now();
-  await soak.probe.flushall();
-  soak.wipeDynamic(record.at);
+  await soak.flushAll(record.at);
   await sleep(500);
   target.proxy.unfreeze();
   period.until = Date.now();
@@ -93,10 +97,19 @@ async function freezeLink(soak, record) {
   if (!target) return;
   const leaseMs = soak.settings.options.runningHeartbeatInterval * 3000;
   const freezeMs = leaseMs + soak.random.int(1000, 3000);
-  Object.assign(record, { pid: target.pid, wasLeader: target === leader, freezeMs, at: Date.now() });
+  const ledPartitions = soak.ledPartitions(target);
+  Object.assign(record, {
+    pid: target.pid,
+    ledPartitions,
+    wasLeader: ledPartitions.length > 0,
+    freezeMs,
+    at: Date.now(),
+  });
   const period = { at: record.at, until: undefined };
   target.linkFreezes.push(period);
-  const next = record.wasLeader ? soak.waitForLeader(record.at, target.pid, freezeMs + 30000) : undefined;
+  const next = record.wasLeader
+    ? soak.waitForTakeover(record.at, target.pid, record.ledPartitions, freezeMs + 30000)
+    : undefined;
   target.proxy.freeze();
   await sleep(freezeMs);
   target.proxy.unfreeze();
@@ -106,10 +119,18 @@ async function freezeLink(soak, record) {
   const successor = await next;
   record.newLeaderAt = successor?.t;
   record.failoverMs = successor ? successor.t - record.at : null;
-  const stepDown = soak.leaderEvents.find((e) => e.pid === target.pid && !e.isLeader && e.t >= record.at);
-  record.steppedDownAfterMs = stepDown ? stepDown.t - record.at : null;
-  // Two leaders at once: the successor took over before the frozen one gave up.
-  record.overlappedSuccessor = Boolean(successor && (!stepDown || stepDown.t > successor.t));
+  // Per partition it led: when it stepped down from it, and when another instance led it.
+  const handOvers = record.ledPartitions.map((p) => ({
+    stepDown: soak.leaderEvents.find((e) => e.pid === target.pid && e.t >= record.at && !e.partitions.includes(p))?.t,
+    successor: takeoverAt(soak.leaderEvents, { after: record.at, victim: target.pid, partitions: [p] }),
+  }));
+  record.steppedDownAfterMs = handOvers.every((h) => h.stepDown !== undefined)
+    ? Math.max(...handOvers.map((h) => h.stepDown)) - record.at
+    : null;
+  // Two leaders of a partition at once: the successor took over before the frozen one gave up.
+  record.overlappedSuccessor = handOvers.some(
+    (h) => h.successor !== undefined && (h.stepDown === undefined || h.stepDown > h.successor),
+  );
 }
 
 async function latency(soak, record) {
@@ -117,13 +138,15 @@ async function latency(soak, record) {
   if (!target) return;
   const latencyMs = soak.random.int(50, 300);
   const forMs = soak.random.int(5000, 15000);
-  Object.assign(record, { pid: target.pid, wasLeader: target === soak.leader(), latencyMs, forMs });
+  Object.assign(record, { pid: target.pid, wasLeader: soak.ledPartitions(target).length > 0, latencyMs, forMs });
   target.proxy.setLatency(latencyMs);
   await sleep(forMs);
   target.proxy.setLatency(0);
 }
 
 export const dropReplyFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: dropReply,
   analyze(soak) {
     const faults = ofKind(soak, 'drop-reply');
@@ -133,6 +156,8 @@ export const dropReplyFault = {
 };
 
 export const wipeLostCompletionFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: wipeLostCompletion,
   // A wipe (soak/wipes.mjs): its missed slots are explained as for the flushall fault.
   analyze(soak) {
@@ -144,9 +169,24 @@ export const wipeLostCompletionFault = {
 };
 
 export const freezeThenWipeFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: freezeThenWipe,
   // A wipe (soak/wipes.mjs): its missed slots are explained as for the flushall fault. A run recorded twice
-  // fails the soak's own exactly-once checks.
+  // fails the soak's own exactly-once checks. Before the wipe, the partitions the frozen instance led (with
+  // several partitions) failed over.
+  windows: (soak, f) =>
+    f.ledPartitions?.length > 0
+      ? [
+          {
+            fault: f,
+            from: f.frozenAt - 1000,
+            to: f.at + 1000,
+            cause: 'leader link frozen',
+            partitions: f.ledPartitions,
+          },
+        ]
+      : [],
   analyze(soak) {
     return { count: ofKind(soak, 'freeze-then-wipe').length, failures: [] };
   },
@@ -154,11 +194,21 @@ export const freezeThenWipeFault = {
 };
 
 export const freezeLinkFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: freezeLink,
-  /** A frozen leader: no leader until the successor, slots follow the misfire policy. */
+  /** A frozen leader: its partitions have no leader until the successors, slots follow the misfire policy. */
   windows: (soak, f) =>
     f.wasLeader
-      ? [{ fault: f, from: f.at - 1000, to: (f.newLeaderAt ?? f.endAt) + 1000, cause: 'leader link frozen' }]
+      ? [
+          {
+            fault: f,
+            from: f.at - 1000,
+            to: (f.newLeaderAt ?? f.endAt) + 1000,
+            cause: 'leader link frozen',
+            partitions: f.ledPartitions,
+          },
+        ]
       : [],
   analyze(soak) {
     const faults = ofKind(soak, 'freeze-link');
@@ -178,6 +228,8 @@ export const freezeLinkFault = {
 };
 
 export const latencyFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: latency,
   analyze(soak) {
     const faults = ofKind(soak, 'latency');

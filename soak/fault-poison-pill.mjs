@@ -17,8 +17,8 @@ async function run(soak, record) {
   // The processes that die now kill themselves: not crashes; each is replaced.
   soak.selfKill = (instance) => {
     if (instance.exitSignal !== 'SIGKILL') return false;
-    const last = soak.leaderEvents.filter((e) => e.pid === instance.pid).at(-1);
-    const death = { pid: instance.pid, at: instance.exitedAt, wasLeader: Boolean(last?.isLeader) };
+    const ledPartitions = soak.ledPartitions(instance);
+    const death = { pid: instance.pid, at: instance.exitedAt, ledPartitions, wasLeader: ledPartitions.length > 0 };
     instance.killedAt = instance.exitedAt;
     record.deaths.push(death);
     if (death.wasLeader) {
@@ -72,7 +72,7 @@ function analyze(soak) {
 export const poisonPillFault = {
   mixEntries: [{ name: 'poison', crons: ['0 0 1 1 *'], kill: true }],
   run,
-  /** A death of the leader: no leader until the next one. */
+  /** A death of a leader: the partitions it led have no leader until the next one. */
   windows: (soak, f) =>
     (f.deaths ?? [])
       .filter((d) => d.wasLeader)
@@ -81,6 +81,7 @@ export const poisonPillFault = {
         from: d.at - 1000,
         to: (d.newLeaderAt ?? d.at + 10000) + 1000,
         cause: 'poison pill killed the leader',
+        partitions: d.ledPartitions,
       })),
   analyze,
   describe: (a) =>

@@ -47,10 +47,11 @@ async function lostFailureThenWipe(soak, record) {
   // (Until its FLUSHALL: a fault that found nothing to act on is no wipe, soak/wipes.mjs.)
   record.wiped = false;
   let target = null;
-  // A non-leader must fail it (a frozen leader would publish nothing): triggered again when the leader ran it.
+  // An instance not leading its partition must fail it (a frozen leader would publish nothing): triggered
+  // again when its leader ran it.
+  const partition = soak.partitionOfTask(RETRIED);
   for (let tries = 1; tries <= 3 && !target; tries++) {
-    const leader = soak.leader();
-    const candidates = soak.live().filter((i) => i.proxy && i !== leader);
+    const candidates = soak.live().filter((i) => i.proxy && !soak.ledPartitions(i).includes(partition));
     const via = soak.random.pick(soak.live());
     if (candidates.length === 0 || !via) return;
     // The reply swallowed and its connection dropped; at once every other connection of the instance is
@@ -95,8 +96,7 @@ async function lostFailureThenWipe(soak, record) {
   // (`at`: the wipe, as for every wipe fault.)
   record.at = Date.now();
   record.wiped = true;
-  await soak.probe.flushall();
-  soak.wipeDynamic(record.at);
+  await soak.flushAll(record.at);
   target.proxy.unfreeze();
   period.until = Date.now();
   record.thawedAfterMs = period.until - swallowedAt;
@@ -105,6 +105,8 @@ async function lostFailureThenWipe(soak, record) {
 }
 
 export const lostFailureThenWipeFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   mixEntries: [
     {
       name: RETRIED,
@@ -152,10 +154,15 @@ export const lostFailureThenWipeFault = {
 // ---------------------------------------------------------------------------------------------------------
 // wipe-register-resent (finding 4)
 
-/** A `register-tasks` request (recognised by its keys: schedule, signatures, dynamic definitions). */
-const registerRequest = (prefix) => {
-  const tag = escape(`{${prefix}}`);
-  return new RegExp(`${tag}:schedule\\r\\n\\$\\d+\\r\\n${tag}:signatures\\r\\n\\$\\d+\\r\\n${tag}:dynamic\\r\\n`);
+/**
+ * A `register-tasks` request of any partition of the deployment whose keys are `keys` (TaskManagerKeys),
+ * recognised by its keys: the partition's schedule, signatures, dynamic definitions.
+ */
+const registerRequest = (keys) => {
+  const one = (p) =>
+    `${escape(p.schedule)}\\r\\n\\$\\d+\\r\\n${escape(p.signatures)}\\r\\n\\$\\d+\\r\\n${escape(p.dynamic)}\\r\\n`;
+  const partitions = Array.from({ length: keys.partitions }, (_, i) => one(keys.partition(i)));
+  return new RegExp(partitions.length === 1 ? partitions[0] : `(?:${partitions.join('|')})`);
 };
 
 /**
@@ -182,14 +189,13 @@ async function wipeRegisterResent(soak, record) {
   const targets = soak.live().filter((i) => i.proxy);
   if (targets.length === 0) return void (record.wiped = false);
   const swallowing = targets.map((i) =>
-    i.proxy.swallowNextReply(registerRequest(soak.prefix), { onRequest: true }).then(() => {
+    i.proxy.swallowNextReply(registerRequest(soak.keys), { onRequest: true }).then(() => {
       linkDropped(i);
       return { instance: i, at: Date.now() };
     }),
   );
   record.at = Date.now();
-  await soak.probe.flushall();
-  soak.wipeDynamic(record.at);
+  await soak.flushAll(record.at);
   // The new leader restores the schedule at once (reconciliation on gaining the lease).
   const swallowed = await Promise.race([...swallowing, sleep(10000).then(() => null)]);
   for (const t of targets) t.proxy.cancelSwallows();
@@ -208,6 +214,8 @@ async function wipeRegisterResent(soak, record) {
 }
 
 export const wipeRegisterResentFault = {
+  /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
+  needsLink: true,
   run: wipeRegisterResent,
   // A wipe (soak/wipes.mjs): its missed slots, until every per-second task ran again, are explained as for
   // the flushall fault; how long that took is what this fault checks.

@@ -10,15 +10,21 @@ import { isWipe } from './wipes.mjs';
 /** Mix entries removed by successive faults (per-minute, long and failing tasks; never the per-second ones). */
 const REMOVABLE = ['hmin', 'long', 'flaky'];
 
-const idOf = (name) => `Mix/${encodeURIComponent(name)}`;
-
-/** Schedule scores of `names` (null: not scheduled), or undefined when Redis does not answer. */
+/** Schedule scores of `names` (null: not scheduled), each in its partition's schedule, or undefined when Redis does not answer. */
 async function scores(soak, names) {
-  const pipeline = soak.probe.pipeline();
-  for (const name of names) pipeline.zscore(`{${soak.prefix}}:schedule`, idOf(name));
-  const results = await pipeline.exec().catch(() => undefined);
-  if (!results || results.some(([error]) => error)) return undefined;
-  return results.map(([, score]) => score);
+  const { deployment } = soak;
+  const results = await deployment
+    .pipelinePerPartition(
+      names,
+      (name) => deployment.partitionOfTask(name),
+      (pipeline, p, name) => {
+        pipeline.zscore(p.schedule, deployment.taskId(name));
+        return 1;
+      },
+    )
+    .catch(() => undefined);
+  if (!results || results.some(([[error]]) => error)) return undefined;
+  return results.map(([[, score]]) => score);
 }
 
 async function run(soak, record) {

@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Takes `target` out of the live set (no probe or request to a process shutting down), sends it SIGTERM and
- * waits for its exit (SIGKILL after 20 s). Records on `record`: pid, wasLeader, at, exitMs and, when it led,
- * when the next leader took over (newLeaderAt, failoverMs).
+ * waits for its exit (SIGKILL after 20 s). Records on `record`: pid, the partitions it led (ledPartitions,
+ * wasLeader), at, exitMs and, when it led some, when other instances led them all (newLeaderAt, failoverMs).
  */
 export async function stopGracefully(soak, target, record) {
-  Object.assign(record, { pid: target.pid, wasLeader: target === soak.leader(), at: Date.now() });
+  const ledPartitions = soak.ledPartitions(target);
+  Object.assign(record, { pid: target.pid, ledPartitions, wasLeader: ledPartitions.length > 0, at: Date.now() });
   target.expectedExit = true;
   target.port = undefined;
   const next = record.wasLeader ? soak.waitForLeader(record.at, target.pid) : undefined;
@@ -22,9 +23,20 @@ export async function stopGracefully(soak, target, record) {
   record.failoverMs = successor ? successor.t - record.at : null;
 }
 
-/** The window of a fault that stopped the leader: no leader until the next one (+1 s either side). */
+/**
+ * The window of a fault that stopped a leader: the partitions it led had no leader until others led them
+ * (+1 s either side).
+ */
 export function leaderFailoverWindow(soak, f) {
   return f.wasLeader
-    ? [{ fault: f, from: f.at - 1000, to: (f.newLeaderAt ?? f.endAt) + 1000, cause: 'leader failover' }]
+    ? [
+        {
+          fault: f,
+          from: f.at - 1000,
+          to: (f.newLeaderAt ?? f.endAt) + 1000,
+          cause: 'leader failover',
+          partitions: f.ledPartitions,
+        },
+      ]
     : [];
 }

@@ -97,15 +97,34 @@ const WHY = {
   unexplained: 'NOT EXPLAINED — a run lost or stuck: a bug.',
 };
 
+/**
+ * The deployment layout of a soak's settings: its words (empty for the default, one partition on one
+ * redis-server) and the `npm run soak` flags that choose it.
+ */
+function layoutOf(settings) {
+  const partitions = settings.partitions ?? 1;
+  const cluster = settings.topology === 'cluster';
+  const words = [
+    partitions === 1 ? undefined : `${partitions} partitions`,
+    cluster ? 'a local 3-master Redis Cluster' : undefined,
+  ].filter(Boolean);
+  return {
+    text: words.length === 0 ? '' : `${words.join(' on ')}, `,
+    flags: `${partitions === 1 ? '' : ` --partitions ${partitions}`}${cluster ? ' --topology cluster' : ''}`,
+    partitioned: partitions > 1,
+  };
+}
+
 /** The soak section of docs/reliability.md. */
 export function renderMarkdown(r) {
   const s = r.slots;
   const lines = [];
   const v = r.acceptance ?? acceptance(r);
+  const layout = layoutOf(r.settings);
   lines.push(
-    `Last run: ${r.generatedAt ?? 'now'} — ${r.settings.minutes} min, ${r.settings.instances} instances, ` +
+    `Last run: ${r.generatedAt ?? 'now'} — ${r.settings.minutes} min, ${r.settings.instances} instances, ${layout.text}` +
       `${r.tasks.static} static tasks + ${r.tasks.dynamicCreated} dynamic ones, seed ${r.settings.seed} ` +
-      `(\`npm run soak -- --minutes ${r.settings.minutes} --seed ${r.settings.seed}\` replays the same fault sequence). ` +
+      `(\`npm run soak -- --minutes ${r.settings.minutes} --seed ${r.settings.seed}${layout.flags}\` replays the same fault sequence). ` +
       `Verdict: **${v.passed ? 'PASSED' : `FAILED — ${v.failures.join('; ')}`}**. Raw figures: \`docs/reliability-soak.json\`.`,
   );
   lines.push('');
@@ -130,7 +149,10 @@ export function renderMarkdown(r) {
     'Re-executed after a lost lease (not duplicates, see definition)',
     `${r.reExecutions['worker killed after its end']} after a SIGKILL right after the handler ended, ` +
       `${r.reExecutions['worker frozen while it ran']} after a SIGSTOP during the run, ` +
-      `${r.reExecutions['link frozen before its outcome was recorded'] ?? 0} after its Redis link hung as it ended`,
+      `${r.reExecutions['link frozen before its outcome was recorded'] ?? 0} after its Redis link hung as it ended` +
+      (r.reExecutions['Redis down before its outcome was recorded']
+        ? `, ${r.reExecutions['Redis down before its outcome was recorded']} after Redis went down as it ended`
+        : ''),
   );
   row('Outcomes recorded twice in the history', num(r.recordedDuplicates?.length));
   row('Missed', `${s.missed} (${pct(s.missed, s.due)}), **unexplained: ${s.unexplainedMissed.length}**`);
@@ -141,9 +163,11 @@ export function renderMarkdown(r) {
       .map(([k, n]) => `${n} ${k}`)
       .join(', ')}`,
   );
-  row('Leader changes', r.leadership.leaderChanges);
+  row(layout.partitioned ? 'Leader changes (of a partition lease)' : 'Leader changes', r.leadership.leaderChanges);
   row(
-    'Failover time (leader killed or frozen → new leader)',
+    layout.partitioned
+      ? 'Failover time (a leader killed or frozen → each partition it led led by another instance)'
+      : 'Failover time (leader killed or frozen → new leader)',
     `max ${ms(r.leadership.maxFailoverMs)} (all: ${r.leadership.failoversMs.join(', ') || '—'})`,
   );
   row('Leaderless after a Redis restart', `max ${ms(r.leadership.maxLeaderlessAfterRedisRestartMs)}`);

@@ -1,12 +1,12 @@
-// `npm run soak [-- --minutes N --instances N --tasks N --seed S --faults a,b --normal-only --no-docs --out report.json
-// --raw executions.json]`:
+// `npm run soak [-- --minutes N --instances N --tasks N --seed S --partitions P --topology standalone|cluster
+// --faults a,b --normal-only --no-docs --out report.json --raw executions.json]`:
 // runs the chaos soak
 // (soak/soak.mjs), prints its summary, writes the raw report to docs/reliability-soak.json and regenerates
 // the soak section of docs/reliability.md. Exits with 1 when an acceptance criterion fails.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { acceptance, renderMarkdown } from './report.mjs';
-import { runSoak } from './soak.mjs';
+import { layoutProblem, runSoak, SOAK_DEFAULTS } from './soak.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -20,6 +20,8 @@ const input = Object.fromEntries(
     instances: number('instances'),
     tasks: number('tasks'),
     seed: number('seed'),
+    partitions: number('partitions'),
+    topology: flag('topology'),
   }).filter(([, v]) => v !== undefined),
 );
 if (args.includes('--normal-only')) input.highPriority = false;
@@ -28,6 +30,11 @@ if (flag('faults')) input.faults = flag('faults').split(',');
 if (flag('raw')) input.rawOut = flag('raw');
 if (input.instances !== undefined && (input.instances < 3 || input.instances > 5)) {
   console.error('--instances must be between 3 and 5');
+  process.exit(2);
+}
+const problem = layoutProblem({ ...SOAK_DEFAULTS, ...input });
+if (problem) {
+  console.error(`--${problem}`);
   process.exit(2);
 }
 

@@ -1,10 +1,17 @@
 // Types of soak/soak.mjs for the TypeScript tests (test/reliability/soak-short.e2e-spec.ts).
 
+/** Where the soak's instances coordinate: one private redis-server, or a private local 3-master Redis Cluster. */
+export type SoakTopology = 'standalone' | 'cluster';
+
 /** Settings of a soak run (see SOAK_DEFAULTS in soak.mjs for their meaning and defaults). */
 export interface SoakSettings {
   minutes: number;
   instances: number;
   tasks: number;
+  /** Partitions of the deployment (the module option, 1..256). @default 1 */
+  partitions: number;
+  /** @default 'standalone' */
+  topology: SoakTopology;
   seed: number;
   highPriority: boolean;
   faultEveryMs: [number, number];
@@ -45,8 +52,13 @@ export interface SoakFault {
   at: number;
   endAt: number;
   pid?: number;
+  /** Whether its victim led partitions, and which (their slots wait for the failover; the others' do not). */
   wasLeader?: boolean;
+  ledPartitions?: number[];
+  /** Leader faults: until every partition the victim led was led by another instance (ms after `at`). */
   failoverMs?: number | null;
+  /** Redis Cluster restarts: the partitions whose data the restarted master lost. */
+  wipedPartitions?: number[];
   recoveryMs?: number | null;
   missed?: number;
   [key: string]: unknown;
@@ -165,4 +177,6 @@ export declare function buildMix(
   longMs?: [number, number],
   highPriority?: boolean,
 ): { entries: unknown[]; tasks: Map<string, { cron: string; category: string; highPriority: boolean }> };
+/** What is wrong with a layout (partitions, topology), if anything. */
+export declare function layoutProblem(layout: { partitions: unknown; topology: unknown }): string | undefined;
 export declare function runSoak(input?: Partial<SoakSettings>, log?: (line: string) => void): Promise<SoakReport>;

@@ -1,6 +1,7 @@
-// Chaos soak of nestjs-task-manager: a private redis-server, 3-5 real application processes
-// (test/fixtures/cluster-worker.mjs in HTTP mode with the MIX task group), a random fault every few seconds,
-// and an analysis of every execution per (task, slot) read from the processes' event side channel.
+// Chaos soak of nestjs-task-manager: a private redis-server (or a private 3-master Redis Cluster), 3-5 real
+// application processes (test/fixtures/cluster-worker.mjs in HTTP mode with the MIX task group) coordinating
+// one deployment of one or more partitions, a random fault every few seconds, and an analysis of every
+// execution per (task, slot) read from the processes' event side channel.
 //
 // Used by `npm run soak` (soak/run.mjs, 10 minutes by default) and by the 60-second variant inside
 // `npm test` (test/reliability/soak-short.e2e-spec.ts). Plain JavaScript: it runs without a build step and
@@ -9,11 +10,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { analyzeSoak } from './analysis/index.mjs';
-import { EXTRA_FAULTS } from './extra-faults.mjs';
-import { startTcpProxy } from '../tools/faults/tcp-proxy.mjs';
-import { findOnPath, startRedisServer } from '../tools/redis-server.mjs';
+import { startDeployment, TOPOLOGIES } from './deployment.mjs';
+import { EXTRA_FAULTS, faultsUnavailableIn } from './extra-faults.mjs';
+import { ledBy, takeoverAt } from './leadership.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workerScript = fileURLToPath(new URL('../test/fixtures/cluster-worker.mjs', import.meta.url));
@@ -38,6 +38,10 @@ export const SOAK_DEFAULTS = {
   minutes: 10,
   instances: 4,
   tasks: 500,
+  /** Partitions of the deployment (the module option `partitions`, 1..256); 1: the layout of one lease. */
+  partitions: 1,
+  /** `standalone`: one private redis-server; `cluster`: a private local Redis Cluster of 3 masters. */
+  topology: 'standalone',
   /** Pause between two faults, drawn uniformly in [min, max] ms. */
   faultEveryMs: [5000, 20000],
   /** Slots due in the first ms after every instance is ready are not analysed. */
@@ -183,21 +187,12 @@ export function buildMix(total = 500, longMs = [15000, 25000], highPriority = tr
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Redis server
-
-/** A private, non-persistent redis-server (the one on PATH) on a free port: tools/redis-server.mjs. */
-function startSoakRedis() {
-  const binary = findOnPath('redis-server');
-  if (!binary) throw new Error('redis-server not found on PATH (apt-get install -y redis-server)');
-  return startRedisServer({ binary });
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Instances
 
 class Instance {
   /**
-   * @param proxy the TCP proxy between this instance and Redis (tools/faults/tcp-proxy.mjs): the link faults
+   * @param proxy the TCP proxy between this instance and Redis (tools/faults/tcp-proxy.mjs): the link faults;
+   * none on a Redis Cluster (the instance reaches the masters directly)
    * @param skewMs shift of the instance's wall clock (tools/faults/clock-skew.mjs), 0 for none
    */
   constructor(soak, slot, proxy, skewMs = 0) {
@@ -224,17 +219,23 @@ class Instance {
     this.warnLines = 0;
     this.rss = [];
     const preload = skewMs !== 0 ? ['--import', clockSkewPreload] : [];
+    const connection = soak.deployment.connection(proxy);
     this.child = spawn(process.execPath, [...preload, workerScript], {
       cwd: root,
       env: {
         ...process.env,
         TM_CLOCK_SKEW_MS: String(skewMs),
-        REDIS_URL: proxy ? proxy.urlFor(soak.redis.url) : soak.redis.url,
+        // (On a Redis Cluster, the `redis` option names the nodes and REDIS_URL is not read.)
+        REDIS_URL: connection.url ?? '',
         PREFIX: soak.prefix,
         TASKS: '0',
         HTTP_PORT: '0',
         MIX: JSON.stringify(soak.mix.entries),
-        OPTIONS: JSON.stringify(soak.settings.options),
+        OPTIONS: JSON.stringify({
+          ...soak.settings.options,
+          partitions: soak.settings.partitions,
+          ...connection.options,
+        }),
         NO_COLOR: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -301,7 +302,14 @@ class Instance {
         if (event.group === 'Mix') soak.recordEnd(event);
         break;
       case 'leader':
-        soak.leaderEvents.push({ worker: event.worker, pid: event.pid, isLeader: event.isLeader, t: event.t });
+        soak.leaderEvents.push({
+          worker: event.worker,
+          pid: event.pid,
+          isLeader: event.isLeader,
+          // The partitions it leads ([0] for the leader of one partition).
+          partitions: event.partitions ?? (event.isLeader ? [0] : []),
+          t: event.t,
+        });
         break;
       case 'health':
         soak.healthEvents.push({ worker: event.worker, pid: event.pid, healthy: event.healthy, t: event.t });
@@ -417,7 +425,25 @@ class Soak {
     return this.instances.filter((i) => i.alive && !i.frozen && i.port !== undefined);
   }
 
-  /** The live instance currently reporting leadership (last acquisition wins). */
+  /** The probe client of the soak's Redis (a Cluster client on a Redis Cluster). */
+  get probe() {
+    return this.deployment.probe;
+  }
+
+  /** The deployment's keys (TaskManagerKeys of the built library: the one home of every key). */
+  get keys() {
+    return this.deployment.keys;
+  }
+
+  /** The partition task `name` of the mix belongs to (the library's mapping; 0 with one partition). */
+  partitionOfTask(name) {
+    return this.deployment.partitionOfTask(name);
+  }
+
+  /**
+   * The live instance currently reporting leadership of a partition (last change wins); with several
+   * partitions, an instance leading some.
+   */
   leader() {
     const state = new Map();
     for (const e of this.leaderEvents) state.set(e.pid, e);
@@ -427,19 +453,71 @@ class Soak {
     return claims[0];
   }
 
-  async waitForLeader(after, exclude, timeoutMs = 30000) {
+  /** The partitions `instance` leads by its last event (at or before `t`). */
+  ledPartitions(instance, t = Infinity) {
+    return instance ? ledBy(this.leaderEvents, instance.pid, t) : [];
+  }
+
+  /** Whether process `pid` was alive (not yet killed nor exited) at `t`. */
+  aliveAt(pid, t) {
+    const instance = this.instances.find((i) => i.pid === pid);
+    return instance !== undefined && (instance.killedAt ?? instance.exitedAt ?? Infinity) > t;
+  }
+
+  /**
+   * Waits until every partition of `partitions` (those `victim` led) is led by another instance after
+   * `after` (soak/leadership.mjs takeoverAt); resolves to `{ t }`, when the last of them was, or to undefined
+   * after `timeoutMs`. With one partition: the first acquisition of the lease by another instance.
+   */
+  async waitForTakeover(after, victim, partitions, timeoutMs = 30000) {
     const deadline = Date.now() + timeoutMs;
+    const isAlive = (pid, t) => this.aliveAt(pid, t);
     for (;;) {
-      const event = this.leaderEvents.find((e) => e.isLeader && e.t >= after && e.pid !== exclude);
-      if (event) return event;
+      const t = takeoverAt(this.leaderEvents, { after, victim, partitions, isAlive });
+      if (t !== undefined) return { t };
       if (Date.now() > deadline) return undefined;
       await sleep(20);
     }
   }
 
-  /** Starts an instance behind its own TCP proxy (the link faults), with a skewed clock if asked. */
+  /**
+   * Waits until every partition `exclude` led at `after` (every partition when `exclude` is undefined) is led
+   * by another instance after `after`: `{ t }`, or undefined after `timeoutMs`.
+   */
+  waitForLeader(after, exclude, timeoutMs = 30000) {
+    const partitions =
+      exclude === undefined
+        ? Array.from({ length: this.settings.partitions }, (_, i) => i)
+        : ledBy(this.leaderEvents, exclude, after);
+    return this.waitForTakeover(after, exclude, partitions, timeoutMs);
+  }
+
+  /**
+   * Waits until every partition's lease is held again in Redis (its leader key, e.g. after a restart that
+   * erased them); the time it was, or undefined after `timeoutMs`.
+   */
+  async waitForLeases(timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const held = await this.deployment.sumOverPartitions((p) => this.probe.exists(p.leader)).catch(() => -1);
+      if (held === this.settings.partitions) return Date.now();
+      if (Date.now() > deadline) return undefined;
+      await sleep(20);
+    }
+  }
+
+  /** FLUSHALL (on every master of a Redis Cluster); the dynamic tasks are erased with the data. */
+  async flushAll(at = Date.now()) {
+    await this.deployment.flushAll();
+    this.wipeDynamic(at);
+  }
+
+  /**
+   * Starts an instance behind its own TCP proxy (the link faults; directly on a Redis Cluster), with a skewed
+   * clock if asked.
+   */
   async startInstance(slot, { skewMs = 0 } = {}) {
-    const proxy = await startTcpProxy(this.redis.url);
+    const proxy = await this.deployment.startLink();
     const instance = new Instance(this, slot, proxy, skewMs);
     this.instances.push(instance);
     return instance.ready();
@@ -479,17 +557,20 @@ class Soak {
         const target = kind === 'kill-leader' && leader ? leader : this.random.pick(this.live());
         if (!target) break;
         record.pid = target.pid;
-        record.wasLeader = target === leader;
+        // The partitions it led: their slots wait for the failover (the others' do not).
+        record.ledPartitions = this.ledPartitions(target);
+        record.wasLeader = record.ledPartitions.length > 0;
         record.at = Date.now();
         target.signal('SIGKILL');
+        const next = record.wasLeader ? this.waitForTakeover(record.at, target.pid, record.ledPartitions) : undefined;
         await sleep(this.random.int(0, 2000));
         const replacement = await this.startInstance(target.slot);
         record.restartedPid = replacement.pid;
         record.restartedAt = replacement.readyAt;
-        if (record.wasLeader) {
-          const next = await this.waitForLeader(record.at, target.pid);
-          record.newLeaderAt = next?.t;
-          record.failoverMs = next ? next.t - record.at : null;
+        if (next) {
+          const successor = await next;
+          record.newLeaderAt = successor?.t;
+          record.failoverMs = successor ? successor.t - record.at : null;
         }
         break;
       }
@@ -499,51 +580,57 @@ class Soak {
         const leaseMs = this.settings.options.leaderHeartbeatInterval * 3000;
         const freezeMs = leaseMs + this.random.int(1000, 3000);
         record.pid = target.pid;
-        record.wasLeader = target === this.leader();
+        record.ledPartitions = this.ledPartitions(target);
+        record.wasLeader = record.ledPartitions.length > 0;
         record.freezeMs = freezeMs;
         record.at = Date.now();
         target.signal('SIGSTOP');
-        const next = this.waitForLeader(record.at, target.pid, freezeMs + 30000);
+        const next = record.wasLeader
+          ? this.waitForTakeover(record.at, target.pid, record.ledPartitions, freezeMs + 30000)
+          : undefined;
         await sleep(freezeMs);
         target.signal('SIGCONT');
         record.resumedAt = Date.now();
+        if (!next) break;
         const successor = await next;
         record.newLeaderAt = successor?.t;
         record.failoverMs = successor ? successor.t - record.at : null;
-        // The resumed process must notice it lost the lease and step down (or never claim it again).
+        // The resumed process must notice it lost its leases and step down from each partition it led (it may
+        // take one again later, once others lead them: the leases are spread over the live instances).
+        const droppedAt = () =>
+          record.ledPartitions.map(
+            (p) =>
+              this.leaderEvents.find((e) => e.pid === target.pid && e.t >= record.at && !e.partitions.includes(p))?.t,
+          );
         const deadline = Date.now() + 5000;
-        while (Date.now() < deadline) {
-          const last = this.leaderEvents.filter((e) => e.pid === target.pid).at(-1);
-          if (!last?.isLeader) break;
-          await sleep(20);
-        }
-        const last = this.leaderEvents.filter((e) => e.pid === target.pid).at(-1);
-        record.steppedDownMs = last && !last.isLeader ? Math.max(0, last.t - record.resumedAt) : null;
-        record.stillClaimsLeadership = Boolean(last?.isLeader);
+        while (Date.now() < deadline && droppedAt().some((t) => t === undefined)) await sleep(20);
+        const dropped = droppedAt();
+        record.stillClaimsLeadership = dropped.some((t) => t === undefined);
+        record.steppedDownMs = record.stillClaimsLeadership
+          ? null
+          : Math.max(0, Math.max(...dropped) - record.resumedAt);
         break;
       }
       case 'redis-restart': {
+        // Standalone: redis-server SIGKILLed, back empty. Cluster: one master SIGKILLed, back empty with its
+        // slots (the partitions it serves are wiped) once the cluster is ok again on every node.
         record.at = Date.now();
         this.redisIsDown = true;
-        await this.redis.halt('SIGKILL');
-        const downMs = this.random.int(1000, 4000);
-        await sleep(downMs);
-        await this.redis.launch();
+        const restarted = await this.deployment.restart(this.random.int(1000, 4000), (list) => this.random.pick(list));
         this.redisIsDown = false;
-        record.upAt = Date.now();
+        Object.assign(record, restarted);
         record.downMs = record.upAt - record.at;
         this.redisDown.push([record.at, record.upAt]);
-        this.wipeDynamic(record.at);
-        const next = await this.waitForLeader(record.upAt, undefined);
-        record.newLeaderAt = next?.t;
-        record.failoverMs = next ? next.t - record.at : null;
+        this.wipeDynamic(record.at, record.wipedPartitions);
         await this.reconnectProbe();
+        // Every partition's lease held again (those erased by the restart taken anew).
+        record.newLeaderAt = await this.waitForLeases();
+        record.failoverMs = record.newLeaderAt === undefined ? null : record.newLeaderAt - record.at;
         break;
       }
       case 'flushall': {
         record.at = Date.now();
-        await this.probe.flushall();
-        this.wipeDynamic(record.at);
+        await this.flushAll(record.at);
         break;
       }
       case 'dynamic': {
@@ -623,17 +710,16 @@ class Soak {
     );
   }
 
-  wipeDynamic(at) {
-    for (const entry of this.dynamic.values()) {
-      if (entry.deletedAt === undefined && entry.wipedAt === undefined) entry.wipedAt = at;
+  /** The dynamic tasks of `partitions` (every partition when undefined) were erased with their data at `at`. */
+  wipeDynamic(at, partitions) {
+    for (const [name, entry] of this.dynamic) {
+      if (entry.deletedAt !== undefined || entry.wipedAt !== undefined) continue;
+      if (partitions === undefined || partitions.includes(this.partitionOfTask(name))) entry.wipedAt = at;
     }
   }
 
-  async reconnectProbe() {
-    this.probe?.disconnect();
-    this.probe = new Redis(this.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-    this.probe.on('error', () => undefined);
-    await this.probe.connect().catch(() => undefined);
+  reconnectProbe() {
+    return this.deployment.reconnectProbe();
   }
 
   // ----- background samplers
@@ -641,12 +727,13 @@ class Soak {
   async sample() {
     for (const instance of this.instances) instance.sampleRss();
     try {
-      const info = await this.probe.info('memory');
-      const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
+      const used = await this.deployment.usedMemory();
+      // Summed over the partitions.
+      const sum = (read) => this.deployment.sumOverPartitions(read);
       const [high, normal, oneoff] = await Promise.all([
-        this.probe.xlen(`{${this.prefix}}:stream:high`),
-        this.probe.xlen(`{${this.prefix}}:stream:normal`),
-        this.probe.zcard(`{${this.prefix}}:oneoff`),
+        sum((p) => this.probe.xlen(p.streamHigh)),
+        sum((p) => this.probe.xlen(p.streamNormal)),
+        sum((p) => this.probe.zcard(p.oneOff)),
       ]);
       this.redisMemory.push({ t: Date.now(), used });
       this.backlog.push({ t: Date.now(), high, normal, oneoff });
@@ -680,9 +767,10 @@ class Soak {
 
   async run() {
     const s = this.settings;
-    this.log(`soak: seed ${s.seed}, ${s.minutes} min, ${s.instances} instances, ${this.mix.tasks.size} tasks`);
-    this.redis = await startSoakRedis();
-    await this.reconnectProbe();
+    const layout =
+      s.partitions === 1 && s.topology === 'standalone' ? '' : `, ${s.partitions} partition(s) on ${s.topology} Redis`;
+    this.log(`soak: seed ${s.seed}, ${s.minutes} min, ${s.instances} instances, ${this.mix.tasks.size} tasks${layout}`);
+    this.deployment = await startDeployment({ topology: s.topology, prefix: this.prefix, partitions: s.partitions });
     const startedAt = Date.now();
     try {
       await Promise.all(Array.from({ length: s.instances }, (_, slot) => this.startInstance(slot)));
@@ -730,8 +818,7 @@ class Soak {
       this.final = await this.finalState();
     } finally {
       await this.stopAll();
-      this.probe?.disconnect();
-      await this.redis.stop();
+      await this.deployment.stop();
     }
     return this.analyze();
   }
@@ -756,55 +843,59 @@ class Soak {
     const res = await this.api(this.live()[0], 'POST', '/tasks/disable');
     this.disableAnswer = { status: res.status, count: res.body?.count };
     const deadline = started + timeoutMs;
-    const tag = `{${this.prefix}}`;
     while (Date.now() < deadline) {
       const busy = this.executions.some(
         (e) => e.end === undefined && this.instances.some((i) => i.pid === e.pid && i.alive),
       );
-      const queued = await Promise.all([
-        this.probe.xlen(`${tag}:stream:high`),
-        this.probe.xlen(`${tag}:stream:normal`),
-      ]).catch(() => [1, 1]);
-      if (!busy && queued[0] + queued[1] === 0) break;
+      // Both run streams of every partition.
+      const queued = await this.deployment
+        .sumOverPartitions(async (p) => (await this.probe.xlen(p.streamHigh)) + (await this.probe.xlen(p.streamNormal)))
+        .catch(() => 1);
+      if (!busy && queued === 0) break;
       await sleep(200);
     }
     this.quiesceMs = Date.now() - started;
   }
 
-  /** Redis after the drain: streams, pending entries, one-off queue, history lengths and TTLs, keys. */
+  /**
+   * Redis after the drain: streams, pending entries, one-off queue, history lengths and TTLs, keys (summed over
+   * the partitions and the masters).
+   */
   async finalState() {
-    const p = this.prefix;
-    const tag = `{${p}}`;
     const redis = this.probe;
+    const deployment = this.deployment;
+    const keys = this.keys;
+    const group = this.settings.options.workerServiceName ?? 'nest-task-manager';
+    const sum = (read) => deployment.sumOverPartitions(read);
+    // Pending entries of one stream of every partition; null when none has the group (nothing was consumed).
     const pending = async (stream) => {
-      try {
-        const summary = await redis.xpending(
-          `${tag}:${stream}`,
-          this.settings.options.workerServiceName ?? 'nest-task-manager',
-        );
-        return Number(summary[0]);
-      } catch {
-        return null;
-      }
+      const counts = await Promise.all(
+        deployment.partitionKeys.map((p) =>
+          redis.xpending(p[stream], group).then(
+            (summary) => Number(summary[0]),
+            () => null,
+          ),
+        ),
+      );
+      return counts.every((n) => n === null) ? null : counts.reduce((total, n) => total + (n ?? 0), 0);
     };
-    const ids = [...this.mix.tasks.keys()].map((name) => `Mix/${encodeURIComponent(name)}`);
-    const pipeline = redis.pipeline();
-    for (const id of ids) {
-      pipeline.xlen(`${tag}:runs:${id}`);
-      pipeline.ttl(`${tag}:runs:${id}`);
-    }
-    const results = (await pipeline.exec()).map(([, value]) => value);
-    const lengths = [];
-    const ttls = [];
-    for (let i = 0; i < ids.length; i++) {
-      lengths.push(results[2 * i]);
-      ttls.push(results[2 * i + 1]);
-    }
+    const names = [...this.mix.tasks.keys()];
+    const ids = names.map((name) => deployment.taskId(name));
+    // Each task's history, in its partition (one pipeline per partition: one slot on a Redis Cluster).
+    const perTask = await deployment.pipelinePerPartition(
+      names,
+      (name) => deployment.partitionOfTask(name),
+      (pipeline, p, name) => {
+        const history = p.history(deployment.taskId(name));
+        pipeline.xlen(history).ttl(history).xrange(history, '-', '+');
+        return 3;
+      },
+    );
+    const lengths = perTask.map((replies) => replies[0][1]);
+    const ttls = perTask.map((replies) => replies[1][1]);
+    const histories = perTask.map((replies) => replies[2][1] ?? []);
     // Duplicated outcomes in the recorded history: the same (slot, attempt) twice in one task's history.
     const recordedDuplicates = [];
-    const historyPipeline = redis.pipeline();
-    for (const id of ids) historyPipeline.xrange(`${tag}:runs:${id}`, '-', '+');
-    const histories = (await historyPipeline.exec()).map(([, value]) => value ?? []);
     histories.forEach((entries, i) => {
       const seen = new Set();
       for (const [, fields] of entries) {
@@ -817,46 +908,53 @@ class Soak {
     const live = this.instances.filter((i) => i.alive).length;
     // Who holds the messages still pending (delivered, never acknowledged), and for how long.
     const consumers = {};
-    for (const stream of ['stream:high', 'stream:normal']) {
-      try {
-        const group = this.settings.options.workerServiceName ?? 'nest-task-manager';
-        const list = await redis.xinfo('CONSUMERS', `${tag}:${stream}`, group);
-        for (const fields of list) {
-          const c = Object.fromEntries(fields.reduce((acc, v, j) => (j % 2 ? acc : [...acc, [v, fields[j + 1]]]), []));
-          if (Number(c.pending) === 0) continue;
-          const owner = this.instances.find((i) => i.workerId === c.name);
-          consumers[`${stream} ${c.name}`] = {
-            pending: Number(c.pending),
-            idleMs: Number(c.idle),
-            pid: owner?.pid ?? null,
-            alive: owner ? owner.alive : null,
-            killed: owner ? owner.killedAt !== undefined : null,
-          };
+    for (const [index, p] of deployment.partitionKeys.entries()) {
+      for (const [stream, key] of [
+        ['stream:high', p.streamHigh],
+        ['stream:normal', p.streamNormal],
+      ]) {
+        const label = deployment.partitions === 1 ? stream : `partition ${index} ${stream}`;
+        try {
+          const list = await redis.xinfo('CONSUMERS', key, group);
+          for (const fields of list) {
+            const c = Object.fromEntries(
+              fields.reduce((acc, v, j) => (j % 2 ? acc : [...acc, [v, fields[j + 1]]]), []),
+            );
+            if (Number(c.pending) === 0) continue;
+            const owner = this.instances.find((i) => i.workerId === c.name);
+            consumers[`${label} ${c.name}`] = {
+              pending: Number(c.pending),
+              idleMs: Number(c.idle),
+              pid: owner?.pid ?? null,
+              alive: owner ? owner.alive : null,
+              killed: owner ? owner.killedAt !== undefined : null,
+            };
+          }
+        } catch {
+          // no such stream or group
         }
-      } catch {
-        // no such stream or group
       }
     }
     return {
       disableAnswer: this.disableAnswer,
       quiesceMs: this.quiesceMs,
       pendingConsumers: consumers,
-      streamHigh: await redis.xlen(`${tag}:stream:high`),
-      streamNormal: await redis.xlen(`${tag}:stream:normal`),
-      pendingHigh: await pending('stream:high'),
-      pendingNormal: await pending('stream:normal'),
-      oneoff: await redis.zcard(`${tag}:oneoff`),
-      schedule: await redis.zcard(`${tag}:schedule`),
-      dynamicDefinitions: await redis.hlen(`${tag}:dynamic`),
-      workers: await redis.zcard(`${tag}:workers`),
-      workerInfo: await redis.hlen(`${tag}:worker-info`),
+      streamHigh: await sum((p) => redis.xlen(p.streamHigh)),
+      streamNormal: await sum((p) => redis.xlen(p.streamNormal)),
+      pendingHigh: await pending('streamHigh'),
+      pendingNormal: await pending('streamNormal'),
+      oneoff: await sum((p) => redis.zcard(p.oneOff)),
+      schedule: await sum((p) => redis.zcard(p.schedule)),
+      dynamicDefinitions: await sum((p) => redis.hlen(p.dynamic)),
+      workers: await redis.zcard(keys.workers),
+      workerInfo: await redis.hlen(keys.workerInfo),
       liveInstances: live,
-      keys: await redis.dbsize(),
+      keys: await deployment.dbsize(),
       historyMaxLength: Math.max(0, ...lengths),
       historyCap: this.settings.options.statisticsHistoryRuns,
       historyKeysWithoutTtl: ttls.filter((t) => t === -1).length,
       recordedDuplicates,
-      usedMemory: Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]),
+      usedMemory: await deployment.usedMemory(),
     };
   }
 
@@ -881,6 +979,15 @@ class Soak {
   }
 }
 
+/** What is wrong with the layout of `settings` (partitions, topology), if anything. */
+export function layoutProblem({ partitions, topology }) {
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 256)
+    return `partitions must be an integer from 1 to 256 (got ${JSON.stringify(partitions)})`;
+  if (!TOPOLOGIES.includes(topology))
+    return `topology must be ${TOPOLOGIES.map((t) => `"${t}"`).join(' or ')} (got ${JSON.stringify(topology)})`;
+  return undefined;
+}
+
 /**
  * Runs a soak and returns its report.
  * @param {Partial<typeof SOAK_DEFAULTS> & { seed?: number }} input
@@ -893,11 +1000,27 @@ export async function runSoak(input = {}, log = () => undefined) {
     options: { ...SOAK_OPTIONS, ...input.options },
     seed: input.seed ?? Math.floor(Math.random() * 2 ** 31),
   };
+  const problem = layoutProblem(settings);
+  if (problem) throw new Error(problem);
+  // On a Redis Cluster the instances reach the masters directly: the faults on one instance's own link are off
+  // the default menu there, and refused when asked for.
+  const unavailable = faultsUnavailableIn(settings.topology, settings.faults);
+  if (unavailable.length > 0 && input.faults)
+    throw new Error(
+      `faults ${[...new Set(unavailable)].join(', ')} act on an instance's own link to Redis: standalone topology only`,
+    );
+  settings.faults = settings.faults.filter((kind) => !unavailable.includes(kind));
   const soak = new Soak(settings, log);
   const report = await soak.run();
-  // The raw record (every execution, fault and leadership change), to diagnose a verdict after the fact.
+  // The raw record (every execution, fault, leadership change and warning), to diagnose a verdict after the fact.
   if (input.rawOut) {
-    const raw = { executions: soak.executions, faults: soak.faults, leaderEvents: soak.leaderEvents };
+    const raw = {
+      executions: soak.executions,
+      faults: soak.faults,
+      leaderEvents: soak.leaderEvents,
+      // What each instance logged at WARN and ERROR (its latest lines).
+      logs: soak.instances.map(({ pid, slot, logLines }) => ({ pid, slot, logLines })),
+    };
     writeFileSync(
       input.rawOut,
       JSON.stringify(raw, (_, v) => (v instanceof Set ? [...v] : v)),

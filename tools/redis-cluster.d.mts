@@ -41,6 +41,17 @@ export interface RedisClusterHandle {
   /** The masters' addresses (startup nodes for ioredis). */
   readonly nodes: Array<{ host: string; port: number }>;
   readonly processes: RedisProcess[];
+  /** Waits until every node sees every master with `cluster_state:ok` (throws after `timeoutMs`). */
+  waitUntilOk(timeoutMs: number): Promise<void>;
+  /**
+   * Crashes master `index` (SIGKILL), waits `downMs`, starts it again on its port with its files (back empty,
+   * with its node id and slots) and waits until the cluster is ok again. Returns when it answered PING again
+   * and when the cluster was ok (ms since the epoch).
+   */
+  restart(
+    index: number,
+    options?: { downMs?: number; timeoutMs?: number },
+  ): Promise<{ answeredAt: number; okAt: number }>;
   /** Kills every node and deletes its files. */
   stop(): Promise<void>;
 }

@@ -194,6 +194,20 @@ export async function startRedisCluster({ masters = 3, binary = findRedisServer(
   const stopAll = async () => {
     await Promise.all(processes.map((p) => p.stop()));
   };
+  /** Every node must see the whole cluster, with every slot assigned. */
+  const waitUntilOk = (timeoutMs) =>
+    waitUntil(
+      async () => {
+        for (const p of processes) {
+          const info = await p.use((c) => c.cluster('INFO'));
+          const known = /cluster_known_nodes:(\d+)/.exec(info);
+          if (!/cluster_state:ok/.test(info) || !known || Number(known[1]) !== masters) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+      'cluster_state:ok on every node',
+    );
   const start = async () => {
     const ports = await freePorts(explicitBusPort ? masters * 2 : masters);
     if (!explicitBusPort && ports.some((p) => p + 10_000 > 65_535)) throw new Error('bus port out of range');
@@ -219,19 +233,7 @@ export async function startRedisCluster({ masters = 3, binary = findRedisServer(
     await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
       timeout: 20_000,
     });
-    // Every node must see the whole cluster, with every slot assigned.
-    await waitUntil(
-      async () => {
-        for (const p of processes) {
-          const info = await p.use((c) => c.cluster('INFO'));
-          const known = /cluster_known_nodes:(\d+)/.exec(info);
-          if (!/cluster_state:ok/.test(info) || !known || Number(known[1]) !== masters) return false;
-        }
-        return true;
-      },
-      15_000,
-      'cluster_state:ok on every node',
-    );
+    await waitUntilOk(15_000);
   } catch (error) {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -240,6 +242,22 @@ export async function startRedisCluster({ masters = 3, binary = findRedisServer(
   return {
     nodes: processes.map((p) => ({ host: HOST, port: p.port })),
     processes,
+    waitUntilOk,
+    /**
+     * Crashes master `index` (SIGKILL), waits `downMs`, starts it again on its port with its files: it comes
+     * back empty (no persistence) with its node id and its slots (its nodes.conf), and rejoins. Resolves once
+     * every node sees the cluster ok again; returns when it answered PING again and when the cluster was ok.
+     */
+    async restart(index, { downMs = 0, timeoutMs = 30_000 } = {}) {
+      const node = processes[index];
+      if (!node) throw new RangeError(`No master ${index} in a cluster of ${masters}`);
+      await node.stop();
+      await sleep(downMs);
+      await node.start();
+      const answeredAt = Date.now();
+      await waitUntilOk(timeoutMs);
+      return { answeredAt, okAt: Date.now() };
+    },
     async stop() {
       await stopAll();
       rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,8 @@ export declare function analyzeBackoff(
   },
   index: { perTask: Map<string, Execution[]>; perAttempt: Map<string, Execution[]> },
   excuse: (a: Execution, b: Execution) => unknown,
-  wipes: number[],
+  /** The wipes' times, or per task name those that erased its data. */
+  wipes: number[] | ((task: string) => number[]),
 ): {
   backoffGates: Map<string, Array<{ from: number; to: number }>>;
   backoffViolations: Array<{ task: string; failedAt: number; delayMs: number; startedAt: number; slot: number }>;

@@ -2,15 +2,18 @@
 import { completed } from './executions.mjs';
 
 /**
- * The k-th consecutive failure of a task delays it by min(b * m^(k-1), max) seconds.
+ * The k-th consecutive failure of a task delays it by min(b * m^(k-1), max) seconds. A wipe of a task's data
+ * (`wipes`: their times, or per task name, soak/analysis/faults.mjs wipesOfTask) erased its backoff.
  * @returns {{ backoffGates: Map<string, Array<{from: number, to: number}>>, backoffViolations: object[] }}
  */
-export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, wipes) {
+export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) {
+  const wipesOf = typeof allWipes === 'function' ? allWipes : () => allWipes;
   const multiplier = soak.settings.options.retryBackoffMultiplier ?? 2;
   const backoffGates = new Map();
   const backoffViolations = [];
   for (const [name, task] of soak.mix.tasks) {
     if (task.category !== 'failing') continue;
+    const wipes = wipesOf(name);
     const list = (perTask.get(name) ?? []).filter((e) => completed(e)).sort((a, b) => a.end - b.end);
     const gates = [];
     let consecutive = 0;

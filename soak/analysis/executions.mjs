@@ -27,11 +27,19 @@ export function indexExecutions(executions) {
 /**
  * Why `y` may legitimately re-execute what `x` completed, or undefined: `x`'s worker was SIGKILLed right
  * after its end (outcome possibly unrecorded), was SIGSTOPped while it ran (its lease expired: recovered
- * elsewhere; its late outcome is refused), or its Redis link froze as it ended.
+ * elsewhere; its late outcome is refused), its Redis link froze as it ended, or Redis was down as it ended
+ * and kept the run's data (every instance's link at once: a Redis Cluster master restarted, the cluster down
+ * for longer than a lease while another master kept the run's message, recovered once the cluster was back;
+ * a restart that erased the run's partition left nothing to recover it from).
  */
 export function makeExcuse(soak) {
   const byPid = new Map(soak.instances.map((i) => [i.pid, i]));
   const { killGraceMs } = soak.settings;
+  // Redis restarts that kept some partitions' data: [from, to, partitions kept].
+  const keptThrough = soak.faults
+    .filter((f) => f.kind === 'redis-restart' && f.upAt !== undefined && f.wipedPartitions !== undefined)
+    .map((f) => ({ from: f.at, to: f.upAt, wiped: f.wipedPartitions }));
+  const partitionOf = (name) => soak.partitionOfTask?.(name) ?? 0;
   return (x, y) => {
     const instance = byPid.get(x.pid);
     if (!instance) return undefined;
@@ -44,6 +52,10 @@ export function makeExcuse(soak) {
       if (x.end >= freeze.at - 1000 && x.end <= (freeze.until ?? Infinity) && y.start >= freeze.at)
         return 'link frozen before its outcome was recorded';
     }
+    for (const { from, to, wiped } of keptThrough) {
+      if (!wiped.includes(partitionOf(x.task)) && x.end >= from - 1000 && x.end <= to && y.start >= from)
+        return 'Redis down before its outcome was recorded';
+    }
     return undefined;
   };
 }
@@ -55,6 +67,7 @@ export function findDuplicates(perAttempt, excuse) {
     'worker killed after its end': 0,
     'worker frozen while it ran': 0,
     'link frozen before its outcome was recorded': 0,
+    'Redis down before its outcome was recorded': 0,
   };
   for (const [key, list] of perAttempt) {
     if (list.length < 2) continue;

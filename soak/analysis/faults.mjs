@@ -6,6 +6,19 @@ import { isWipe } from '../wipes.mjs';
 /** Start times of the wipes (FLUSHALL, Redis restarts). */
 export const wipesOf = (soak) => soak.faults.filter(isWipe).map((f) => f.at);
 
+/**
+ * Per task (by name), the start times of the wipes that erased its data: every wipe, but a Redis Cluster
+ * master restarted empty (`wipedPartitions`), which erased the partitions it served only. The other partitions
+ * kept their data (a task's backoff, a run's message) through it.
+ */
+export function wipesOfTask(soak) {
+  const wipes = soak.faults.filter(isWipe);
+  return (name) => {
+    const partition = soak.partitionOfTask?.(name) ?? 0;
+    return wipes.filter((f) => f.wipedPartitions?.includes(partition) ?? true).map((f) => f.at);
+  };
+}
+
 /** The poison-pill fault that killed process `pid` (each death is recorded), or undefined. */
 export const poisonDeathOf = (soak) => (pid) =>
   soak.faults.find((f) => f.kind === 'poison-pill' && (f.deaths ?? []).some((d) => d.pid === pid));
@@ -13,6 +26,7 @@ export const poisonDeathOf = (soak) => (pid) =>
 /** Runs lost with a SIGKILLed worker (started, not ended before the kill): re-run elsewhere, or why not. */
 export function killedRunRecoveries(soak, perSlot, leaseMs, poisonDeath) {
   const byPid = new Map(soak.instances.map((i) => [i.pid, i]));
+  const partitionOf = (name) => soak.partitionOfTask?.(name) ?? 0;
   const recoveries = [];
   const unrecovered = [];
   for (const e of soak.executions) {
@@ -26,7 +40,11 @@ export function killedRunRecoveries(soak, perSlot, leaseMs, poisonDeath) {
       // A wipe soon after the kill erased the run before its lease expired; a wipe between its start and the
       // kill erased its message while it kept running (nothing left to recover it from).
       const wipe = soak.faults.find(
-        (f) => isWipe(f) && f.at >= e.start - 500 && f.at <= instance.killedAt + leaseMs + 3000,
+        (f) =>
+          isWipe(f) &&
+          (f.wipedPartitions?.includes(partitionOf(e.task)) ?? true) &&
+          f.at >= e.start - 500 &&
+          f.at <= instance.killedAt + leaseMs + 3000,
       );
       const pill = poisonDeath(e.pid);
       const explainedBy = wipe
@@ -57,12 +75,22 @@ export function markWipeRecoveries(soak, perTask) {
   }
 }
 
-/** The periods whose missed slots a fault explains (a leader failover, a wipe, the extra faults' own). */
+/**
+ * The periods whose missed slots a fault explains (a leader failover, a wipe, the extra faults' own). A window
+ * with `partitions` explains the slots of the tasks of those partitions only (a failover: the partitions the
+ * victim led; the others kept their leaders); one without, every task's (a wipe, an outage of Redis).
+ */
 export function explanationWindows(soak) {
   const windows = [];
   for (const f of soak.faults) {
     if ((f.kind === 'kill-leader' || f.kind === 'kill-random' || f.kind === 'freeze-leader') && f.wasLeader) {
-      windows.push({ fault: f, from: f.at - 1000, to: (f.newLeaderAt ?? f.endAt) + 1000, cause: 'leader failover' });
+      windows.push({
+        fault: f,
+        from: f.at - 1000,
+        to: (f.newLeaderAt ?? f.endAt) + 1000,
+        cause: 'leader failover',
+        partitions: f.ledPartitions,
+      });
     } else if (isWipe(f)) {
       windows.push({
         fault: f,

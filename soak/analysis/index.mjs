@@ -4,7 +4,7 @@
 import { analyzeExtraFaults } from '../extra-faults.mjs';
 import { analyzeBackoff } from './backoff.mjs';
 import { completed, findDuplicates, indexExecutions, makeExcuse } from './executions.mjs';
-import { explanationWindows, killedRunRecoveries, markWipeRecoveries, poisonDeathOf, wipesOf } from './faults.mjs';
+import { explanationWindows, killedRunRecoveries, markWipeRecoveries, poisonDeathOf, wipesOfTask } from './faults.mjs';
 import { maxOf, percentile, round, sorted } from './numbers.mjs';
 import {
   attachLogs,
@@ -29,7 +29,8 @@ export function analyzeSoak(soak) {
   const { recoveries, unrecovered } = killedRunRecoveries(soak, index.perSlot, leaseMs, poisonDeath);
   markWipeRecoveries(soak, index.perTask);
   const windows = explanationWindows(soak);
-  const wipes = wipesOf(soak);
+  // (Per task: a Redis Cluster master restarted empty erased the partitions it served only.)
+  const wipes = wipesOfTask(soak);
   const { backoffGates, backoffViolations } = analyzeBackoff(soak, index, excuse, wipes);
   const slots = accountSlots(soak, { ...index, windows, wipes, backoffGates, poisonDeath, leaseMs });
   const tasks = tasksSection(soak);

@@ -1,4 +1,5 @@
 // Sections of the soak report that read the run's records directly (no slot accounting).
+import { acquisitionsOf } from '../leadership.mjs';
 import { maxOf, mb, round } from './numbers.mjs';
 
 /** The task mix and the dynamic tasks created, deleted or wiped. */
@@ -16,15 +17,18 @@ export function tasksSection(soak) {
   };
 }
 
-/** Leader acquisitions, failover times, frozen leaders that resumed. */
+/**
+ * Leader acquisitions (of a partition's lease: several per instance with several partitions), leader changes
+ * (the acquisitions after each partition's first), failover times, frozen leaders that resumed.
+ */
 export function leadershipSection(soak) {
-  const acquisitions = soak.leaderEvents.filter((e) => e.isLeader);
+  const acquisitions = acquisitionsOf(soak.leaderEvents);
   const leaderFaults = soak.faults.filter(
     (f) => f.failoverMs !== undefined && f.failoverMs !== null && f.kind !== 'redis-restart',
   );
   return {
     acquisitions: acquisitions.length,
-    leaderChanges: Math.max(0, acquisitions.length - 1),
+    leaderChanges: Math.max(0, acquisitions.length - new Set(acquisitions.map((a) => a.partition)).size),
     maxFailoverMs: maxOf(leaderFaults.map((f) => f.failoverMs)),
     failoversMs: leaderFaults.map((f) => f.failoverMs),
     maxLeaderlessAfterRedisRestartMs: maxOf(

@@ -28,6 +28,8 @@ interface SlotSoakView {
   dynamic: Map<string, DynamicLife & { previous?: DynamicLife[] }>;
   faults: Array<{ n: number; kind: string; at: number; endAt?: number }>;
   instances: Array<{ pid: number; killedAt?: number; linkFreezes?: Array<{ at: number; until?: number }> }>;
+  /** The partition of task `name` (the library's mapping); every task is in partition 0 without it. */
+  partitionOfTask?: (name: string) => number;
 }
 
 export declare function accountSlots(
@@ -35,8 +37,10 @@ export declare function accountSlots(
   context: {
     perSlot: Map<string, Execution[]>;
     perTask: Map<string, Execution[]>;
-    windows: Array<{ from: number; to: number; cause: string; fault?: unknown }>;
-    wipes: number[];
+    /** `partitions`: the window explains the slots of those partitions' tasks only (all without it). */
+    windows: Array<{ from: number; to: number; cause: string; fault?: unknown; partitions?: number[] }>;
+    /** The wipes' times, or per task name those that erased its data. */
+    wipes: number[] | ((task: string) => number[]);
     backoffGates: Map<string, Array<{ from: number; to: number }>>;
     poisonDeath: (pid: number) => unknown;
     leaseMs: number;

@@ -6,10 +6,17 @@ import { completed } from './executions.mjs';
  * (from a second after creation to their deletion or the wipe that erased them; each life of a task created
  * again under its name). Counts a miss on the fault that explains it (`fault.missed`, `fault.missedTasks`).
  */
-export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGates, poisonDeath, leaseMs }) {
+export function accountSlots(soak, { perSlot, perTask, windows, wipes: allWipes, backoffGates, poisonDeath, leaseMs }) {
+  // (The wipes' times, or per task name those that erased its data: soak/analysis/faults.mjs wipesOfTask.)
+  const wipesOf = typeof allWipes === 'function' ? allWipes : () => allWipes;
   const from = soak.analysisFrom;
   const to = soak.analysisTo;
-  const windowOf = (slot) => windows.find((w) => slot >= w.from && slot <= w.to);
+  // (A window of some partitions explains the slots of their tasks only; one partition when the soak has none.)
+  const partitionOf = (name) => soak.partitionOfTask?.(name) ?? 0;
+  const windowOf = (name, slot) =>
+    windows.find(
+      (w) => slot >= w.from && slot <= w.to && (w.partitions === undefined || w.partitions.includes(partitionOf(name))),
+    );
   const totals = { due: 0, executed: 0, executedOnce: 0, missed: 0 };
   const missedBy = {};
   const missedDetail = [];
@@ -38,6 +45,7 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
   /** Why nobody ran this slot of `name`. */
   const missCause = (name, task, slot) => {
     const runs = perSlot.get(`${name}|${slot}`) ?? [];
+    const wipes = wipesOf(name);
     // In flight when Redis lost its data (FLUSHALL / restart), ended aborted (its lease could not be renewed
     // while Redis was down) and not re-run.
     if (runs.some((r) => r.aborted && r.end !== undefined && wipes.some((w) => w >= r.start - 500 && w <= r.end)))
@@ -64,7 +72,7 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       return ['gated: allowParallel=false (previous run still in flight)'];
     if (task.category === 'failing' && (backoffGates.get(name) ?? []).some((g) => slot >= g.from && slot <= g.to))
       return ['gated: retry backoff after a failure'];
-    const w = windowOf(slot);
+    const w = windowOf(name, slot);
     return w ? [w.cause, w.fault] : ['unexplained'];
   };
   const account = (name, task, slots) => {
@@ -81,7 +89,7 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes, backoffGa
       const first = list.reduce((a, b) => (a.start <= b.start ? a : b));
       const late = first.start - slot;
       lateness.push(late);
-      if (!windowOf(slot) && !soak.faults.some((f) => slot >= f.at - 1000 && slot <= f.endAt + leaseMs))
+      if (!windowOf(name, slot) && !soak.faults.some((f) => slot >= f.at - 1000 && slot <= f.endAt + leaseMs))
         latenessQuiet.push(late);
       (task.highPriority ? latenessByPriority.high : latenessByPriority.normal).push(late);
     }

@@ -3,8 +3,10 @@
  * did wrong (the 20-minute soak of 2026-12-02 reported a long run "aborted by a SIGTERM, never ran again"
  * that may well have finished within the shutdown timeout).
  */
+import { TaskManagerKeys } from 'nestjs-task-manager/testing';
 import { analyzeBackoff } from '../../soak/analysis/backoff.mjs';
-import { wipesOf } from '../../soak/analysis/faults.mjs';
+import { makeExcuse } from '../../soak/analysis/executions.mjs';
+import { wipesOf, wipesOfTask } from '../../soak/analysis/faults.mjs';
 import { accountSlots } from '../../soak/analysis/slots.mjs';
 import { freezeWorkerFault, startedRunsOf, startRunsRequest } from '../../soak/fault-freeze-worker.mjs';
 import { lateDynamicChangeFault } from '../../soak/fault-late-dynamic-change.mjs';
@@ -14,6 +16,7 @@ import {
   wipeRegisterResentFault,
 } from '../../soak/fault-resent-across-wipe.mjs';
 import { sigtermLongFault } from '../../soak/fault-sigterm-long.mjs';
+import { takeoverAt, type LeaderEvent } from '../../soak/leadership.mjs';
 
 const at = 1_000_000;
 const run = { task: 'long-1', slot: at - 12_000, attempt: 1 };
@@ -225,18 +228,31 @@ describe('soak fault analysis: freeze-worker', () => {
 
   it('reads the runs of a start-runs request as the proxy sees it', () => {
     const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
-    const tag = '{soak-7}';
-    const keys = ['dynamic', 'stream:high', 'stream:normal', 'oneoff', 'generation'].map((k) => `${tag}:${k}`);
-    const run = (id: string, slot: number) => [id, 'n', '1-0', '1', '0', String(slot), '1', 's', 'g', '', ''];
-    const parts = ['EVALSHA', 'a'.repeat(40), '5', ...keys, `${tag}:task:`, '3000', 'group', 'w1', '2'];
-    const args = [...parts, ...run('Mix/sec-1', at), ...run('Mix/dyn_%C3%A9', at + 1_000)];
-    const text = `*${args.length}\r\n${args.map(bulk).join('')}`;
-    expect(startRunsRequest('soak-7').test(text)).toBe(true);
-    expect(startRunsRequest('soak-8').test(text)).toBe(false);
+    const request = (p: {
+      dynamic: string;
+      streamHigh: string;
+      streamNormal: string;
+      oneOff: string;
+      generation: string;
+      taskStatePrefix: string;
+    }) => {
+      const keys = [p.dynamic, p.streamHigh, p.streamNormal, p.oneOff, p.generation];
+      const run = (id: string, slot: number) => [id, 'n', '1-0', '1', '0', String(slot), '1', 's', 'g', '', ''];
+      const parts = ['EVALSHA', 'a'.repeat(40), '5', ...keys, p.taskStatePrefix, '3000', 'group', 'w1', '2'];
+      const args = [...parts, ...run('Mix/sec-1', at), ...run('Mix/dyn_%C3%A9', at + 1_000)];
+      return `*${args.length}\r\n${args.map(bulk).join('')}`;
+    };
+    const text = request(new TaskManagerKeys('soak-7'));
+    expect(startRunsRequest(new TaskManagerKeys('soak-7')).test(text)).toBe(true);
+    expect(startRunsRequest(new TaskManagerKeys('soak-8')).test(text)).toBe(false);
     expect(startedRunsOf(text)).toEqual([
       { task: 'sec-1', slot: at, attempt: 1 },
       { task: 'dyn_é', slot: at + 1_000, attempt: 1 },
     ]);
+    // With several partitions: a request of any partition's keys, not the one-partition layout's.
+    const six = new TaskManagerKeys('soak-7', 6);
+    expect(startRunsRequest(six).test(request(six.partition(4)))).toBe(true);
+    expect(startRunsRequest(six).test(text)).toBe(false);
   });
 });
 
@@ -438,5 +454,90 @@ describe('wipes', () => {
       { kind: 'latency', at: 5000 },
     ];
     expect(wipesOf({ faults } as never)).toEqual([2000, 3000, 4000]);
+  });
+});
+
+describe('soak with several partitions', () => {
+  const T = 1_796_211_720_000;
+  const leader = (pid: number, t: number, partitions: number[]): LeaderEvent => ({
+    pid,
+    isLeader: partitions.length > 0,
+    partitions,
+    t,
+  });
+
+  it('a failover lasts until every partition the victim led is led by another instance', () => {
+    const events = [
+      leader(1, T, [0, 1]),
+      leader(2, T, [2, 3]),
+      leader(2, T + 2_000, [2, 3, 0]),
+      leader(3, T + 3_000, [1]),
+    ];
+    expect(takeoverAt(events, { after: T + 500, victim: 1, partitions: [0, 1] })).toBe(T + 3_000);
+    expect(takeoverAt(events.slice(0, 3), { after: T + 500, victim: 1, partitions: [0, 1] })).toBeUndefined();
+    // A partition handed over just before the fault (the victim's last event not received yet): led already.
+    expect(takeoverAt(events, { after: T + 2_500, victim: 1, partitions: [0, 1] })).toBe(T + 3_000);
+    expect(takeoverAt(events, { after: T + 2_500, victim: 1, partitions: [0] })).toBe(T + 2_500);
+  });
+
+  it('with one partition, a failover ends at the first acquisition by another instance', () => {
+    const events = [leader(1, T, [0]), leader(2, T + 1_200, [0]), leader(3, T + 1_900, [0])];
+    expect(takeoverAt(events, { after: T + 100, victim: 1, partitions: [0] })).toBe(T + 1_200);
+  });
+
+  // A task of partition 0 missed a slot while the victim of a leader fault led partitions 1 and 2 only.
+  const missedCause = (windowPartitions: number[] | undefined) =>
+    accountSlots(
+      {
+        analysisFrom: T - 500,
+        analysisTo: T + 500,
+        mix: { tasks: new Map([['sec-1', { cron: '* * * * * *', category: 'per-second', highPriority: false }]]) },
+        dynamic: new Map(),
+        faults: [],
+        instances: [],
+        partitionOfTask: () => 0,
+      },
+      {
+        perSlot: new Map(),
+        perTask: new Map(),
+        windows: [{ from: T - 1_000, to: T + 2_000, cause: 'leader failover', partitions: windowPartitions }],
+        wipes: [],
+        backoffGates: new Map(),
+        poisonDeath: () => undefined,
+        leaseMs: 3000,
+      },
+    ).missedDetail.map((m) => m.cause);
+
+  it("a leader fault explains missed slots of the victim's partitions only", () => {
+    expect(missedCause([1, 2])).toEqual(['unexplained']);
+    expect(missedCause([0, 2])).toEqual(['leader failover']);
+    expect(missedCause(undefined)).toEqual(['leader failover']);
+  });
+
+  it('a Redis Cluster master restarted empty wiped the partitions it served only', () => {
+    const soak = {
+      faults: [
+        { kind: 'redis-restart', at: 1000, wipedPartitions: [1] },
+        { kind: 'flushall', at: 2000 },
+      ],
+      partitionOfTask: (name: string) => (name === 'a' ? 0 : 1),
+    };
+    const wipes = wipesOfTask(soak as never);
+    expect([wipes('a'), wipes('b')]).toEqual([[2000], [1000, 2000]]);
+  });
+
+  it('excuses a run recovered after a Redis outage that kept its data, as it ended unrecorded', () => {
+    const x = { task: 'serial-2', slot: T, attempt: 1, pid: 10, start: T + 450, end: T + 3_870 };
+    const y = { ...x, pid: 11, start: T + 8_250, end: T + 10_860 };
+    const excuse = (wipedPartitions: number[]) =>
+      makeExcuse({
+        settings: { killGraceMs: 1000 },
+        faults: [{ kind: 'redis-restart', at: T - 60, upAt: T + 8_130, wipedPartitions }],
+        instances: [{ pid: 10, stops: [], linkFreezes: [] }],
+        partitionOfTask: () => 4,
+      } as never)(x, y);
+    expect(excuse([2, 3])).toBe('Redis down before its outcome was recorded');
+    // Its partition erased by the restart: nothing was left to recover it from, a re-run is a duplicate.
+    expect(excuse([4, 5])).toBeUndefined();
   });
 });

@@ -4,17 +4,27 @@
  * failing with backoff and retries, long), and one fault of each kind: SIGKILL of the leader (restarted),
  * SIGSTOP of the leader past its lease then SIGCONT, Redis restarted empty, FLUSHALL, dynamic tasks created and
  * deleted through random instances. Every execution per (task, slot) is read from the processes' events.
+ *
+ * In the layout of the run (test/support/layout.ts, issue 15): one partition on one redis-server by default;
+ * `TM_TEST_PARTITIONS` partitions (each with its own leader lease: a leader fault hits the partitions its victim
+ * led); `TM_TEST_TOPOLOGY=cluster`: a private local 3-master Redis Cluster, one master restarted empty (its
+ * partitions wiped), FLUSHALL on every master.
  */
 import { acceptance, renderMarkdown } from '../../soak/report.mjs';
 import { runSoak, type SoakReport } from '../../soak/soak.mjs';
+import { describeLayout, testLayout } from '../support/layout.js';
 import { ensureLibraryFresh } from '../support/library-build.js';
 
-describe('chaos soak, 60 seconds', () => {
+const layout = testLayout();
+
+describe(`chaos soak, 60 seconds (${describeLayout(layout)})`, () => {
   let report: SoakReport;
 
   beforeAll(async () => {
     ensureLibraryFresh();
     report = await runSoak({
+      partitions: layout.partitions,
+      topology: layout.topology,
       minutes: 1,
       instances: 3,
       tasks: 100,
