@@ -86,6 +86,8 @@ const WHY = {
     'the run kept running through a wipe (nobody else had it: its message went with the data), and its worker was SIGKILLed before it ended: with its message gone, Redis held nothing a recovery could re-publish it from (a limit of a Redis that loses its data, like the one-off queue it loses; docs/reliability.md).',
   'aborted by the deploy that removed its task':
     'the run was aborted by the graceful stop of the rolling restart that removed its task from the code, and handed back; no instance of the new code declares the task, so nobody ran it again (by design).',
+  'given up: its workers stopped as they ran it, maxDeliveries times':
+    'the run was delivered to workers that were SIGKILLed or frozen past their lease as they ran it (a freeze, then a kill), `maxDeliveries` times: it was recorded as failed (by design: the engine cannot tell a worker that stopped from a handler that kills its process).',
   'given up with a poison pill (its workers died maxDeliveries times)':
     'the run was in flight on workers that a poison pill killed, one after the other (runs recovered together are delivered together): after `maxDeliveries` deliveries ended by a dead worker it was recorded as failed, like the pill (by design: the engine cannot tell the pill from a bystander).',
   'leader blocked by a CPU-bound run':

@@ -27,7 +27,14 @@ interface SlotSoakView {
   mix: { tasks: Map<string, MixTask> };
   dynamic: Map<string, DynamicLife & { previous?: DynamicLife[] }>;
   faults: Array<{ n: number; kind: string; at: number; endAt?: number }>;
-  instances: Array<{ pid: number; killedAt?: number; linkFreezes?: Array<{ at: number; until?: number }> }>;
+  instances: Array<{
+    pid: number;
+    killedAt?: number;
+    linkFreezes?: Array<{ at: number; until?: number }>;
+    stops?: Array<{ at: number; until: number }>;
+  }>;
+  /** (`options.maxDeliveries`: 3 when absent, the module's default.) */
+  settings?: { options?: { maxDeliveries?: number } };
   /** The partition of task `name` (the library's mapping); every task is in partition 0 without it. */
   partitionOfTask?: (name: string) => number;
 }

@@ -36,6 +36,15 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes: allWipes,
   };
   const killedAt = new Map(soak.instances.map((i) => [i.pid, i.killedAt]));
   const linkFreezes = new Map(soak.instances.map((i) => [i.pid, i.linkFreezes ?? []]));
+  const stops = new Map(soak.instances.map((i) => [i.pid, i.stops ?? []]));
+  const maxDeliveries = soak.settings?.options?.maxDeliveries ?? 3;
+  /** A delivery of run `r` its worker did not finish: killed while it ran, or aborted as it was frozen. */
+  const cutShort = (r) =>
+    (r.end === undefined && killedAt.get(r.pid) !== undefined) ||
+    (r.aborted === true &&
+      [...(stops.get(r.pid) ?? []), ...(linkFreezes.get(r.pid) ?? [])].some(
+        (s) => s.at <= r.end && (s.until ?? Infinity) >= r.start,
+      ));
   /** When Redis learned that run `r` ended: at the thaw when its worker's link hung as it ended. */
   const endKnownAt = (r) => {
     if (r.end === undefined) return Infinity;
@@ -65,6 +74,12 @@ export function accountSlots(soak, { perSlot, perTask, windows, wipes: allWipes,
     const givenUp = runs.find((r) => r.end === undefined && poisonDeath(r.pid));
     if (givenUp)
       return ['given up with a poison pill (its workers died maxDeliveries times)', poisonDeath(givenUp.pid)];
+    // Delivered to workers that were killed or frozen as they ran it, maxDeliveries times: recorded as failed
+    // (the engine cannot tell a worker that stopped from a handler that kills it). E.g. a freeze, then a kill.
+    for (const attempt of new Set(runs.map((r) => r.attempt))) {
+      if (runs.filter((r) => r.attempt === attempt && cutShort(r)).length >= maxDeliveries)
+        return ['given up: its workers stopped as they ran it, maxDeliveries times'];
+    }
     if (
       task.category === 'serial' &&
       (perTask.get(name) ?? []).some((r) => r.slot < slot && endKnownAt(r) >= slot - 300)

@@ -514,6 +514,43 @@ describe('soak with several partitions', () => {
     expect(missedCause(undefined)).toEqual(['leader failover']);
   });
 
+  it('a run whose workers stopped as they ran it, maxDeliveries times, was given up', () => {
+    // 4-minute soak of 2026-12-03 (6 partitions, seed 1084156437): long-4 ran on a leader frozen past its
+    // lease (aborted when it resumed), then on the instance that recovered it, SIGKILLed 10 s later.
+    const frozen = { task: 'long-4', slot: T, attempt: 1, pid: 10, start: T + 130, end: T + 4_960, aborted: true };
+    const killed = { task: 'long-4', slot: T, attempt: 1, pid: 11, start: T + 3_470 };
+    const causeOf = (maxDeliveries: number) =>
+      accountSlots(
+        {
+          analysisFrom: T - 500,
+          analysisTo: T + 500,
+          mix: {
+            tasks: new Map([
+              ['long-4', { cron: `${(T / 1000) % 60} * * * * *`, category: 'long', highPriority: false }],
+            ]),
+          },
+          dynamic: new Map(),
+          faults: [],
+          instances: [
+            { pid: 10, stops: [{ at: T + 170, until: T + 4_950 }] },
+            { pid: 11, killedAt: T + 12_940 },
+          ],
+          settings: { options: { maxDeliveries } },
+        },
+        {
+          perSlot: new Map([[`long-4|${T}`, [frozen, killed]]]),
+          perTask: new Map([['long-4', [frozen, killed]]]),
+          windows: [],
+          wipes: [],
+          backoffGates: new Map(),
+          poisonDeath: () => undefined,
+          leaseMs: 3000,
+        },
+      ).missedDetail.map((m) => m.cause);
+    expect(causeOf(2)).toEqual(['given up: its workers stopped as they ran it, maxDeliveries times']);
+    expect(causeOf(3)).toEqual(['unexplained']);
+  });
+
   it('a Redis Cluster master restarted empty wiped the partitions it served only', () => {
     const soak = {
       faults: [
