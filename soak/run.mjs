@@ -5,6 +5,7 @@
 // the soak section of docs/reliability.md. Exits with 1 when an acceptance criterion fails.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { faultsUnavailableIn } from './extra-faults.mjs';
 import { acceptance, renderMarkdown } from './report.mjs';
 import { layoutProblem, runSoak, SOAK_DEFAULTS } from './soak.mjs';
 
@@ -35,6 +36,13 @@ if (input.instances !== undefined && (input.instances < 3 || input.instances > 5
 const problem = layoutProblem({ ...SOAK_DEFAULTS, ...input });
 if (problem) {
   console.error(`--${problem}`);
+  process.exit(2);
+}
+const linkOnly = faultsUnavailableIn(input.topology, input.faults ?? []);
+if (linkOnly.length > 0) {
+  console.error(
+    `--faults ${linkOnly.join(',')}: these act on an instance's own link to Redis (standalone topology only)`,
+  );
   process.exit(2);
 }
 
