@@ -156,6 +156,14 @@ describe('API error mapping', () => {
     [Object.assign(new Error('Connection is closed.'), {}), 503, { detail: 'Redis is unavailable; retry later' }],
     // A hung link (no reply, no error: soak fault freeze-then-wipe) ends in ioredis' command timeout.
     [new Error('Command timed out'), 503, { detail: 'Redis is unavailable; retry later' }],
+    // Redis Cluster with a master down (chaos soak, topology cluster: one master restarted).
+    [
+      new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down'),
+      503,
+      { detail: 'Redis is unavailable; retry later' },
+    ],
+    [new Error('CLUSTERDOWN The cluster is down'), 503, { detail: 'Redis is unavailable; retry later' }],
+    [new Error('Failed to refresh slots cache.'), 503, { detail: 'Redis is unavailable; retry later' }],
     [new Error('secret internals at /srv/app.js:12'), 500, { detail: 'Internal server error' }],
     ['a string', 500, { detail: 'Internal server error' }],
   ])('%s → %i', (exception, status, body) => {

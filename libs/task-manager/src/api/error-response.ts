@@ -29,8 +29,13 @@ const PLATFORM_MESSAGES: Record<string, string> = {
   'parameters.too.many': 'Too many parameters',
 };
 
+/**
+ * Errors of a Redis that cannot answer now. On Redis Cluster, while a master is down and the cluster refuses
+ * commands, ioredis gives up with "Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN ..." (a
+ * chaos soak on a 3-master cluster, one master restarted, saw GET /tasks answer 500 for it).
+ */
 const REDIS_DOWN =
-  /Connection is closed|Command timed out|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH/;
+  /Connection is closed|Command timed out|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|CLUSTERDOWN|Too many Cluster redirections|Failed to refresh slots cache/;
 
 /** Maps `exception` to an error response. */
 export function toApiError(exception: unknown): ApiError {
