@@ -7,6 +7,7 @@
 // was running finish when it resumes and their outcomes are refused (excused re-executions, "worker frozen
 // while it ran", see analysis/executions.mjs).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { leaderFailoverWindow } from './graceful-stop.mjs';
 import { makeExcuse } from './analysis/executions.mjs';
 
 /** Longest wait for a start request of the victim before it is frozen anyway. */
@@ -182,18 +183,7 @@ export const freezeWorkerFault = {
   needsLink: true,
   run,
   // The partitions the frozen worker led, with several partitions, have no leader until others lead them.
-  windows: (soak, f) =>
-    f.wasLeader
-      ? [
-          {
-            fault: f,
-            from: f.at - 1000,
-            to: (f.newLeaderAt ?? f.endAt) + 1000,
-            cause: 'leader failover',
-            partitions: f.ledPartitions,
-          },
-        ]
-      : [],
+  windows: leaderFailoverWindow,
   analyze,
   describe: (a) =>
     `${a.count} (a worker SIGSTOPped for up to ${a.maxFreezeMs} ms, ${a.duringStart} times as Redis answered its ` +

@@ -4,6 +4,7 @@
 // hangs the link (no error, no reply) for longer than a lease (the instance must give its runs and its
 // leadership up on local timers before another takes them), "latency" slows every packet down for a while.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { leaderFailoverWindow } from './graceful-stop.mjs';
 import { takeoverAt } from './leadership.mjs';
 
 const ofKind = (soak, kind) => soak.faults.filter((f) => f.kind === kind);
@@ -198,18 +199,7 @@ export const freezeLinkFault = {
   needsLink: true,
   run: freezeLink,
   /** A frozen leader: its partitions have no leader until the successors, slots follow the misfire policy. */
-  windows: (soak, f) =>
-    f.wasLeader
-      ? [
-          {
-            fault: f,
-            from: f.at - 1000,
-            to: (f.newLeaderAt ?? f.endAt) + 1000,
-            cause: 'leader link frozen',
-            partitions: f.ledPartitions,
-          },
-        ]
-      : [],
+  windows: (soak, f) => leaderFailoverWindow(soak, f, 'leader link frozen'),
   analyze(soak) {
     const faults = ofKind(soak, 'freeze-link');
     const leaders = faults.filter((f) => f.wasLeader);

@@ -24,17 +24,17 @@ export async function stopGracefully(soak, target, record) {
 }
 
 /**
- * The window of a fault that stopped a leader: the partitions it led had no leader until others led them
- * (+1 s either side).
+ * The window of a fault that stopped a leader (or its link): the partitions it led had no leader until others
+ * led them (+1 s either side), named `cause`.
  */
-export function leaderFailoverWindow(soak, f) {
+export function leaderFailoverWindow(soak, f, cause = 'leader failover') {
   return f.wasLeader
     ? [
         {
           fault: f,
           from: f.at - 1000,
           to: (f.newLeaderAt ?? f.endAt) + 1000,
-          cause: 'leader failover',
+          cause,
           partitions: f.ledPartitions,
         },
       ]
