@@ -5,7 +5,7 @@
 // leadership up on local timers before another takes them), "latency" slows every packet down for a while.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { leaderFailoverWindow } from './graceful-stop.mjs';
-import { takeoverAt } from './leadership.mjs';
+import { leasesRetakenBy, takeoverAt } from './leadership.mjs';
 
 const ofKind = (soak, kind) => soak.faults.filter((f) => f.kind === kind);
 
@@ -139,7 +139,13 @@ async function latency(soak, record) {
   if (!target) return;
   const latencyMs = soak.random.int(50, 300);
   const forMs = soak.random.int(5000, 15000);
-  Object.assign(record, { pid: target.pid, wasLeader: soak.ledPartitions(target).length > 0, latencyMs, forMs });
+  Object.assign(record, {
+    pid: target.pid,
+    wasLeader: soak.ledPartitions(target).length > 0,
+    latencyMs,
+    forMs,
+    heartbeatMs: soak.settings.options.leaderHeartbeatInterval * 1000,
+  });
   target.proxy.setLatency(latencyMs);
   await sleep(forMs);
   target.proxy.setLatency(0);
@@ -221,9 +227,24 @@ export const latencyFault = {
   /** It acts on one instance's own TCP proxy to Redis (soak/extra-faults.mjs: standalone only). */
   needsLink: true,
   run: latency,
+  /**
+   * A round trip under a heartbeat leaves every renewal in time: the slowed instance must keep its leases. (Its
+   * renewals were once paced from their replies, so one of over half a heartbeat stepped it down again and again,
+   * taking its leases back each time, their slots unpublished in the gaps.)
+   */
   analyze(soak) {
     const faults = ofKind(soak, 'latency');
-    return { count: faults.length, maxLatencyMs: Math.max(0, ...faults.map((f) => f.latencyMs ?? 0)), failures: [] };
+    const failures = [];
+    for (const f of faults) {
+      if (f.heartbeatMs === undefined || 2 * f.latencyMs >= f.heartbeatMs) continue;
+      const retaken = leasesRetakenBy(soak.leaderEvents, { pid: f.pid, from: f.at, to: f.at + f.forMs });
+      if (retaken.length === 0) continue;
+      failures.push(
+        `fault ${f.n}: ${f.latencyMs} ms of latency each way (round trip under a heartbeat) cost pid ${f.pid} ` +
+          `its leases of partitions ${retaken.join(', ')}, which it took back`,
+      );
+    }
+    return { count: faults.length, maxLatencyMs: Math.max(0, ...faults.map((f) => f.latencyMs ?? 0)), failures };
   },
   describe: (a) => `${a.count} (up to ${a.maxLatencyMs} ms each way for 5–15 s)`,
 };

@@ -20,3 +20,9 @@ export declare function takeoverAt(
   events: LeaderEvent[],
   query: { after: number; victim?: number; partitions: number[]; isAlive?: (pid: number, t: number) => boolean },
 ): number | undefined;
+
+/** The partitions `pid` led at `from`, lost within (`from`, `to`] and was the next to acquire again within it. */
+export declare function leasesRetakenBy(
+  events: LeaderEvent[],
+  window: { pid: number; from: number; to: number },
+): number[];

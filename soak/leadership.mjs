@@ -50,3 +50,23 @@ export function takeoverAt(events, { after, victim, partitions, isAlive = () => 
   }
   return at;
 }
+
+/**
+ * The partitions `pid` led at `from`, stopped leading within (`from`, `to`], and was the next to acquire
+ * again within the window: leases it stepped down from although nobody took them over (e.g. renewals that
+ * could not keep up with a slow link), their slots unpublished in each gap.
+ * @param {{ pid: number, from: number, to: number }} window
+ */
+export function leasesRetakenBy(events, { pid, from, to }) {
+  const gains = acquisitionsOf(events);
+  const retaken = [];
+  for (const partition of ledBy(events, pid, from)) {
+    const lostAt = events.find(
+      (e) => e.pid === pid && e.t > from && e.t <= to && !(e.isLeader && e.partitions.includes(partition)),
+    )?.t;
+    if (lostAt === undefined) continue;
+    const next = gains.find((g) => g.partition === partition && g.t >= lostAt);
+    if (next && next.pid === pid && next.t <= to) retaken.push(partition);
+  }
+  return retaken;
+}

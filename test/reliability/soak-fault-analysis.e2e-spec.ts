@@ -16,7 +16,8 @@ import {
   wipeRegisterResentFault,
 } from '../../soak/fault-resent-across-wipe.mjs';
 import { sigtermLongFault } from '../../soak/fault-sigterm-long.mjs';
-import { takeoverAt, type LeaderEvent } from '../../soak/leadership.mjs';
+import { latencyFault } from '../../soak/fault-link.mjs';
+import { leasesRetakenBy, takeoverAt, type LeaderEvent } from '../../soak/leadership.mjs';
 
 const at = 1_000_000;
 const run = { task: 'long-1', slot: at - 12_000, attempt: 1 };
@@ -483,6 +484,34 @@ describe('soak with several partitions', () => {
   it('with one partition, a failover ends at the first acquisition by another instance', () => {
     const events = [leader(1, T, [0]), leader(2, T + 1_200, [0]), leader(3, T + 1_900, [0])];
     expect(takeoverAt(events, { after: T + 100, victim: 1, partitions: [0] })).toBe(T + 1_200);
+  });
+
+  // 4-minute soak of 2026-12-03 (6 partitions, seed 1084156437): under 285 ms of latency each way, the leader of
+  // partitions 2 and 3 stepped down ("could not renew its lease in time") and took them back ~1.7 s later, again
+  // and again; nobody else took them in the gaps, and their slots were missed.
+  it('a lease stepped down from and taken back by the same instance during the fault is a flap', () => {
+    const events = [
+      leader(1, T, [2, 3]),
+      leader(2, T, [0, 1]),
+      leader(1, T + 2_000, [3]),
+      leader(1, T + 2_100, []),
+      leader(1, T + 3_700, [2]),
+      leader(1, T + 3_800, [2, 3]),
+    ];
+    const window = { pid: 1, from: T + 500, to: T + 9_500 };
+    expect(leasesRetakenBy(events, window)).toEqual([2, 3]);
+    // Taken by another instance: a failover or a hand-over, not a flap.
+    const handedOver = [...events.slice(0, 3), leader(2, T + 2_400, [0, 1, 2])];
+    expect(leasesRetakenBy(handedOver, window)).toEqual([]);
+    // Taken back after the fault: not counted.
+    expect(leasesRetakenBy(events, { ...window, to: T + 3_000 })).toEqual([]);
+
+    const fault = { n: 1, kind: 'latency', at: T + 500, pid: 1, latencyMs: 285, forMs: 9_000, heartbeatMs: 1000 };
+    expect(latencyFault.analyze({ faults: [fault], leaderEvents: events }).failures).toEqual([
+      'fault 1: 285 ms of latency each way (round trip under a heartbeat) cost pid 1 its leases of partitions 2, 3, which it took back',
+    ]);
+    // A round trip of a heartbeat or more cannot renew in time: stepping down is right.
+    expect(latencyFault.analyze({ faults: [{ ...fault, latencyMs: 500 }], leaderEvents: events }).failures).toEqual([]);
   });
 
   // A task of partition 0 missed a slot while the victim of a leader fault led partitions 1 and 2 only.

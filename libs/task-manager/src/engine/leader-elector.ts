@@ -226,7 +226,7 @@ export class LeaderElector {
         this.renewed(sentAt);
         this.logger.log(`${this.workerId} became the leader (epoch ${result.epoch})`);
         this.listener.onGained(result.token, result.epoch);
-        next = this.settings.heartbeatMs;
+        next = this.untilRenewal();
       } else {
         this.yieldWait?.refused(sentAt + result.retryInMs);
         // Try again right after the current lease would expire, if that comes before the retry interval.
@@ -274,11 +274,19 @@ export class LeaderElector {
         return;
       }
     }
-    if (!this.stopped && this.token === token) {
-      // After a failure, retry sooner so the lease is renewed before it can expire. (A failure comes at least a
-      // heartbeat after the last success; a retry a heartbeat later would meet the step-down deadline.)
-      const sinceRenew = this.timers.now() - this.lastRenewed;
-      this.schedule(sinceRenew >= this.settings.heartbeatMs ? this.settings.renewRetryMs : this.settings.heartbeatMs);
-    }
+    if (!this.stopped && this.token === token) this.schedule(this.untilRenewal());
+  }
+
+  /**
+   * How long until the next renewal: a heartbeat after the last successful one was *sent* (the step-down
+   * deadline counts from there too; paced from its reply, a round trip of over half a heartbeat met the deadline
+   * before the next reply). Already due (a renewal failed, or a reply took a heartbeat or more): soon, so the
+   * lease is renewed before it can expire (a retry a heartbeat later would meet the step-down deadline).
+   */
+  private untilRenewal(): number {
+    const sinceRenew = this.timers.now() - this.lastRenewed;
+    return sinceRenew >= this.settings.heartbeatMs
+      ? this.settings.renewRetryMs
+      : this.settings.heartbeatMs - sinceRenew;
   }
 }

@@ -165,6 +165,32 @@ describe('LeaderElector', () => {
     expect(lost).toEqual([]);
   });
 
+  // Issue 15 (the soak at P = 6, a `latency` fault of 285 ms each way): the next renewal was sent a heartbeat
+  // after the last one *answered*, so a round trip over half a heartbeat met the step-down deadline (TTL -
+  // heartbeat after the last renewal was sent) before its reply: the leader stepped down, took the lease back,
+  // and stepped down again, for as long as the link was slow. Renewals are paced from when they were sent.
+  it('keeps its lease over a slow link (round trips of more than half a heartbeat)', async () => {
+    const timers = new ManualTimers();
+    const port = new ScriptedLeadership(timers);
+    const lost: string[] = [];
+    const subject = elector(port, timers, 60, { onLost: (reason) => lost.push(reason) });
+    // Every acquisition and renewal answers 40 ms (two thirds of a heartbeat) after it is sent.
+    const slow =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      (...args: A) =>
+        new Promise<R>((resolve, reject) => timers.setTimeout(() => call(...args).then(resolve, reject), 40));
+    port.acquire = slow(port.acquire.bind(port));
+    port.renew = slow(port.renew.bind(port));
+    subject.start();
+    await timers.until(() => subject.isLeader);
+    const renewals = port.renewals;
+    await timers.advance(1200);
+    expect(lost).toEqual([]);
+    expect(subject.isLeader).toBe(true);
+    // About one renewal per heartbeat, not one per heartbeat plus a round trip.
+    expect(port.renewals - renewals).toBeGreaterThanOrEqual(18);
+  });
+
   // Issue 10 item 3: a hung link (no reply, no error) kept the leader claiming leadership for ever; the
   // step-down deadline was only checked when a renewal failed.
   it('steps down on a local timer once no renewal succeeded for TTL - heartbeat, even if the renewal hangs', async () => {
