@@ -1,7 +1,8 @@
 /**
  * `TaskManagerHealthIndicator` behind a real Terminus `/health` endpoint: up when healthy; down (503) when
- * Redis is unreachable, while the instance shuts down, and when the deployment has no leader for too long;
- * overdue tasks (a slot passed without a run) reported in the details.
+ * Redis is unreachable, while the instance shuts down, and when the deployment (with several partitions: a
+ * partition) has no leader for too long; overdue tasks (a slot passed without a run) and the leaderless
+ * partitions reported in the details.
  */
 import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
@@ -213,5 +214,47 @@ describe('TaskManagerHealthIndicator', () => {
       { message: 'a healthy /health without overdue tasks' },
     );
     expect(indicatorOf(healthy.body)).toMatchObject({ leader: app.service.workerId, running: true });
+  });
+
+  it('with several partitions: lists the leaderless ones, is down past the bound naming them, up once each is led', async () => {
+    app = await startHealthApp({ autoStart: false, partitions: 3 }, 'health-partitions');
+    const keys = new TaskManagerKeys(app.prefix, 3);
+    // Partitions 0 and 2 held by another instance (its leases, as acquire-leader writes them); 1 by nobody.
+    const redis = new Redis(redisUrl());
+    try {
+      for (const index of [0, 2]) await redis.set(keys.partition(index).leader, 'other|1', 'PX', 60_000);
+    } finally {
+      redis.disconnect();
+    }
+
+    checkOptions.leaderlessToleranceMs = 400;
+    const first = await app.http.get('/health').expect(200);
+    expect(indicatorOf(first.body)).toMatchObject({ status: 'up', leaderless_partitions: [1], leaderless_ms: 0 });
+
+    // Partition 1 still without a leader after the (shortened) failover bound: down, naming it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const leaderless = await app.http.get('/health').expect(503);
+    expect(leaderless.body.error['task-manager']).toMatchObject({
+      status: 'down',
+      leaderless_partitions: [1],
+      message: expect.stringContaining('partition 1 without a leader'),
+    });
+    expect(leaderless.body.error['task-manager'].leaderless_ms).toBeGreaterThan(400);
+
+    // This instance starts and takes the free lease: up, no partition leaderless.
+    await app.service.start();
+    const healthy = await waitFor(
+      async () => {
+        const res = await app!.http.get('/health');
+        return res.status === 200 && indicatorOf(res.body).leaderless_partitions?.length === 0 ? res : undefined;
+      },
+      { message: 'a healthy /health with every partition led' },
+    );
+    expect(indicatorOf(healthy.body)).toMatchObject({ leaderless_ms: 0, running: true });
+    expect(await app.service.partitionLeaders()).toEqual([
+      { workerId: 'other', epoch: 1 },
+      { workerId: app.service.workerId, epoch: expect.any(Number) },
+      { workerId: 'other', epoch: 1 },
+    ]);
   });
 });

@@ -26,6 +26,7 @@ export type {
   TaskPage,
   TaskManagerHealth,
   TriggerOptions,
+  PartitionLeaderInfo,
 } from './task-manager.service.js';
 export type { TaskDefinition, TaskGroupDefinition, RegisteredFunction } from './registry/task-definition.js';
 export type { CreateDynamicTaskInput, DynamicTaskRecord, UpdateDynamicTaskInput } from './registry/dynamic-task.js';

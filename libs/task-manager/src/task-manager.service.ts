@@ -18,6 +18,7 @@ import type { CreateDynamicTaskInput, DynamicTaskRecord, UpdateDynamicTaskInput 
 import type { RegisteredFunction, TaskGroupDefinition } from './registry/task-definition.js';
 import type { TaskKwargs } from './decorators/task.decorator.js';
 import { assertRunKwargs } from './registry/run-kwargs.js';
+import { parseLeaderToken } from './wire/leader-token.js';
 import { messages } from './task-manager.messages.js';
 
 export type { TaskFilter, TaskPage } from './registry/task-registry.js';
@@ -70,6 +71,12 @@ export interface TaskManagerHealth {
   readonly running: boolean;
   /** Why the instance is unhealthy although it runs, if it is (e.g. a foreign consumer group on its streams). */
   readonly problem?: string;
+}
+
+/** The leader of one partition: the worker holding its lease, and the epoch (fencing token) of its term. */
+export interface PartitionLeaderInfo {
+  readonly workerId: string;
+  readonly epoch: number;
 }
 
 /**
@@ -251,6 +258,15 @@ export class TaskManagerService {
   /** Live instances of the deployment. */
   workers(): Promise<WorkerInfo[]> {
     return this.port.workers.list();
+  }
+
+  /**
+   * The leader of each partition, by index (one entry with `partitions: 1`), null where nobody holds the
+   * lease; one plain read per partition, issued together.
+   */
+  async partitionLeaders(): Promise<Array<PartitionLeaderInfo | null>> {
+    const holders = await Promise.all(this.port.partitions.map((partition) => partition.leadership.holder()));
+    return holders.map((token) => (token === null ? null : parseLeaderToken(token)));
   }
 
   /** The options in force (resolved defaults included), Redis passwords, TLS material and URL credentials redacted. */

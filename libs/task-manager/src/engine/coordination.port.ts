@@ -65,10 +65,10 @@ export interface ServerTimed {
 }
 
 /**
- * Leader lease: acquisition with a fencing token, compare-and-set renewal and release. Times are server
- * times (the cluster's one clock).
+ * Leader lease control: acquisition with a fencing token, compare-and-set renewal and release. Times are
+ * server times (the cluster's one clock). What the elector works with ({@link LeadershipPort} without its read).
  */
-export interface LeadershipPort {
+export interface LeaseControl {
   acquire(
     workerId: string,
     ttlMs: number,
@@ -91,6 +91,15 @@ export interface LeadershipPort {
    */
   readonly renewalRecordsLeader?: boolean;
   release(token: string): Promise<void>;
+}
+
+/** The leader lease: its control, and a read of who holds it (for health). */
+export interface LeadershipPort extends LeaseControl {
+  /**
+   * The token (`<workerId>|<epoch>`, `wire/leader-token.ts`) of the lease's current holder, or null when
+   * nobody holds it (free, released or expired). One plain read: it neither renews nor fences anything.
+   */
+  holder(): Promise<string | null>;
 }
 
 /** The schedule, written by the leader only (every write checks the fencing token). */

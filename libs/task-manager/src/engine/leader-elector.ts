@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { ClusterClock } from './cluster-clock.js';
-import type { LeadershipPort } from './coordination.port.js';
+import type { LeaseControl } from './coordination.port.js';
 import { YieldWait, type AcquireGate } from './acquire-gate.js';
 import { realTimers, type EngineTimers, type TimerHandle } from './timers.js';
 
@@ -31,7 +31,7 @@ export interface ElectionListener {
 
 /** What the elector works with. */
 export interface LeaderElectorDeps {
-  port: LeadershipPort;
+  port: LeaseControl;
   workerId: string;
   listener: ElectionListener;
   logger: LoggerService;
@@ -61,7 +61,7 @@ export class LeaderElector {
   private renewals = 0;
   /** With a gate: when a yielding elector tries. */
   private readonly yieldWait?: YieldWait;
-  private readonly port: LeadershipPort;
+  private readonly port: LeaseControl;
   private readonly gate?: AcquireGate;
   private readonly workerId: string;
   private readonly listener: ElectionListener;

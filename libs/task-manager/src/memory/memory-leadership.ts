@@ -52,4 +52,8 @@ export class MemoryLeadership implements LeadershipPort {
   async release(token: string): Promise<void> {
     if (this.store.leaderToken() === token) this.store.leader = null;
   }
+
+  async holder(): Promise<string | null> {
+    return this.store.leaderToken();
+  }
 }

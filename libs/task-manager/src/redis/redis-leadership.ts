@@ -1,4 +1,5 @@
 import type { LeadershipPort } from '../engine/coordination.port.js';
+import type { RedisClient } from './redis-client.js';
 import type { RedisScripts } from './redis-scripts.js';
 import type { PartitionKeys } from './task-manager-keys.js';
 import { leaderToken, parseLeaderToken } from '../wire/leader-token.js';
@@ -6,13 +7,15 @@ import { leaderToken, parseLeaderToken } from '../wire/leader-token.js';
 /**
  * Leader lease in Redis: SET NX PX with a fencing epoch; renewal and release are compare-and-set scripts.
  * The lease of a deployment of one partition (`workers` given) also records the leader's worker heartbeat
- * on renewal; a partition's lease of several does not: the worker registry lies in another slot.
+ * on renewal; a partition's lease of several does not: the worker registry lies in another slot. The holder
+ * is a plain GET of the lease key.
  */
 export class RedisLeadership implements LeadershipPort {
   /** With `checkWorkers`, a renewal also records the leader's worker heartbeat (its idle heartbeat is skipped while it leads). */
   readonly renewalRecordsLeader: boolean;
 
   constructor(
+    private readonly client: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: PartitionKeys,
     /**
@@ -51,5 +54,9 @@ export class RedisLeadership implements LeadershipPort {
 
   async release(token: string): Promise<void> {
     await this.scripts.run('releaseLeader', [this.keys.leader], [token]);
+  }
+
+  holder(): Promise<string | null> {
+    return this.client.get(this.keys.leader);
   }
 }

@@ -57,7 +57,7 @@ export interface PartitionedParts {
 export function buildPartitionedParts(context: PartitionedPartsContext): PartitionedParts {
   const { client, scripts, keys, group, notice, tasksNotice } = context;
   if (keys.partitions === 1) {
-    const leadership = new RedisLeadership(scripts, keys, keys.workers);
+    const leadership = new RedisLeadership(client, scripts, keys, keys.workers);
     const schedule = new RedisSchedule(client, scripts, keys, group, context.replicas);
     const taskSets = new RedisTaskSets(scripts, keys, { key: keys.workers });
     return {
@@ -80,7 +80,7 @@ export function buildPartitionedParts(context: PartitionedPartsContext): Partiti
   const taskSets = partitionKeys.map((p) => new RedisTaskSets(scripts, p, live(p.workerTaskSets)));
   const partitions: PartitionPort[] = partitionKeys.map((p, index) => ({
     index,
-    leadership: new RedisLeadership(scripts, p),
+    leadership: new RedisLeadership(client, scripts, p),
     schedule: new RedisSchedule(
       client,
       scripts,

@@ -125,6 +125,23 @@ export function leadershipContract(ctx: ContractContext): void {
     expect((await ctx.port.leadership.renew(token, LONG_TTL)).renewed).toBe(false);
   });
 
+  // The health indicator's read of a partition's leader (several partitions): one plain read, nothing written.
+  it('holder: the token of the lease held now; null when free, released or expired; reading extends nothing', async () => {
+    expect(await ctx.port.leadership.holder()).toBeNull();
+    const token = await lead(ctx.port, 'w1', 200);
+    expect(await ctx.port.leadership.holder()).toBe(token);
+    expect(await ctx.harness.peer('peer').then((peer) => peer.leadership.holder())).toBe(token);
+    await sleep(120);
+    expect(await ctx.port.leadership.holder()).toBe(token);
+    // 260 ms after the acquisition of a 200 ms lease read twice: expired, the reads renewed nothing.
+    await sleep(140);
+    expect(await ctx.port.leadership.holder()).toBeNull();
+    const next = await lead(ctx.port, 'w2');
+    expect(await ctx.port.leadership.holder()).toBe(next);
+    await ctx.port.leadership.release(next);
+    expect(await ctx.port.leadership.holder()).toBeNull();
+  });
+
   it('fences a stale leader: its publish throws LeadershipLostError and changes nothing', async () => {
     const stale = await lead(ctx.port, 'w1', 150);
     const slot = Date.now() - 1000;

@@ -114,6 +114,19 @@ export function threePartitionsContract(ctx: ContractContext): void {
     expect((await port.schedule.pendingRuns()).normal.queued).toBe(2);
   });
 
+  it('three partitions: each lease reports its own holder, to every instance', async () => {
+    const { port } = ctx;
+    const peer = await ctx.harness.peer('peer');
+    const holders = (of: CoordinationPort) => Promise.all(of.partitions.map((p) => p.leadership.holder()));
+    expect(await holders(port)).toEqual([null, null, null]);
+    const a = await leadPartition(port, 0, 'a');
+    const b = await leadPartition(peer, 2, 'b');
+    expect(await holders(port)).toEqual([a, null, b]);
+    expect(await holders(peer)).toEqual([a, null, b]);
+    await port.partitions[0].leadership.release(a);
+    expect(await holders(peer)).toEqual([null, null, b]);
+  });
+
   it('three partitions: a run is read, started, renewed and completed through its partition', async () => {
     const { port } = ctx;
     const ids = [idsIn(port, 1, 1)[0], idsIn(port, 2, 1)[0]];

@@ -4,7 +4,7 @@
  * attempt and settles it exactly once, and hands its lease over on demand (stepping down before the release).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LeadershipPort } from '../../src/engine/coordination.port.js';
+import type { LeaseControl } from '../../src/engine/coordination.port.js';
 import { ClusterClock } from '../../src/engine/cluster-clock.js';
 import type { AcquireGate } from '../../src/engine/acquire-gate.js';
 import { LeaderElector } from '../../src/engine/leader-elector.js';
@@ -17,7 +17,7 @@ const RETRY = 30;
 const YIELD = 60;
 
 /** One lease, held by `holder` until `expiresAt` (fake time); acquisitions can be made to fail or hang. */
-class Lease implements LeadershipPort {
+class Lease implements LeaseControl {
   holder: string | null = null;
   expiresAt = 0;
   epoch = 0;

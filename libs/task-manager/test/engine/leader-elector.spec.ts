@@ -4,7 +4,7 @@
  * driver).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LeadershipPort } from '../../src/engine/coordination.port.js';
+import type { LeaseControl } from '../../src/engine/coordination.port.js';
 import { LeaderElector, type ElectionListener } from '../../src/engine/leader-elector.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { ClusterClock } from '../../src/engine/cluster-clock.js';
@@ -25,10 +25,10 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-type Renewal = Awaited<ReturnType<LeadershipPort['renew']>>;
+type Renewal = Awaited<ReturnType<LeaseControl['renew']>>;
 
 /** A leadership port whose acquisitions succeed with a new epoch unless scripted to fail; renewals are scripted. */
-class ScriptedLeadership implements LeadershipPort {
+class ScriptedLeadership implements LeaseControl {
   epoch = 0;
   acquisitions = 0;
   /** Acquisitions left to fail (Redis unreachable). */
@@ -74,7 +74,7 @@ describe('LeaderElector', () => {
   });
 
   function elector(
-    port: LeadershipPort,
+    port: LeaseControl,
     timers: ManualTimers,
     heartbeatMs = 60,
     listener: Partial<ElectionListener> = {},

@@ -16,3 +16,32 @@ export class LeaderWatch {
     return nowMs - this.missingSince;
   }
 }
+
+/** The one rule of a leaderless period: it is a problem once it lasts longer than the tolerance. */
+export function leaderlessTooLong(leaderlessMs: number, toleranceMs: number): boolean {
+  return leaderlessMs > toleranceMs;
+}
+
+/** A partition without a leader, and how long checks have found none. */
+export interface LeaderlessPartition {
+  partition: number;
+  leaderlessMs: number;
+}
+
+/** A {@link LeaderWatch} per partition, for a deployment of several partitions. */
+export class PartitionLeaderWatch {
+  private readonly watches: LeaderWatch[] = [];
+
+  /**
+   * Records which partitions have a leader at `nowMs` (by index); returns the leaderless ones, by index, each
+   * with how long there has been none.
+   */
+  observe(hasLeader: readonly boolean[], nowMs: number): LeaderlessPartition[] {
+    const leaderless: LeaderlessPartition[] = [];
+    hasLeader.forEach((has, partition) => {
+      const leaderlessMs = (this.watches[partition] ??= new LeaderWatch()).observe(has, nowMs);
+      if (!has) leaderless.push({ partition, leaderlessMs });
+    });
+    return leaderless;
+  }
+}
