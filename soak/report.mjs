@@ -261,6 +261,19 @@ export function renderMarkdown(r) {
       );
     }
   }
+  if (r.backoffViolations.length > 0) {
+    lines.push('');
+    lines.push('Runs started inside their backoff:');
+    lines.push('');
+    const at = (t) => `+${((t - r.window.from) / 1000).toFixed(3)} s`;
+    for (const b of r.backoffViolations) {
+      lines.push(
+        `- ${b.task}: slot ${at(b.slot)} started at ${at(b.startedAt)} by pid ${b.startedPid}, ` +
+          `${b.startedAt - b.failedAt} ms after failure ${b.consecutive} (slot ${at(b.failedSlot)} attempt ` +
+          `${b.failedAttempt}, pid ${b.failedPid}) ended at ${at(b.failedAt)}; backoff ${b.delayMs} ms.`,
+      );
+    }
+  }
   if (v.failures.length > 0) {
     lines.push('');
     lines.push(`**Failed criteria:** ${v.failures.join('; ')}.`);

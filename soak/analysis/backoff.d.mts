@@ -11,5 +11,17 @@ export declare function analyzeBackoff(
   wipes: number[] | ((task: string) => number[]),
 ): {
   backoffGates: Map<string, Array<{ from: number; to: number }>>;
-  backoffViolations: Array<{ task: string; failedAt: number; delayMs: number; startedAt: number; slot: number }>;
+  backoffViolations: Array<{
+    task: string;
+    failedAt: number;
+    delayMs: number;
+    startedAt: number;
+    slot: number;
+    failedSlot: number;
+    failedAttempt: number;
+    failedPid: number;
+    startedPid: number;
+    /** The failure's rank in its run of consecutive failures (the delay's exponent + 1). */
+    consecutive: number;
+  }>;
 };

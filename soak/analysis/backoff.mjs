@@ -51,7 +51,19 @@ export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) 
           !wipes.some((w) => w >= e.end && w <= r.start),
       );
       if (early)
-        backoffViolations.push({ task: name, failedAt: e.end, delayMs, startedAt: early.start, slot: early.slot });
+        backoffViolations.push({
+          task: name,
+          failedAt: e.end,
+          delayMs,
+          startedAt: early.start,
+          slot: early.slot,
+          // (Who: to tell a late failure record, e.g. through a slow or frozen link, from a gate not applied.)
+          failedSlot: e.slot,
+          failedAttempt: e.attempt,
+          failedPid: e.pid,
+          startedPid: early.pid,
+          consecutive,
+        });
     }
     backoffGates.set(name, gates);
   }
