@@ -4,6 +4,10 @@ export declare function analyzeBackoff(
   soak: {
     settings: { options: { retryBackoffMultiplier?: number } };
     mix: { tasks: Map<string, { category: string; retryBackoff?: number; retryBackoffMax?: number }> };
+    /** Latency faults (`kind: 'latency'`) delay the record of an outcome of their instance. */
+    faults?: Array<{ kind: string; pid?: number; at: number; forMs?: number; latencyMs?: number }>;
+    /** Hung links delay it until they thaw. */
+    instances?: Array<{ pid: number; linkFreezes?: Array<{ at: number; until?: number }> }>;
   },
   index: { perTask: Map<string, Execution[]>; perAttempt: Map<string, Execution[]> },
   excuse: (a: Execution, b: Execution) => unknown,

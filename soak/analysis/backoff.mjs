@@ -8,6 +8,7 @@ import { completed } from './executions.mjs';
  */
 export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) {
   const wipesOf = typeof allWipes === 'function' ? allWipes : () => allWipes;
+  const knownAt = outcomeKnownAt(soak);
   const multiplier = soak.settings.options.retryBackoffMultiplier ?? 2;
   const backoffGates = new Map();
   const backoffViolations = [];
@@ -37,17 +38,19 @@ export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) 
       // The gate covers the slots after the failing one: a slot due while the failing run was still in flight
       // (e.g. its start delayed by a slow link) and published after its failure was recorded is gated too —
       // publish-runs compares the slot with retry_after, whenever the leader gets to it.
+      // retry_after counts from when Redis recorded the failure: later than its end over a slow or hung link.
+      const known = knownAt(e);
       gates.push({
         from: Math.min(e.end - 300, e.slot + 1),
-        to: Math.min(e.end + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
+        to: Math.min(known + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
       });
       // A success recorded after this failure clears the backoff (complete-runs deletes retry_after).
       const cleared = list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity;
       const early = (perTask.get(name) ?? []).find(
         (r) =>
           r.attempt === 1 &&
-          r.slot >= e.end + 100 &&
-          r.start < Math.min(e.end + delayMs - 50, cleared) &&
+          r.slot >= known + 100 &&
+          r.start < Math.min(known + delayMs - 50, cleared) &&
           !wipes.some((w) => w >= e.end && w <= r.start),
       );
       if (early)
@@ -68,4 +71,26 @@ export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) 
     backoffGates.set(name, gates);
   }
   return { backoffGates, backoffViolations };
+}
+
+/**
+ * The earliest time Redis can have recorded an execution's outcome: its end, or later when its worker's link
+ * was slowed (a latency fault: a round trip, as one call may be ahead of it on the link) or hung (the thaw) as
+ * it ended. A slot published before that is not gated by the failure (publish-runs gates on retry_after, which
+ * complete-runs sets from the server's time of the record).
+ */
+function outcomeKnownAt(soak) {
+  const slowed = (soak.faults ?? []).filter((f) => f.kind === 'latency' && f.pid !== undefined);
+  const hung = new Map((soak.instances ?? []).map((i) => [i.pid, i.linkFreezes ?? []]));
+  return (e) => {
+    let known = e.end;
+    for (const f of slowed) {
+      if (f.pid === e.pid && e.end >= f.at && e.end <= f.at + f.forMs + 1000)
+        known = Math.max(known, e.end + 2 * f.latencyMs);
+    }
+    for (const freeze of hung.get(e.pid) ?? []) {
+      if (e.end >= freeze.at && e.end <= (freeze.until ?? Infinity)) known = Math.max(known, freeze.until ?? Infinity);
+    }
+    return known;
+  };
 }

@@ -143,6 +143,46 @@ describe('soak backoff analysis: which slots a failure gates', () => {
   });
 });
 
+describe('soak backoff analysis: a failure counts from when Redis could record it', () => {
+  // The first 4-minute P = 6 soak of 2026-12-04 (seed 1084156437, a latency fault of 285 ms) counted one run
+  // inside its backoff and passed on the re-run. A failure's retry_after is set by complete-runs from the
+  // server's time of the record: over a slowed link a slot falls due before the record reaches Redis, and is
+  // published ungated. The analysis counted the backoff from the handler's end.
+  const T = 1_796_361_884_000;
+  const execution = (slot: number, pid: number, start: number, end: number, failed: boolean) => ({
+    task: 'fail-1',
+    slot,
+    attempt: 1,
+    pid,
+    start,
+    end,
+    failed,
+  });
+  // Worker 1 fails the slot T-1 s at T-150 ms; worker 2 runs the slot T at T+10 ms (and succeeds).
+  const runs = [execution(T - 1_000, 1, T - 200, T - 150, true), execution(T, 2, T + 10, T + 30, false)];
+  const violations = (faults: Array<{ kind: string; pid: number; at: number; forMs: number; latencyMs: number }>) =>
+    analyzeBackoff(
+      {
+        settings: { options: { retryBackoffMultiplier: 2 } },
+        mix: { tasks: new Map([['fail-1', { category: 'failing', retryBackoff: 1, retryBackoffMax: 8 }]]) },
+        faults,
+      },
+      { perTask: new Map([['fail-1', runs]]), perAttempt: new Map() },
+      () => undefined,
+      [],
+    ).backoffViolations;
+
+  it('over a healthy link: the next slot, started inside the backoff, is a violation', () => {
+    expect(violations([]).map((v) => [v.slot, v.startedPid])).toEqual([[T, 2]]);
+  });
+
+  it("over the failing worker's slowed link (285 ms each way): the next slot fell due before the record", () => {
+    expect(violations([{ kind: 'latency', pid: 1, at: T - 5_000, forMs: 9_000, latencyMs: 285 }])).toEqual([]);
+    // Another instance's slow link says nothing of worker 1's record.
+    expect(violations([{ kind: 'latency', pid: 2, at: T - 5_000, forMs: 9_000, latencyMs: 285 }])).toHaveLength(1);
+  });
+});
+
 describe('soak fault analysis: freeze-worker', () => {
   // Worker 10 frozen at `at` for 8 s as Redis answered its start of sec-1's run; worker 11 recovered it.
   const resumedAt = at + 8_000;
