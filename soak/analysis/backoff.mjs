@@ -40,12 +40,9 @@ export function analyzeBackoff(soak, { perTask, perAttempt }, excuse, allWipes) 
       // publish-runs compares the slot with retry_after, whenever the leader gets to it.
       // retry_after counts from when Redis recorded the failure: later than its end over a slow or hung link.
       const known = knownAt(e);
-      gates.push({
-        from: Math.min(e.end - 300, e.slot + 1),
-        to: Math.min(known + delayMs, list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity) + 300,
-      });
       // A success recorded after this failure clears the backoff (complete-runs deletes retry_after).
       const cleared = list.find((x) => !x.failed && x.end > e.end)?.end ?? Infinity;
+      gates.push({ from: Math.min(e.end - 300, e.slot + 1), to: Math.min(known + delayMs, cleared) + 300 });
       const early = (perTask.get(name) ?? []).find(
         (r) =>
           r.attempt === 1 &&

@@ -14,6 +14,7 @@ import {
   type TaskManagerHealthCheckOptions,
   type TaskManagerHealthDetails,
 } from 'nestjs-task-manager/terminus';
+import { leaderToken } from '../../libs/task-manager/src/wire/leader-token.js';
 import { startApiApp, type ApiApp } from '../api/api-app.js';
 import { redisUrl, startRedisServer, waitFor, type RedisServerHandle } from '../support/redis.js';
 
@@ -222,7 +223,7 @@ describe('TaskManagerHealthIndicator', () => {
     // Partitions 0 and 2 held by another instance (its leases, as acquire-leader writes them); 1 by nobody.
     const redis = new Redis(redisUrl());
     try {
-      for (const index of [0, 2]) await redis.set(keys.partition(index).leader, 'other|1', 'PX', 60_000);
+      for (const index of [0, 2]) await redis.set(keys.partition(index).leader, leaderToken('other', 1), 'PX', 60_000);
     } finally {
       redis.disconnect();
     }
